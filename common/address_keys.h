@@ -1,0 +1,45 @@
+/*
+ * address_keys - the HMAC keys of proxy addresses.
+ *
+ * The keys file (address_keys_file) holds one key per line: "KEYID SECRET".
+ * KEYID is 1 to 8 characters of [a-z0-9]; SECRET is at least 16 and at most
+ * 256 printable characters without white space (e.g. `openssl rand -hex 32`).
+ * Blank lines and lines starting with '#' are ignored.  The first key signs
+ * new addresses; every listed key verifies.  Key IDs must be unique.
+ *
+ * address_keys_load() reads the file through secret_file_read() (so a file
+ * readable by "other" is refused); address_keys_parse() parses text already
+ * in memory, naming origin in errors ("FILE, line N: ...").  Both return NULL
+ * with the reason in why on any error.  The caller frees the result with
+ * address_keys_free(), which wipes the secrets.
+ */
+#ifndef POSTMASK_ADDRESS_KEYS_H
+#define POSTMASK_ADDRESS_KEYS_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+#define ADDRESS_KEYID_MAX    8
+#define ADDRESS_SECRET_MIN   16
+#define ADDRESS_SECRET_MAX   256
+
+struct address_key {
+    char id[ADDRESS_KEYID_MAX + 1];
+    unsigned char secret[ADDRESS_SECRET_MAX];
+    size_t secret_len;
+};
+
+struct address_keys {
+    size_t count;
+    struct address_key *keys;   /* keys[0] signs */
+};
+
+struct address_keys *address_keys_load(const char *path, struct buf *why);
+struct address_keys *address_keys_parse(const char *text, size_t len,
+                                        const char *origin, struct buf *why);
+const struct address_key *address_keys_find(const struct address_keys *keys,
+                                            const char *id, size_t idlen);
+void address_keys_free(struct address_keys *keys);
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * config - postmask's configuration: DIR/main.cf in Postfix's main.cf syntax.
+ *
+ * config_load() reads DIR/main.cf (see config_parse.h for the syntax),
+ * expands $name references (config_expand.h), checks every name against the
+ * one parameter table (config_params.h), converts and range-checks every
+ * value, and checks that the parameters the running program needs are set.
+ * Errors name the file, the line and the parameter.  It returns a config the
+ * caller frees with config_free(), or NULL with every error in why (one per
+ * line).  Secrets are not read here: their files are read by whoever needs
+ * them, through secret_file.h.
+ *
+ * The program masks say who needs a parameter: a parameter marked
+ * CONFIG_FOR_MILTER is required when prog is CONFIG_FOR_MILTER, and so on.
+ */
+#ifndef POSTMASK_CONFIG_H
+#define POSTMASK_CONFIG_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+#define CONFIG_DIR_DEFAULT  "/etc/postmask"
+
+/* Programs, for "required by". */
+#define CONFIG_FOR_MILTER   (1u << 0)
+#define CONFIG_FOR_BRIDGE   (1u << 1)
+#define CONFIG_FOR_CTL      (1u << 2)
+
+struct config_list {
+    size_t count;
+    char **items;               /* owned, count entries */
+};
+
+struct config {
+    char *config_directory;     /* DIR */
+    char *config_file;          /* DIR/main.cf */
+
+    /* Addresses. */
+    struct config_list proxy_domains;
+    char *address_keys_file;
+
+    /* Spool. */
+    char *spool_directory;
+    long minimal_backoff;       /* seconds */
+    long maximal_backoff;       /* seconds */
+    long maximal_job_lifetime;  /* seconds */
+    long dedupe_lifetime;       /* seconds */
+
+    /* Daemons. */
+    char *milter_listen;
+    char *bridge_listen;
+    char *log_facility;
+
+    /* Twilio and the application API. */
+    char *twilio_api_url;
+    char *twilio_account_sid;
+    char *twilio_auth_token_file;
+    char *api_token_file;
+
+    /* Private to config.c: expanded text of each parameter, by table index. */
+    char **texts;
+};
+
+struct config *config_load(const char *dir, unsigned prog, struct buf *why);
+/* The same for text already in memory, as if it were DIR/main.cf. */
+struct config *config_load_text(const char *dir, const char *text,
+                                size_t len, unsigned prog, struct buf *why);
+void config_free(struct config *cfg);
+
+/*
+ * config_value_text() returns the expanded text of one parameter as loaded
+ * (what `postconf -c DIR -x -h NAME` prints), or NULL for an unknown name.
+ * The string belongs to cfg.
+ */
+const char *config_value_text(const struct config *cfg, const char *name);
+
+/* The syslog facility that log_facility names. */
+int config_log_facility(const struct config *cfg);
+
+#endif

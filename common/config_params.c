@@ -1,0 +1,427 @@
+/*
+ * config_params - the parameter table and value conversion; see
+ * config_params.h.  To add a parameter: add a field to struct config, a row
+ * here, a paragraph to docs/postmask.5 and a line to packaging/main.cf (the
+ * tests check all three).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "config_params.h"
+#include "xalloc.h"
+
+#define OFF(field)  offsetof(struct config, field)
+#define ALL_DAEMONS (CONFIG_FOR_MILTER | CONFIG_FOR_BRIDGE)
+#define DAY         86400L
+
+static int check_milter_listen(const char *value, struct buf *why);
+static int check_host_port(const char *value, struct buf *why);
+static int check_url(const char *value, struct buf *why);
+static int check_account_sid(const char *value, struct buf *why);
+static int check_domain_list(const char *value, struct buf *why);
+
+const struct config_param config_params[] = {
+    /* Proxy addresses. */
+    {"proxy_domains", CONFIG_LIST, "", 0, 0, NULL, check_domain_list,
+     ALL_DAEMONS, OFF(proxy_domains),
+     "domains of proxy addresses; the first is used for new ones"},
+    {"address_keys_file", CONFIG_PATH, "/etc/postmask/address.keys", 0, 0,
+     NULL, NULL, ALL_DAEMONS, OFF(address_keys_file),
+     "file of \"KEYID SECRET\" lines that sign and verify proxy addresses"},
+
+    /* Spool. */
+    {"spool_directory", CONFIG_PATH, "/var/spool/postmask", 0, 0, NULL, NULL,
+     0, OFF(spool_directory),
+     "the durable job queue shared by the milter and the bridge"},
+    {"job_minimal_backoff", CONFIG_TIME, "60s", 1, DAY, NULL, NULL, 0,
+     OFF(minimal_backoff),
+     "wait before the first retry of a failed job; doubles per attempt"},
+    {"job_maximal_backoff", CONFIG_TIME, "1h", 1, 7 * DAY, NULL, NULL, 0,
+     OFF(maximal_backoff), "longest wait between two attempts of a job"},
+    {"job_maximal_lifetime", CONFIG_TIME, "5d", 60, 100 * DAY, NULL, NULL, 0,
+     OFF(maximal_job_lifetime),
+     "a job still failing after this long becomes a dead letter"},
+    {"dedupe_lifetime", CONFIG_TIME, "7d", 60, 365 * DAY, NULL, NULL, 0,
+     OFF(dedupe_lifetime),
+     "how long a finished job's key still marks duplicates"},
+
+    /* Daemons. */
+    {"milter_listen", CONFIG_STRING,
+     "unix:/var/spool/postfix/postmask/milter.sock", 0, 0, NULL,
+     check_milter_listen, 0, OFF(milter_listen),
+     "libmilter socket of postmask-milter (unix:PATH or inet:PORT@HOST)"},
+    {"bridge_listen", CONFIG_STRING, "127.0.0.1:8025", 0, 0, NULL,
+     check_host_port, 0, OFF(bridge_listen),
+     "HOST:PORT of postmask-bridge's HTTP server"},
+    {"log_facility", CONFIG_ENUM, "mail", 0, 0,
+     "mail|daemon|user|local0|local1|local2|local3|local4|local5|local6|local7",
+     NULL, 0, OFF(log_facility), "syslog facility"},
+
+    /* Twilio and the application API. */
+    {"twilio_api_url", CONFIG_STRING, "https://conversations.twilio.com", 0,
+     0, NULL, check_url, 0, OFF(twilio_api_url),
+     "base URL of the Twilio Conversations REST API"},
+    {"twilio_account_sid", CONFIG_STRING, "", 0, 0, NULL, check_account_sid,
+     CONFIG_FOR_BRIDGE, OFF(twilio_account_sid),
+     "Twilio account SID (AC...) or API key SID (SK...)"},
+    {"twilio_auth_token_file", CONFIG_PATH, "/etc/postmask/twilio_auth_token",
+     0, 0, NULL, NULL, 0, OFF(twilio_auth_token_file),
+     "file holding the Twilio auth token (or API key secret)"},
+    {"api_token_file", CONFIG_PATH, "/etc/postmask/api_token", 0, 0, NULL,
+     NULL, 0, OFF(api_token_file),
+     "file holding the bearer token of the application API"},
+};
+
+const size_t config_param_count = sizeof(config_params) / sizeof(config_params[0]);
+
+static const char *const ignored_names[] = {
+    "smtpd_restriction_classes",    /* declares our names to postconf */
+    NULL,
+};
+
+int config_param_ignored(const char *name)
+{
+    const char *const *cpp;
+
+    for (cpp = ignored_names; *cpp; cpp++)
+        if (strcmp(*cpp, name) == 0)
+            return 1;
+    return 0;
+}
+
+const struct config_param *config_param_find(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < config_param_count; i++)
+        if (strcmp(config_params[i].name, name) == 0)
+            return &config_params[i];
+    return NULL;
+}
+
+const char *config_type_name(enum config_type type)
+{
+    static const char *const names[] = {
+        "string", "path", "list", "boolean", "integer", "time", "size",
+        "enum",
+    };
+
+    return (size_t) type < sizeof(names) / sizeof(names[0])
+        ? names[type] : "unknown";
+}
+
+/* A decimal number without sign; 0 or -1 (also on overflow). */
+static int parse_number(const char *cp, const char **end, long *result)
+{
+    long n = 0;
+
+    if (!isdigit((unsigned char) *cp))
+        return -1;
+    for (; isdigit((unsigned char) *cp); cp++) {
+        if (n > (LONG_MAX - (*cp - '0')) / 10)
+            return -1;
+        n = n * 10 + (*cp - '0');
+    }
+    *end = cp;
+    *result = n;
+    return 0;
+}
+
+int config_parse_time(const char *value, long *seconds)
+{
+    const char *end;
+    long n, unit = 1;
+
+    if (parse_number(value, &end, &n) < 0)
+        return -1;
+    if (*end) {
+        if (end[1] != '\0')
+            return -1;
+        switch (*end) {
+        case 's': unit = 1; break;
+        case 'm': unit = 60; break;
+        case 'h': unit = 3600; break;
+        case 'd': unit = DAY; break;
+        case 'w': unit = 7 * DAY; break;
+        default: return -1;
+        }
+    }
+    if (n > LONG_MAX / unit)
+        return -1;
+    *seconds = n * unit;
+    return 0;
+}
+
+int config_parse_bool(const char *value, int *result)
+{
+    if (strcasecmp(value, "yes") == 0)
+        *result = 1;
+    else if (strcasecmp(value, "no") == 0)
+        *result = 0;
+    else
+        return -1;
+    return 0;
+}
+
+void config_split_list(const char *value, size_t *count, char ***items)
+{
+    const char *cp = value;
+    char **v = NULL;
+    size_t n = 0;
+
+    for (;;) {
+        size_t len;
+
+        cp += strspn(cp, ", \t\r\n");
+        if (*cp == '\0')
+            break;
+        len = strcspn(cp, ", \t\r\n");
+        v = xrealloc(v, (n + 1) * sizeof(*v));
+        v[n++] = xstrndup(cp, len);
+        cp += len;
+    }
+    *count = n;
+    *items = v;
+}
+
+static int enum_has(const char *choices, const char *value)
+{
+    size_t len = strlen(value);
+    const char *cp = choices;
+
+    while (*cp) {
+        size_t wlen = strcspn(cp, "|");
+
+        if (wlen == len && strncmp(cp, value, len) == 0)
+            return 1;
+        cp += wlen + (cp[wlen] == '|');
+    }
+    return 0;
+}
+
+static void release_list(struct config_list *list)
+{
+    size_t i;
+
+    for (i = 0; i < list->count; i++)
+        free(list->items[i]);
+    free(list->items);
+    list->items = NULL;
+    list->count = 0;
+}
+
+void config_param_release(const struct config_param *p, void *cfg)
+{
+    char *field = (char *) cfg + p->offset;
+
+    switch (p->type) {
+    case CONFIG_STRING:
+    case CONFIG_PATH:
+    case CONFIG_ENUM:
+        free(*(char **) field);
+        *(char **) field = NULL;
+        break;
+    case CONFIG_LIST:
+        release_list((struct config_list *) field);
+        break;
+    default:
+        break;
+    }
+}
+
+int config_param_convert(const struct config_param *p, const char *value,
+                         void *cfg, struct buf *why)
+{
+    char *field = (char *) cfg + p->offset;
+    const char *end;
+    long n = 0;
+    int b;
+
+    if (*value == '\0' && p->type != CONFIG_STRING && p->type != CONFIG_PATH
+        && p->type != CONFIG_LIST) {
+        buf_printf(why, "%s: empty value: expected %s %s", p->name,
+                   p->type == CONFIG_INT ? "an" : "a",
+                   config_type_name(p->type));
+        return -1;
+    }
+    if (*value != '\0' && p->check != NULL && p->check(value, why) < 0)
+        return -1;
+    switch (p->type) {
+    case CONFIG_PATH:
+        if (*value != '\0' && *value != '/') {
+            buf_printf(why, "%s: \"%s\" is not an absolute path name",
+                       p->name, value);
+            return -1;
+        }
+        /* FALLTHROUGH */
+    case CONFIG_STRING:
+        config_param_release(p, cfg);
+        *(char **) field = xstrdup(value);
+        return 0;
+    case CONFIG_ENUM:
+        if (!enum_has(p->choices, value)) {
+            buf_printf(why, "%s: \"%s\" is not one of: %s", p->name, value,
+                       p->choices);
+            return -1;
+        }
+        config_param_release(p, cfg);
+        *(char **) field = xstrdup(value);
+        return 0;
+    case CONFIG_LIST:
+        config_param_release(p, cfg);
+        config_split_list(value, &((struct config_list *) field)->count,
+                          &((struct config_list *) field)->items);
+        return 0;
+    case CONFIG_BOOL:
+        if (config_parse_bool(value, &b) < 0) {
+            buf_printf(why, "%s: \"%s\" is not yes or no", p->name, value);
+            return -1;
+        }
+        *(int *) field = b;
+        return 0;
+    case CONFIG_INT:
+    case CONFIG_SIZE:
+        if (parse_number(value, &end, &n) < 0 || *end != '\0') {
+            buf_printf(why, "%s: \"%s\" is not a whole number%s", p->name,
+                       value, p->type == CONFIG_SIZE ? " of bytes" : "");
+            return -1;
+        }
+        break;
+    case CONFIG_TIME:
+        if (config_parse_time(value, &n) < 0) {
+            buf_printf(why, "%s: \"%s\" is not a time (a number with unit "
+                       "s, m, h, d or w)", p->name, value);
+            return -1;
+        }
+        break;
+    }
+    if (n < p->min || n > p->max) {
+        buf_printf(why, "%s: %s is out of range: %ld%s to %ld%s", p->name,
+                   value, p->min, p->type == CONFIG_TIME ? "s" : "", p->max,
+                   p->type == CONFIG_TIME ? "s" : "");
+        return -1;
+    }
+    *(long *) field = n;
+    return 0;
+}
+
+/* unix:/path, local:/path, inet:port@host, inet6:port@host, inet:port */
+static int check_milter_listen(const char *value, struct buf *why)
+{
+    const char *colon = strchr(value, ':');
+    size_t plen = colon ? (size_t) (colon - value) : 0;
+    const char *rest = colon ? colon + 1 : "";
+    const char *cp;
+    long port;
+
+    if ((plen == 4 && strncmp(value, "unix", 4) == 0)
+        || (plen == 5 && strncmp(value, "local", 5) == 0)) {
+        if (*rest != '/') {
+            buf_printf(why, "milter_listen: \"%s\": a unix socket needs an "
+                       "absolute path (unix:/path)", value);
+            return -1;
+        }
+        return 0;
+    }
+    if ((plen == 4 && strncmp(value, "inet", 4) == 0)
+        || (plen == 5 && strncmp(value, "inet6", 5) == 0)) {
+        if (parse_number(rest, &cp, &port) == 0 && port > 0 && port < 65536
+            && (*cp == '\0' || (*cp == '@' && cp[1] != '\0')))
+            return 0;
+        buf_printf(why, "milter_listen: \"%s\": expected inet:PORT@HOST with "
+                   "a port from 1 to 65535", value);
+        return -1;
+    }
+    buf_printf(why, "milter_listen: \"%s\": expected unix:/path or "
+               "inet:PORT@HOST", value);
+    return -1;
+}
+
+/* HOST:PORT or [IPV6]:PORT */
+static int check_host_port(const char *value, struct buf *why)
+{
+    const char *colon = strrchr(value, ':');
+    const char *end;
+    long port;
+
+    if (colon != NULL && colon != value
+        && (value[0] != '[' || colon[-1] == ']')
+        && parse_number(colon + 1, &end, &port) == 0 && *end == '\0'
+        && port > 0 && port < 65536
+        && (value[0] == '[' || memchr(value, ':', (size_t) (colon - value)) == NULL))
+        return 0;
+    buf_printf(why, "bridge_listen: \"%s\": expected HOST:PORT with a port "
+               "from 1 to 65535", value);
+    return -1;
+}
+
+static int check_url(const char *value, struct buf *why)
+{
+    if ((strncmp(value, "https://", 8) == 0 && value[8] != '\0')
+        || (strncmp(value, "http://", 7) == 0 && value[7] != '\0'))
+        if (strpbrk(value, " \t\"<>\\") == NULL)
+            return 0;
+    buf_printf(why, "twilio_api_url: \"%s\" is not an http:// or https:// "
+               "URL", value);
+    return -1;
+}
+
+static int check_account_sid(const char *value, struct buf *why)
+{
+    size_t i;
+
+    if (strlen(value) == 34 && (strncmp(value, "AC", 2) == 0
+                                || strncmp(value, "SK", 2) == 0)) {
+        for (i = 2; i < 34; i++)
+            if (!isxdigit((unsigned char) value[i]))
+                break;
+        if (i == 34)
+            return 0;
+    }
+    buf_printf(why, "twilio_account_sid: \"%s\" is not an account SID (AC "
+               "and 32 hex digits) or an API key SID (SK and 32 hex digits)",
+               value);
+    return -1;
+}
+
+/* Each item a DNS name: labels of letters, digits and '-', dot-separated. */
+static int check_domain_list(const char *value, struct buf *why)
+{
+    char **items;
+    size_t count, i;
+    int ret = 0;
+
+    config_split_list(value, &count, &items);
+    for (i = 0; i < count; i++) {
+        const char *cp = items[i];
+        size_t label = 0, len = strlen(cp);
+        int ok = len > 0 && len <= 253;
+
+        for (; ok && *cp; cp++) {
+            if (*cp == '.') {
+                ok = label > 0 && cp[-1] != '-';
+                label = 0;
+            } else if (isascii((unsigned char) *cp)
+                       && (isalnum((unsigned char) *cp) || *cp == '-')) {
+                ok = ++label <= 63 && !(label == 1 && *cp == '-');
+            } else {
+                ok = 0;
+            }
+        }
+        if (!ok || label == 0) {
+            buf_printf(why, "proxy_domains: \"%s\" is not a domain name",
+                       items[i]);
+            ret = -1;
+            break;
+        }
+    }
+    for (i = 0; i < count; i++)
+        free(items[i]);
+    free(items);
+    return ret;
+}

@@ -1,0 +1,30 @@
+/*
+ * fsutil - small file-system helpers with durable semantics.
+ *
+ * fsync_dir() fsyncs a directory so that a rename or link in it survives a
+ * crash.  write_all() writes every byte, retrying on EINTR.  read_file()
+ * reads a whole file (at most max bytes; larger is an error, EFBIG) into a
+ * buffer the caller frees with free(); the buffer holds one more byte, a NUL
+ * after the data, so text can be used as a string.  read_file_head() reads
+ * only the first max bytes (fewer when the file is shorter) and reports the
+ * file's full size in *size_out.  Both read files only: a symbolic link as
+ * the last path component is refused (ELOOP) and anything but a regular file
+ * gives EINVAL, so a FIFO can never block a reader.  mkdir_p() creates a
+ * directory and its parents; the directories it creates get exactly mode
+ * (the umask does not apply), existing ones are left alone.  Each returns 0
+ * on success and -1 with errno set.
+ */
+#ifndef POSTMASK_FSUTIL_H
+#define POSTMASK_FSUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+int fsync_dir(const char *path);
+int write_all(int fd, const void *data, size_t len);
+int read_file(const char *path, size_t max, char **data_out, size_t *len_out);
+int read_file_head(const char *path, size_t max, char **data_out,
+                   size_t *len_out, size_t *size_out);
+int mkdir_p(const char *path, mode_t mode);
+
+#endif

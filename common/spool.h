@@ -1,0 +1,145 @@
+/*
+ * spool - postmask's durable job queue, shared by the milter (which writes
+ * captured replies) and the bridge (which writes and works off jobs).
+ *
+ * Layout under the spool directory, like Postfix's queue:
+ *
+ *   incoming/   files being written; never read as jobs
+ *   active/     jobs ready to be worked on
+ *   deferred/   jobs waiting for their next attempt (backoff)
+ *   hold/       jobs held by an admin or by policy
+ *   dead/       dead letters, with the reason in their last_error
+ *   dedupe/     one marker per dedupe key (file name: SHA-256 of kind and
+ *               key, content: the job ID)
+ *
+ * A job is one file named by its ID, in exactly one state directory; its
+ * state is the directory it is in.  Durability: spool_enqueue() writes the
+ * job into incoming/, fsyncs it, creates the dedupe marker (link(2), so a
+ * duplicate is detected atomically even between processes), renames the job
+ * into active/ and fsyncs the directories before it returns SPOOL_ACCEPTED.
+ * A reader therefore never sees a partial job.  A crash after the marker and
+ * before the rename leaves a complete job in incoming/ that
+ * spool_recover() moves into active/.  State changes rename the file first
+ * and then rewrite its metadata through a temporary file, so a job is never
+ * in two directories at once.
+ *
+ * Dedupe markers outlive their jobs (a retried webhook after success is still
+ * a duplicate) until spool_expire_dedupe() removes those older than a
+ * lifetime whose job is gone.
+ *
+ * Ownership: struct spool is created by spool_open() and freed by
+ * spool_close().  spool_load() and spool_list() return jobs the caller frees
+ * with spool_job_free() / spool_job_list_free().  Every call that fails
+ * returns -1 (or SPOOL_NOTFOUND) and appends the reason to why.
+ *
+ * Concurrency: any number of processes may enqueue at once.  A job is
+ * worked on by one worker at a time; admin actions (hold, requeue, delete)
+ * are atomic renames, and a worker whose job was moved under it gets
+ * SPOOL_NOTFOUND from the next state change and must drop the job.
+ */
+#ifndef POSTMASK_SPOOL_H
+#define POSTMASK_SPOOL_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "buf.h"
+
+#define SPOOL_ID_LEN     16     /* uppercase hex: 8 of time, 8 random */
+#define SPOOL_KIND_MAX   32     /* [a-z0-9_]+ */
+#define SPOOL_KEY_MAX    998    /* dedupe key, any bytes but NUL */
+#define SPOOL_ERROR_MAX  512    /* last_error is truncated to this */
+#define SPOOL_PAYLOAD_MAX (64 * 1024 * 1024)    /* bytes */
+
+/* Return values besides 0 and -1. */
+#define SPOOL_ACCEPTED   0
+#define SPOOL_DUPLICATE  1      /* enqueue: the dedupe key is known */
+#define SPOOL_NOTFOUND   2      /* no job with that ID (in that state) */
+
+enum spool_state {
+    SPOOL_ACTIVE = 0,
+    SPOOL_DEFERRED,
+    SPOOL_HOLD,
+    SPOOL_DEAD,
+    SPOOL_NSTATES
+};
+
+#define SPOOL_MASK(state)  (1u << (state))
+#define SPOOL_MASK_ALL     ((1u << SPOOL_NSTATES) - 1)
+
+struct spool_job {
+    char id[SPOOL_ID_LEN + 1];
+    char *kind;                 /* owned */
+    char *dedupe_key;           /* owned; NULL when the job has none */
+    enum spool_state state;     /* the directory the job was found in */
+    time_t created;
+    unsigned attempts;
+    time_t next_attempt;        /* 0: as soon as possible */
+    char *last_error;           /* owned; NULL when none */
+    unsigned char *payload;     /* owned; NULL when not loaded */
+    size_t payload_len;         /* always the stored size */
+};
+
+struct spool_policy {
+    long minimal_backoff;       /* seconds before the first retry */
+    long maximal_backoff;       /* cap of the doubling backoff */
+    long maximal_lifetime;      /* a job older than this dies on defer */
+};
+
+struct spool;
+
+/* Opens the spool in dir, creating the directory tree when create is set. */
+struct spool *spool_open(const char *dir, int create, struct buf *why);
+void spool_close(struct spool *spool);
+void spool_set_policy(struct spool *spool, const struct spool_policy *policy);
+const char *spool_state_name(enum spool_state state);
+
+/*
+ * Durably stores a new job of kind with payload.  dedupe_key may be NULL.
+ * Returns SPOOL_ACCEPTED with the new ID in id_out, SPOOL_DUPLICATE with the
+ * ID of the job that holds the key in id_out, or -1.
+ */
+int spool_enqueue(struct spool *spool, const char *kind,
+                  const char *dedupe_key, const void *payload,
+                  size_t payload_len, char id_out[SPOOL_ID_LEN + 1],
+                  struct buf *why);
+
+/* Loads one job (with its payload when want_payload). 0, SPOOL_NOTFOUND, -1. */
+int spool_load(struct spool *spool, const char *id, int want_payload,
+               struct spool_job **job_out, struct buf *why);
+void spool_job_free(struct spool_job *job);
+
+/* Lists the jobs in the states of state_mask, oldest first, without payload. */
+int spool_list(struct spool *spool, unsigned state_mask,
+               struct spool_job ***jobs_out, size_t *count_out,
+               struct buf *why);
+void spool_job_list_free(struct spool_job **jobs, size_t count);
+
+/* Worker results.  Each returns 0, SPOOL_NOTFOUND or -1. */
+int spool_finish(struct spool *spool, const char *id, struct buf *why);
+int spool_defer(struct spool *spool, const char *id, const char *error,
+                time_t now, struct buf *why);
+int spool_bury(struct spool *spool, const char *id, const char *reason,
+               struct buf *why);
+
+/* Admin actions (postmaskctl queue ...).  Each returns 0, SPOOL_NOTFOUND or -1. */
+int spool_hold(struct spool *spool, const char *id, const char *reason,
+               struct buf *why);
+int spool_requeue(struct spool *spool, const char *id, struct buf *why);
+int spool_delete(struct spool *spool, const char *id, struct buf *why);
+
+/* Moves deferred jobs whose time has come into active/; returns how many, or -1. */
+int spool_release_due(struct spool *spool, time_t now, struct buf *why);
+
+/*
+ * Finishes what a crash interrupted: complete jobs in incoming/ whose dedupe
+ * marker names them go to active/; other files in incoming/ older than
+ * min_age seconds are removed.  Returns the number of jobs recovered, or -1.
+ */
+int spool_recover(struct spool *spool, long min_age, struct buf *why);
+
+/* Removes dedupe markers older than lifetime whose job is gone; count or -1. */
+int spool_expire_dedupe(struct spool *spool, time_t now, long lifetime,
+                        struct buf *why);
+
+#endif

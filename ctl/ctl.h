@@ -1,0 +1,21 @@
+/*
+ * ctl - postmaskctl's subcommands.  Each takes the loaded configuration and
+ * the arguments from the subcommand's name on (argv[0] is "address",
+ * "queue", ...), prints results to stdout and errors to stderr, and returns
+ * the process exit status: 0 success, 1 the request failed (unknown job,
+ * address that does not decode, ...), 2 usage error.
+ */
+#ifndef POSTMASK_CTL_H
+#define POSTMASK_CTL_H
+
+#include "config.h"
+
+#define CTL_OK      0
+#define CTL_FAILED  1
+#define CTL_USAGE   2
+
+int ctl_address(const struct config *cfg, int argc, char **argv);
+int ctl_queue(const struct config *cfg, int argc, char **argv);
+int ctl_config(const struct config *cfg, int argc, char **argv);
+
+#endif

@@ -1,0 +1,13 @@
+# Configuration: main.cf parsing, expansion, checking, secrets, postconf.
+add_library(postmask_testutil STATIC testutil.c)
+target_link_libraries(postmask_testutil PUBLIC postmask_common)
+
+pm_unit_test(test_config_parse test_config_parse.c)
+pm_unit_test(test_config_expand test_config_expand.c)
+pm_unit_test(test_config_load test_config_load.c)
+target_link_libraries(test_config_load PRIVATE postmask_testutil)
+pm_unit_test(test_secret_file test_secret_file.c)
+target_link_libraries(test_secret_file PRIVATE postmask_testutil)
+
+pm_script_test(postconf_equivalence postconf_equivalence.sh)
+pm_script_test(shipped_config shipped_config.sh)

@@ -1,0 +1,1 @@
+pm_script_test(daemons daemons.sh)

@@ -1,0 +1,78 @@
+#!/bin/sh
+# postmask reads main.cf as postconf(1) does.  For every parameter, set in a
+# realistic file (with $name expansions, conditional expansions, comments and
+# continuation lines), the value postmask uses equals what
+# `postconf -c DIR -x -h NAME` prints; `postconf -c DIR -n` prints no warning;
+# and no postmask parameter is a name Postfix itself already knows.
+. "$SRC/tests/lib.sh"
+
+command -v postconf >/dev/null || t_fail "postconf not installed (run make deps)"
+dir=$(t_tmpdir postconf)
+: > "$dir/master.cf"
+cat > "$dir/main.cf" <<'CF'
+# A realistic postmask configuration.
+smtpd_restriction_classes = proxy_domains, address_keys_file,
+    spool_directory, job_minimal_backoff, job_maximal_backoff,
+    job_maximal_lifetime, dedupe_lifetime, milter_listen, bridge_listen,
+    log_facility, twilio_api_url, twilio_account_sid,
+    twilio_auth_token_file, api_token_file
+
+proxy_domains = reply.example.com,
+	reply.example.net
+    # an indented comment between continuation lines
+
+    ${bridge_listen?mx.example.org}
+address_keys_file = ${spool_directory}/../keys/address.keys
+spool_directory = /var/spool/postmask
+job_minimal_backoff = 30s
+job_maximal_backoff = ${job_minimal_backoff?2h}${job_minimal_backoff:1h}
+job_maximal_lifetime = 5d
+dedupe_lifetime = ${no_such_name?{1d}:{2w}}
+milter_listen = unix:$spool_directory/../postfix/postmask/milter.sock
+bridge_listen = 127.0.0.1:8025
+log_facility = mail
+twilio_api_url = http://127.0.0.1:8026
+twilio_account_sid = AC0123456789abcdef0123456789ABCDEF
+twilio_auth_token_file = /etc/postmask/twilio_auth_token
+api_token_file = $(spool_directory)/../../etc/postmask/api   token
+CF
+
+# The config must load (ctl needs nothing; check the daemons' view too).
+t_expect 0 "$BIN/postmaskctl" -c "$dir" config
+names=$("$BIN/postmaskctl" -c "$dir" config -d | sed 's/ =.*//')
+count=0
+for n in $names; do
+    grep -q "^$n *=" "$dir/main.cf" || t_fail "the realistic main.cf does not set $n: add it"
+    ours=$("$BIN/postmaskctl" -c "$dir" config -h "$n") || t_fail "postmaskctl config -h $n failed"
+    theirs=$(postconf -c "$dir" -x -h "$n" 2>"$T_WORK/pc.err") || t_fail "postconf -x -h $n failed"
+    [ -s "$T_WORK/pc.err" ] && t_fail "postconf -x -h $n warned: $(cat "$T_WORK/pc.err")"
+    [ "$ours" = "$theirs" ] || t_fail "$n: postmask reads [$ours], postconf -x -h prints [$theirs]"
+    count=$((count + 1))
+done
+[ "$count" -ge 14 ] || t_fail "only $count parameters compared"
+
+# Spot-check that the expansions really happened (the comparison above
+# would also pass if both sides failed to expand the same way).
+[ "$("$BIN/postmaskctl" -c "$dir" config -h proxy_domains)" = \
+  "reply.example.com, reply.example.net mx.example.org" ] || t_fail "proxy_domains not expanded"
+[ "$("$BIN/postmaskctl" -c "$dir" config -h job_maximal_backoff)" = "2h" ] \
+    || t_fail "\${name?value} / \${name:value} expansion"
+[ "$("$BIN/postmaskctl" -c "$dir" config -h dedupe_lifetime)" = "2w" ] || t_fail "if-else expansion"
+[ "$("$BIN/postmaskctl" -c "$dir" config -h api_token_file)" = \
+  "/var/spool/postmask/../../etc/postmask/api token" ] || t_fail "\$(name) expansion"
+
+out=$(postconf -c "$dir" -n 2>&1) || t_fail "postconf -n failed: $out"
+echo "$out" | grep -i warning && t_fail "postconf -n warns: $out"
+echo "$out" | grep -q '^twilio_account_sid = AC0123456789abcdef0123456789ABCDEF$' \
+    || t_fail "postconf -n does not show twilio_account_sid"
+
+# Postfix must not know any of our names: its defaults would shadow ours in
+# postconf -d and its checks would apply.
+empty=$(t_tmpdir postconf-empty)
+: > "$empty/main.cf"
+: > "$empty/master.cf"
+for n in $names; do
+    postconf -c "$empty" -d "$n" 2>&1 | grep -q "$n: unknown parameter" \
+        || t_fail "$n is a Postfix parameter name; choose another"
+done
+t_pass

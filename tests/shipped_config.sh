@@ -1,0 +1,45 @@
+#!/bin/sh
+# The shipped main.cf declares every postmask parameter to postconf (so that
+# `postconf -c DIR -n/-h/-x` work without warnings), loads in every program,
+# and docs/postmask.5 documents every parameter with its default.
+. "$SRC/tests/lib.sh"
+
+dir=$(t_tmpdir shipped)
+cp "$SRC/packaging/main.cf" "$dir/main.cf"
+: > "$dir/master.cf"
+
+# Every parameter of the table is declared in smtpd_restriction_classes.
+names=$("$BIN/postmaskctl" -c "$dir" config -d | sed 's/ =.*//')
+[ -n "$names" ] || t_fail "postmaskctl config -d printed no parameters"
+declared=$(postconf -c "$dir" -h smtpd_restriction_classes | tr ',' ' ')
+for n in $names; do
+    case " $declared " in
+        *" $n "*) ;;
+        *) t_fail "packaging/main.cf: $n is not declared in smtpd_restriction_classes" ;;
+    esac
+done
+
+# postconf reads it back without a single warning.
+out=$(postconf -c "$dir" -n 2>&1)
+echo "$out" | grep -i 'warning' && t_fail "postconf -n warns about the shipped main.cf"
+echo "$out" | grep -q '^proxy_domains = reply.example.com$' \
+    || t_fail "postconf -n does not show proxy_domains: $out"
+
+# Every parameter is documented, with its default, in postmask(5).
+for n in $names; do
+    grep -q "^\.B $n\$" "$SRC/docs/postmask.5" \
+        || t_fail "docs/postmask.5 does not document $n (expected a line '.B $n')"
+    dflt=$("$BIN/postmaskctl" -c "$dir" config -d -h "$n")
+    if [ -n "$dflt" ]; then
+        grep -F -q "Default: $dflt" "$SRC/docs/postmask.5" \
+            || t_fail "docs/postmask.5 does not give the default of $n ($dflt)"
+    fi
+done
+# ... and nothing undocumented hides in the man page.
+for n in $(sed -n 's/^\.B \([a-z_]*\)$/\1/p' "$SRC/docs/postmask.5"); do
+    echo "$names" | grep -qx "$n" || t_fail "docs/postmask.5 documents $n, which is not a parameter"
+done
+
+# The shipped file loads as it is (ctl needs no Twilio credentials).
+"$BIN/postmaskctl" -c "$dir" config >/dev/null || t_fail "shipped main.cf does not load"
+t_pass

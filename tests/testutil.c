@@ -1,0 +1,45 @@
+/*
+ * testutil - temporary files for tests; see testutil.h.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "msg.h"
+#include "testutil.h"
+#include "xalloc.h"
+
+char *test_tmpdir(const char *tag)
+{
+    const char *base = getenv("POSTMASK_TEST_TMP");
+    char path[4096];
+
+    if (base == NULL || *base == '\0')
+        base = "/tmp";
+    if (mkdir_p(base, 0755) < 0)
+        msg_fatal("mkdir %s: %m", base);
+    snprintf(path, sizeof(path), "%s/%s.XXXXXX", base, tag);
+    if (mkdtemp(path) == NULL)
+        msg_fatal("mkdtemp %s: %m", path);
+    return xstrdup(path);
+}
+
+char *test_write_file(const char *dir, const char *name, const char *text,
+                      mode_t mode)
+{
+    char path[4096];
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    unlink(path);
+    if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
+        msg_fatal("create %s: %m", path);
+    if (write_all(fd, text, strlen(text)) < 0 || fchmod(fd, mode) < 0)
+        msg_fatal("write %s: %m", path);
+    close(fd);
+    return xstrdup(path);
+}
