@@ -4,8 +4,11 @@
  * The keys file (address_keys_file) holds one key per line: "KEYID SECRET".
  * KEYID is 1 to 8 characters of [a-z0-9]; SECRET is at least 16 and at most
  * 256 printable characters without white space (e.g. `openssl rand -hex 32`).
- * Blank lines and lines starting with '#' are ignored.  The first key signs
- * new addresses; every listed key verifies.  Key IDs must be unique.
+ * Fields are separated by spaces or tabs; lines end in LF or CRLF.  Blank
+ * lines and lines whose first non-blank character is '#' are ignored.  The
+ * first key signs new addresses; every listed key verifies.  Key IDs must be
+ * unique.  address_keys_find() matches id (idlen bytes, not necessarily
+ * NUL-terminated) exactly, so callers lowercase it first.
  *
  * address_keys_load() reads the file through secret_file_read() (so a file
  * readable by "other" is refused); address_keys_parse() parses text already
@@ -41,5 +44,7 @@ struct address_keys *address_keys_parse(const char *text, size_t len,
 const struct address_key *address_keys_find(const struct address_keys *keys,
                                             const char *id, size_t idlen);
 void address_keys_free(struct address_keys *keys);
+/* Is id[0..len) a valid key id: 1 to 8 characters of [a-z0-9]? */
+int address_keyid_valid(const char *id, size_t len);
 
 #endif

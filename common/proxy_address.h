@@ -10,12 +10,17 @@
  *
  * The address is stateless: any host with the keys can route any reply.
  * proxy_address_encode() signs with keys->keys[0] under domain and appends
- * "local@domain" to out; it returns -1 (reason in why) for a malformed SID.
+ * "local@domain" (domain lowercased) to out; it returns -1 (reason in why,
+ * nothing appended) for a malformed SID, an empty key list, or a domain that
+ * is not letters, digits, '.' and '-' or makes the address longer than 254.
  * proxy_address_decode() takes "local[+detail]@domain" (no angle brackets),
  * checks the domain against the proxy domains (case-insensitively), finds the
  * key and compares the tag in constant time.  It writes the SID ("CH" + 32
  * lowercase hex, NUL-terminated) to sid_out and returns PROXY_OK, or one of
- * the distinct failure codes below; proxy_status_text() describes each.
+ * the distinct failure codes below, with sid_out set to ""; the domain is
+ * checked first, so an address outside the proxy domains is
+ * PROXY_NOT_PROXY_DOMAIN whatever its local part.  proxy_status_text()
+ * describes each code.
  */
 #ifndef POSTMASK_PROXY_ADDRESS_H
 #define POSTMASK_PROXY_ADDRESS_H
@@ -31,8 +36,9 @@
 enum proxy_status {
     PROXY_OK = 0,
     PROXY_NOT_PROXY_DOMAIN,     /* no '@', or a domain not in proxy_domains */
-    PROXY_MALFORMED,            /* bad characters, shape or non-canonical */
-    PROXY_TRUNCATED,            /* well-formed but too short */
+    PROXY_MALFORMED,            /* bad characters, shape or non-canonical;
+                                 * quoted, empty or over-long (RFC 5321) */
+    PROXY_TRUNCATED,            /* KEYID "-" and 1 to 41 base32 characters */
     PROXY_UNKNOWN_KEY,          /* key id not in the keys file */
     PROXY_FORGED                /* tag does not verify */
 };
