@@ -17,15 +17,21 @@
  * job into incoming/, fsyncs it, creates the dedupe marker (link(2), so a
  * duplicate is detected atomically even between processes), renames the job
  * into active/ and fsyncs the directories before it returns SPOOL_ACCEPTED.
- * A reader therefore never sees a partial job.  A crash after the marker and
- * before the rename leaves a complete job in incoming/ that
- * spool_recover() moves into active/.  State changes rename the file first
+ * A reader therefore never sees a partial job.  A crash (or a failed rename)
+ * after the marker and before the rename leaves a complete job in incoming/
+ * that spool_recover() moves into active/; as its marker already answers
+ * retries, spool_recover() should run periodically, not only at start-up.  State changes rename the file first
  * and then rewrite its metadata through a temporary file, so a job is never
  * in two directories at once.
  *
  * Dedupe markers outlive their jobs (a retried webhook after success is still
  * a duplicate) until spool_expire_dedupe() removes those older than a
  * lifetime whose job is gone.
+ *
+ * IDs: the first 8 hex digits are the enqueue time, the last 8 random; an ID
+ * is never used while a job holds it.  Every call that takes an ID refuses
+ * anything but SPOOL_ID_LEN uppercase hex digits (-1, "invalid job ID") before
+ * it builds a path, so no ID can name a file outside the spool.
  *
  * Ownership: struct spool is created by spool_open() and freed by
  * spool_close().  spool_load() and spool_list() return jobs the caller frees
@@ -36,6 +42,9 @@
  * worked on by one worker at a time; admin actions (hold, requeue, delete)
  * are atomic renames, and a worker whose job was moved under it gets
  * SPOOL_NOTFOUND from the next state change and must drop the job.
+ *
+ * Modes: directories the spool creates are 0700 and files 0600, whatever
+ * the umask; spool_open() never changes an existing directory.
  */
 #ifndef POSTMASK_SPOOL_H
 #define POSTMASK_SPOOL_H
@@ -88,7 +97,12 @@ struct spool_policy {
 
 struct spool;
 
-/* Opens the spool in dir, creating the directory tree when create is set. */
+/*
+ * Opens the spool in dir, creating the directory tree when create is set.
+ * Without create, a missing tree is an error.  Either way every directory
+ * must be one the caller may read, write and search: the error names it.
+ * The policy starts as Postfix's queue defaults (300s, 4000s, 5 days).
+ */
 struct spool *spool_open(const char *dir, int create, struct buf *why);
 void spool_close(struct spool *spool);
 void spool_set_policy(struct spool *spool, const struct spool_policy *policy);
@@ -97,7 +111,11 @@ const char *spool_state_name(enum spool_state state);
 /*
  * Durably stores a new job of kind with payload.  dedupe_key may be NULL.
  * Returns SPOOL_ACCEPTED with the new ID in id_out, SPOOL_DUPLICATE with the
- * ID of the job that holds the key in id_out, or -1.
+ * ID of the job that holds the key in id_out, or -1.  The key is per kind:
+ * the same key under another kind is another job.  -1 means "not known to
+ * be stored" (in rare cases, such as a failing fsync after the rename, the
+ * job is there all the same): the caller tempfails, and the retry is
+ * answered by the dedupe key.
  */
 int spool_enqueue(struct spool *spool, const char *kind,
                   const char *dedupe_key, const void *payload,
@@ -109,36 +127,69 @@ int spool_load(struct spool *spool, const char *id, int want_payload,
                struct spool_job **job_out, struct buf *why);
 void spool_job_free(struct spool_job *job);
 
-/* Lists the jobs in the states of state_mask, oldest first, without payload. */
+/*
+ * Lists the jobs in the states of state_mask, oldest first (ties by ID),
+ * without payload; only the headers are read.  A job file that cannot be
+ * read or parsed is skipped with a warning, so that it cannot hide the rest
+ * of the queue; spool_load() reports it.
+ */
 int spool_list(struct spool *spool, unsigned state_mask,
                struct spool_job ***jobs_out, size_t *count_out,
                struct buf *why);
 void spool_job_list_free(struct spool_job **jobs, size_t count);
 
-/* Worker results.  Each returns 0, SPOOL_NOTFOUND or -1. */
+/*
+ * Worker results, for a job in active/; a job in any other state (an admin
+ * moved it) gives SPOOL_NOTFOUND.  Each returns 0, SPOOL_NOTFOUND or -1.
+ *
+ * spool_finish() removes the job.  spool_defer() counts an attempt, records
+ * error, and moves the job to deferred/ until now plus minimal_backoff
+ * doubled per earlier attempt, capped at maximal_backoff (no jitter) -- or,
+ * when now - created exceeds maximal_lifetime, to dead/ with a last_error
+ * naming job_maximal_lifetime, the attempts and the last error.
+ * spool_bury() moves the job to dead/ with reason as its last_error.
+ */
 int spool_finish(struct spool *spool, const char *id, struct buf *why);
 int spool_defer(struct spool *spool, const char *id, const char *error,
                 time_t now, struct buf *why);
 int spool_bury(struct spool *spool, const char *id, const char *reason,
                struct buf *why);
 
-/* Admin actions (postmaskctl queue ...).  Each returns 0, SPOOL_NOTFOUND or -1. */
+/*
+ * Admin actions (postmaskctl queue ...), for a job in any state.  Each
+ * returns 0, SPOOL_NOTFOUND or -1.
+ *
+ * spool_hold() moves the job to hold/; a reason, when not NULL, becomes its
+ * last_error.  spool_requeue() moves a job that is not active into active/
+ * as a new one: no attempts, no last error, created now (its lifetime starts
+ * over); an active job is left as it is.  spool_delete() removes the job;
+ * its dedupe marker stays until it expires.
+ */
 int spool_hold(struct spool *spool, const char *id, const char *reason,
                struct buf *why);
 int spool_requeue(struct spool *spool, const char *id, struct buf *why);
 int spool_delete(struct spool *spool, const char *id, struct buf *why);
 
-/* Moves deferred jobs whose time has come into active/; returns how many, or -1. */
+/*
+ * Moves deferred jobs whose time has come (next_attempt <= now) into
+ * active/, keeping their attempts and last error; returns how many, or -1.
+ */
 int spool_release_due(struct spool *spool, time_t now, struct buf *why);
 
 /*
  * Finishes what a crash interrupted: complete jobs in incoming/ whose dedupe
- * marker names them go to active/; other files in incoming/ older than
- * min_age seconds are removed.  Returns the number of jobs recovered, or -1.
+ * marker names them (and which are in no state directory) go to active/,
+ * whatever their age; other files in incoming/ at least min_age seconds old
+ * (any, when min_age is 0) are removed.  Safe while other processes enqueue, as long as min_age is
+ * longer than any enqueue takes (minutes, not seconds).  Returns the number
+ * of jobs recovered, or -1.
  */
 int spool_recover(struct spool *spool, long min_age, struct buf *why);
 
-/* Removes dedupe markers older than lifetime whose job is gone; count or -1. */
+/*
+ * Removes dedupe markers at least lifetime seconds old (at now) whose job is
+ * gone, and corrupt ones; returns how many, or -1.
+ */
 int spool_expire_dedupe(struct spool *spool, time_t now, long lifetime,
                         struct buf *why);
 

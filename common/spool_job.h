@@ -15,9 +15,10 @@
  *
  * Header fields may come in any order; each must appear once, except the
  * two optional ones.  Numbers are plain decimal without sign or leading
- * zeros.  Values hold no control characters: spool_job_format() folds
- * newlines and other control characters in last_error to spaces and cuts it
- * to SPOOL_ERROR_MAX bytes.  The header is at most SPOOL_JOB_HEAD_MAX bytes
+ * zeros.  Values are never empty and hold no control characters:
+ * spool_job_format() folds newlines and other control characters in
+ * last_error to spaces, cuts it to SPOOL_ERROR_MAX bytes, and leaves an
+ * empty one out.  The header is at most SPOOL_JOB_HEAD_MAX bytes
  * and the payload at most SPOOL_PAYLOAD_MAX.
  *
  * spool_job_format() appends the file image of job to out.

@@ -1,0 +1,184 @@
+/*
+ * fsutil - small file-system helpers with durable semantics; see fsutil.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "xalloc.h"
+
+int fsync_dir(const char *path)
+{
+    int fd;
+    int saved;
+
+    if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return -1;
+    if (fsync(fd) < 0) {
+        saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return close(fd);
+}
+
+int write_all(int fd, const void *data, size_t len)
+{
+    const char *cp = data;
+    ssize_t n;
+
+    while (len > 0) {
+        if ((n = write(fd, cp, len)) < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (n == 0) {                   /* cannot happen for len > 0 */
+            errno = EIO;
+            return -1;
+        }
+        cp += n;
+        len -= (size_t) n;
+    }
+    return 0;
+}
+
+/*
+ * Reads at most limit bytes of the regular file at path.  The buffer is
+ * sized from the file's size and grows only if the file grows meanwhile.
+ */
+static int read_bounded(const char *path, size_t limit, char **data_out,
+                        size_t *len_out, size_t *size_out)
+{
+    struct stat st;
+    char *data;
+    size_t cap;
+    size_t len = 0;
+    ssize_t n;
+    int fd;
+    int saved;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) < 0) {
+        saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    cap = (size_t) st.st_size < limit ? (size_t) st.st_size : limit;
+    data = xmalloc(cap + 1);
+    while (len < limit) {
+        if (len == cap) {
+            cap = cap < limit / 2 ? (cap ? cap * 2 : 4096) : limit;
+            if (cap > limit)
+                cap = limit;
+            data = xrealloc(data, cap + 1);
+        }
+        if ((n = read(fd, data + len, cap - len)) < 0) {
+            if (errno == EINTR)
+                continue;
+            saved = errno;
+            free(data);
+            close(fd);
+            errno = saved;
+            return -1;
+        }
+        if (n == 0)
+            break;
+        len += (size_t) n;
+    }
+    close(fd);
+    data[len] = '\0';
+    *data_out = data;
+    *len_out = len;
+    if (size_out)
+        *size_out = (size_t) st.st_size;
+    return 0;
+}
+
+int read_file(const char *path, size_t max, char **data_out, size_t *len_out)
+{
+    char *data;
+    size_t len;
+
+    /* One byte more than allowed tells "exactly max" from "larger". */
+    if (max == (size_t) -1) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (read_bounded(path, max + 1, &data, &len, NULL) < 0)
+        return -1;
+    if (len > max) {
+        free(data);
+        errno = EFBIG;
+        return -1;
+    }
+    *data_out = data;
+    *len_out = len;
+    return 0;
+}
+
+int read_file_head(const char *path, size_t max, char **data_out,
+                   size_t *len_out, size_t *size_out)
+{
+    return read_bounded(path, max, data_out, len_out, size_out);
+}
+
+int mkdir_p(const char *path, mode_t mode)
+{
+    struct stat st;
+    char *copy;
+    char *cp;
+    int last;
+
+    if (*path == '\0') {
+        errno = ENOENT;
+        return -1;
+    }
+    copy = xstrdup(path);
+    cp = copy;
+    for (;;) {
+        while (*cp == '/')
+            cp++;
+        cp += strcspn(cp, "/");
+        last = (cp[strspn(cp, "/")] == '\0');
+        *cp = '\0';
+        if (mkdir(copy, mode) == 0) {
+            if (chmod(copy, mode) < 0)
+                goto fail;
+        } else if (errno != EEXIST) {
+            goto fail;
+        } else if (stat(copy, &st) < 0) {
+            goto fail;
+        } else if (!S_ISDIR(st.st_mode)) {
+            errno = ENOTDIR;
+            goto fail;
+        }
+        if (last)
+            break;
+        *cp++ = '/';
+    }
+    free(copy);
+    return 0;
+
+fail:
+    {
+        int saved = errno;
+
+        free(copy);
+        errno = saved;
+    }
+    return -1;
+}

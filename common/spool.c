@@ -1,0 +1,1146 @@
+/*
+ * spool - postmask's durable job queue; see spool.h for the layout and the
+ * contract.
+ *
+ * Every job file is written once, under a name nobody else uses, in
+ * incoming/, made durable there, and then moved into place with one rename:
+ * readers only ever look in the state directories, so they never see a file
+ * that is still being written.  Moves between states use
+ * renameat2(RENAME_NOREPLACE), so a job can never overwrite another copy of
+ * itself, and metadata rewrites use renameat2(RENAME_EXCHANGE), so a rewrite
+ * never resurrects a job that an admin moved or deleted meanwhile.  Where
+ * the file system lacks those flags (EINVAL) a check followed by a plain
+ * rename() stands in; that keeps crash safety and loses only the guard
+ * against a concurrent admin action in the same instant.
+ *
+ * Temporary files in incoming/ are named ID.mark (a dedupe marker being
+ * made) and ID.RRRRRRRR.upd (a metadata rewrite); only a file named exactly
+ * by an ID can be an interrupted enqueue.  spool_recover() removes the rest
+ * once they are old enough that no live process can still be writing them.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "fsutil.h"
+#include "msg.h"
+#include "spool.h"
+#include "spool_job.h"
+#include "xalloc.h"
+
+#define SPOOL_INCOMING      "incoming"
+#define SPOOL_DEDUPE        "dedupe"
+#define SPOOL_DIR_MODE      0700
+#define SPOOL_FILE_MODE     0600
+#define SPOOL_MARKER_LEN    64          /* hex SHA-256 */
+#define SPOOL_DIR_MAX       (PATH_MAX - 128)
+#define SPOOL_FILE_MAX      (SPOOL_JOB_HEAD_MAX + SPOOL_PAYLOAD_MAX)
+#define SPOOL_ID_TRIES      16
+#define SPOOL_TIME_MAX      253402300799LL  /* as in spool_job.c */
+
+/* Postfix's defaults for its own queue. */
+#define SPOOL_DEF_MIN_BACKOFF   300
+#define SPOOL_DEF_MAX_BACKOFF   4000
+#define SPOOL_DEF_LIFETIME      (5 * 86400)
+
+struct spool {
+    char *dir;
+    struct spool_policy policy;
+};
+
+static const char *const spool_state_names[SPOOL_NSTATES] = {
+    "active", "deferred", "hold", "dead",
+};
+
+/* Utilities. */
+
+const char *spool_state_name(enum spool_state state)
+{
+    if ((unsigned) state >= SPOOL_NSTATES)
+        msg_panic("spool_state_name: bad state %d", (int) state);
+    return spool_state_names[state];
+}
+
+/* Builds dir/sub[/name[suffix]] into path (PATH_MAX bytes). */
+static char *spool_path(const struct spool *sp, char *path, const char *sub,
+                        const char *name, const char *suffix)
+{
+    int n;
+
+    if (name == NULL)
+        n = snprintf(path, PATH_MAX, "%s/%s", sp->dir, sub);
+    else
+        n = snprintf(path, PATH_MAX, "%s/%s/%s%s", sp->dir, sub, name,
+                     suffix ? suffix : "");
+    if (n < 0 || n >= PATH_MAX)
+        msg_panic("spool_path: path too long");
+    return path;
+}
+
+static char *spool_state_path(const struct spool *sp, char *path,
+                              enum spool_state state, const char *id)
+{
+    return spool_path(sp, path, spool_state_names[state], id, NULL);
+}
+
+/* Appends s to why, at most 64 bytes, with anything unprintable escaped. */
+static void spool_quote(struct buf *why, const char *s)
+{
+    size_t i;
+
+    buf_append_char(why, '"');
+    for (i = 0; s[i] && i < 64; i++) {
+        unsigned char ch = (unsigned char) s[i];
+
+        if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\')
+            buf_printf(why, "\\x%02x", ch);
+        else
+            buf_append_char(why, ch);
+    }
+    if (s[i])
+        buf_append_str(why, "...");
+    buf_append_char(why, '"');
+}
+
+static int spool_check_id(const char *id, struct buf *why)
+{
+    if (id != NULL && spool_id_valid(id))
+        return 0;
+    buf_append_str(why, "invalid job ID ");
+    spool_quote(why, id ? id : "(null)");
+    return -1;
+}
+
+static int spool_random(void *out, size_t len, struct buf *why)
+{
+    ssize_t n;
+
+    while ((n = getrandom(out, len, 0)) < 0 && errno == EINTR)
+         /* void */ ;
+    if (n != (ssize_t) len) {
+        buf_printf(why, "getrandom: %s",
+                   n < 0 ? strerror(errno) : "short read");
+        return -1;
+    }
+    return 0;
+}
+
+/* renameat2() with a fall-back for file systems without its flags. */
+static int spool_rename_noreplace(const char *from, const char *to)
+{
+    struct stat st;
+
+    if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return -1;
+    if (lstat(to, &st) == 0) {
+        errno = EEXIST;
+        return -1;
+    }
+    return rename(from, to);
+}
+
+static int spool_rename_exchange(const char *from, const char *to)
+{
+    struct stat st;
+
+    if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_EXCHANGE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return -1;
+    if (lstat(to, &st) < 0)
+        return -1;
+    return rename(from, to);
+}
+
+static int spool_exists(const char *path)
+{
+    struct stat st;
+
+    return lstat(path, &st) == 0 || errno != ENOENT;
+}
+
+/* Is a job named id in any state directory (checked twice, to see moves)? */
+static int spool_id_in_states(const struct spool *sp, const char *id)
+{
+    char path[PATH_MAX];
+    int pass;
+    int s;
+
+    for (pass = 0; pass < 2; pass++)
+        for (s = 0; s < SPOOL_NSTATES; s++)
+            if (spool_exists(spool_state_path(sp, path, s, id)))
+                return 1;
+    return 0;
+}
+
+/*
+ * Creates path exclusively with mode 0600 whatever the umask, writes data and
+ * fsyncs it.  On failure nothing is left behind and errno tells why (EEXIST:
+ * the name was taken, and that file was not touched).
+ */
+static int spool_write_new(const char *path, const void *data, size_t len)
+{
+    int fd;
+    int saved;
+
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+              SPOOL_FILE_MODE);
+    if (fd < 0)
+        return -1;
+    if (fchmod(fd, SPOOL_FILE_MODE) < 0 || write_all(fd, data, len) < 0
+        || fsync(fd) < 0) {
+        saved = errno;
+        close(fd);
+        unlink(path);
+        errno = saved;
+        return -1;
+    }
+    if (close(fd) < 0) {
+        saved = errno;
+        unlink(path);
+        errno = saved;
+        return -1;
+    }
+    return 0;
+}
+
+static int spool_fsync_dir(const struct spool *sp, const char *sub,
+                           struct buf *why)
+{
+    char path[PATH_MAX];
+
+    if (fsync_dir(spool_path(sp, path, sub, NULL, NULL)) < 0) {
+        buf_printf(why, "fsync %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Open and close. */
+
+struct spool *spool_open(const char *dir, int create, struct buf *why)
+{
+    static const char *const subdirs[] = {
+        SPOOL_INCOMING, "active", "deferred", "hold", "dead", SPOOL_DEDUPE,
+    };
+    struct spool *sp;
+    char path[PATH_MAX];
+    struct stat st;
+    size_t i;
+
+    if (dir == NULL || *dir == '\0') {
+        buf_append_str(why, "spool directory is not set");
+        return NULL;
+    }
+    if (strlen(dir) > SPOOL_DIR_MAX) {
+        buf_printf(why, "spool directory name is longer than %d bytes",
+                   SPOOL_DIR_MAX);
+        return NULL;
+    }
+    if (create && mkdir_p(dir, SPOOL_DIR_MODE) < 0) {
+        buf_printf(why, "create spool directory %s: %s", dir, strerror(errno));
+        return NULL;
+    }
+    if (stat(dir, &st) < 0) {
+        buf_printf(why, "spool directory %s: %s", dir, strerror(errno));
+        return NULL;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        buf_printf(why, "spool directory %s: %s", dir, strerror(ENOTDIR));
+        return NULL;
+    }
+    sp = xcalloc(1, sizeof(*sp));
+    sp->dir = xstrdup(dir);
+    sp->policy.minimal_backoff = SPOOL_DEF_MIN_BACKOFF;
+    sp->policy.maximal_backoff = SPOOL_DEF_MAX_BACKOFF;
+    sp->policy.maximal_lifetime = SPOOL_DEF_LIFETIME;
+    for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+        spool_path(sp, path, subdirs[i], NULL, NULL);
+        if (create) {
+            if (mkdir(path, SPOOL_DIR_MODE) == 0) {
+                if (chmod(path, SPOOL_DIR_MODE) < 0) {
+                    buf_printf(why, "chmod spool directory %s: %s", path,
+                               strerror(errno));
+                    goto fail;
+                }
+            } else if (errno != EEXIST) {
+                buf_printf(why, "create spool directory %s: %s", path,
+                           strerror(errno));
+                goto fail;
+            }
+        }
+        if (stat(path, &st) < 0) {
+            buf_printf(why, "spool directory %s: %s%s", path, strerror(errno),
+                       errno == ENOENT ? " (not a spool, or not created)" : "");
+            goto fail;
+        }
+        if (!S_ISDIR(st.st_mode)) {
+            buf_printf(why, "spool directory %s: %s", path, strerror(ENOTDIR));
+            goto fail;
+        }
+        if (faccessat(AT_FDCWD, path, R_OK | W_OK | X_OK, AT_EACCESS) < 0) {
+            buf_printf(why, "spool directory %s: %s", path, strerror(errno));
+            goto fail;
+        }
+    }
+    return sp;
+
+fail:
+    spool_close(sp);
+    return NULL;
+}
+
+void spool_close(struct spool *spool)
+{
+    if (spool == NULL)
+        return;
+    free(spool->dir);
+    free(spool);
+}
+
+void spool_set_policy(struct spool *spool, const struct spool_policy *policy)
+{
+    spool->policy = *policy;
+    if (spool->policy.minimal_backoff < 0)
+        spool->policy.minimal_backoff = 0;
+    if (spool->policy.maximal_backoff < spool->policy.minimal_backoff)
+        spool->policy.maximal_backoff = spool->policy.minimal_backoff;
+    if (spool->policy.maximal_lifetime < 0)
+        spool->policy.maximal_lifetime = 0;
+}
+
+/* Dedupe markers. */
+
+static void spool_marker_name(const char *kind, const char *key,
+                              char name[SPOOL_MARKER_LEN + 1])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len;
+    EVP_MD_CTX *ctx;
+    unsigned i;
+
+    if ((ctx = EVP_MD_CTX_new()) == NULL
+        || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1
+        || EVP_DigestUpdate(ctx, kind, strlen(kind) + 1) != 1  /* with NUL */
+        || EVP_DigestUpdate(ctx, key, strlen(key)) != 1
+        || EVP_DigestFinal_ex(ctx, md, &md_len) != 1 || md_len != 32)
+        msg_fatal("spool: SHA-256 failed");
+    EVP_MD_CTX_free(ctx);
+    for (i = 0; i < 32; i++) {
+        name[2 * i] = hex[md[i] >> 4];
+        name[2 * i + 1] = hex[md[i] & 0xf];
+    }
+    name[SPOOL_MARKER_LEN] = '\0';
+}
+
+static int spool_marker_name_valid(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < SPOOL_MARKER_LEN; i++)
+        if (!((name[i] >= '0' && name[i] <= '9')
+              || (name[i] >= 'a' && name[i] <= 'f')))
+            return 0;
+    return name[SPOOL_MARKER_LEN] == '\0';
+}
+
+/* Reads the job ID a marker names: 0, SPOOL_NOTFOUND, or -1. */
+static int spool_marker_read(const char *path, char id[SPOOL_ID_LEN + 1],
+                             struct buf *why)
+{
+    char *data;
+    size_t len;
+
+    if (read_file(path, SPOOL_ID_LEN + 1, &data, &len) < 0) {
+        if (errno == ENOENT)
+            return SPOOL_NOTFOUND;
+        buf_printf(why, "read dedupe marker %s: %s", path,
+                   errno == EFBIG ? "file too large" : strerror(errno));
+        return -1;
+    }
+    if (len != SPOOL_ID_LEN + 1 || data[SPOOL_ID_LEN] != '\n') {
+        free(data);
+        buf_printf(why, "dedupe marker %s is corrupt", path);
+        return -1;
+    }
+    data[SPOOL_ID_LEN] = '\0';
+    if (!spool_id_valid(data)) {
+        free(data);
+        buf_printf(why, "dedupe marker %s is corrupt", path);
+        return -1;
+    }
+    memcpy(id, data, SPOOL_ID_LEN + 1);
+    free(data);
+    return 0;
+}
+
+/* Loading. */
+
+/*
+ * Reads and parses path, a job file that should hold job id: 0,
+ * SPOOL_NOTFOUND (no such file), or -1.
+ */
+static int spool_read_job(const char *path, const char *id, int want_payload,
+                          struct spool_job **job_out, struct buf *why)
+{
+    struct spool_job *job;
+    struct buf *err = buf_create(64);
+    char *data;
+    size_t len;
+    size_t size;
+    int rc;
+
+    if (want_payload)
+        rc = read_file(path, SPOOL_FILE_MAX, &data, &len);
+    else
+        rc = read_file_head(path, SPOOL_JOB_HEAD_MAX, &data, &len, &size);
+    if (rc < 0) {
+        buf_free(err);
+        if (errno == ENOENT)
+            return SPOOL_NOTFOUND;
+        buf_printf(why, "read job file %s: %s", path,
+                   errno == EFBIG ? "file too large" : strerror(errno));
+        return -1;
+    }
+    if (want_payload)
+        rc = spool_job_parse(data, len, 1, &job, err);
+    else if (size > SPOOL_FILE_MAX)
+        rc = -1, buf_append_str(err, "file too large");
+    else
+        rc = spool_job_parse_head(data, len, size, &job, err);
+    free(data);
+    if (rc == 0 && strcmp(job->id, id) != 0) {
+        buf_printf(err, "holds job %s", job->id);
+        spool_job_free(job);
+        rc = -1;
+    }
+    if (rc < 0) {
+        buf_printf(why, "job file %s: %s", path, err->data);
+        buf_free(err);
+        return -1;
+    }
+    buf_free(err);
+    *job_out = job;
+    return 0;
+}
+
+/* Finds job id in one of the states of mask: 0, SPOOL_NOTFOUND, or -1. */
+static int spool_find(struct spool *sp, const char *id, unsigned mask,
+                      int want_payload, struct spool_job **job_out,
+                      struct buf *why)
+{
+    char path[PATH_MAX];
+    int pass;
+    int s;
+    int rc;
+
+    /* A second pass finds a job that moved while the first one looked. */
+    for (pass = 0; pass < 2; pass++) {
+        for (s = 0; s < SPOOL_NSTATES; s++) {
+            if (!(mask & SPOOL_MASK(s)))
+                continue;
+            rc = spool_read_job(spool_state_path(sp, path, s, id), id,
+                                want_payload, job_out, why);
+            if (rc == 0)
+                (*job_out)->state = (enum spool_state) s;
+            if (rc != SPOOL_NOTFOUND)
+                return rc;
+        }
+    }
+    return SPOOL_NOTFOUND;
+}
+
+int spool_load(struct spool *spool, const char *id, int want_payload,
+               struct spool_job **job_out, struct buf *why)
+{
+    if (spool_check_id(id, why) < 0)
+        return -1;
+    return spool_find(spool, id, SPOOL_MASK_ALL, want_payload, job_out, why);
+}
+
+/* Enqueue. */
+
+static void spool_new_id(char id[SPOOL_ID_LEN + 1], const unsigned char rnd[4])
+{
+    snprintf(id, SPOOL_ID_LEN + 1, "%08X%02X%02X%02X%02X",
+             (unsigned) ((uint64_t) time(NULL) & 0xffffffffu),
+             rnd[0], rnd[1], rnd[2], rnd[3]);
+}
+
+/* Writes the new job into incoming/ under a fresh, unused ID. */
+static int spool_create_incoming(struct spool *sp, struct spool_job *job,
+                                 struct buf *why)
+{
+    char path[PATH_MAX];
+    unsigned char rnd[4];
+    struct buf *image = buf_create(job->payload_len + 512);
+    int tries;
+
+    for (tries = 0; tries < SPOOL_ID_TRIES; tries++) {
+        if (spool_random(rnd, sizeof(rnd), why) < 0)
+            break;
+        spool_new_id(job->id, rnd);
+        buf_reset(image);
+        spool_job_format(job, image);
+        spool_path(sp, path, SPOOL_INCOMING, job->id, NULL);
+        if (spool_write_new(path, image->data, image->len) < 0) {
+            if (errno == EEXIST)
+                continue;
+            buf_printf(why, "write %s: %s", path, strerror(errno));
+            break;
+        }
+        if (!spool_id_in_states(sp, job->id)) {
+            buf_free(image);
+            return 0;
+        }
+        unlink(path);                   /* the ID is taken: draw again */
+    }
+    if (tries == SPOOL_ID_TRIES)
+        buf_printf(why, "cannot find an unused job ID in %s", sp->dir);
+    buf_free(image);
+    return -1;
+}
+
+/*
+ * Creates the dedupe marker of a job already durable in incoming/: 0,
+ * SPOOL_DUPLICATE (dup_id set), or -1.  The marker is linked from a complete,
+ * fsynced temporary file, so whoever sees it can read the whole ID.
+ */
+static int spool_create_marker(struct spool *sp, const struct spool_job *job,
+                               const char *marker,
+                               char dup_id[SPOOL_ID_LEN + 1], struct buf *why)
+{
+    char tmp[PATH_MAX];
+    char path[PATH_MAX];
+    char line[SPOOL_ID_LEN + 2];
+    int tries;
+    int rc;
+
+    spool_path(sp, tmp, SPOOL_INCOMING, job->id, ".mark");
+    spool_path(sp, path, SPOOL_DEDUPE, marker, NULL);
+    snprintf(line, sizeof(line), "%s\n", job->id);
+    if (spool_write_new(tmp, line, SPOOL_ID_LEN + 1) < 0) {
+        buf_printf(why, "write %s: %s", tmp, strerror(errno));
+        return -1;
+    }
+    /* The job's entry in incoming/ must be durable before the marker. */
+    if (spool_fsync_dir(sp, SPOOL_INCOMING, why) < 0) {
+        unlink(tmp);
+        return -1;
+    }
+    for (tries = 0; tries < 3; tries++) {
+        if (link(tmp, path) == 0) {
+            unlink(tmp);
+            if (spool_fsync_dir(sp, SPOOL_DEDUPE, why) < 0) {
+                unlink(path);
+                return -1;
+            }
+            return 0;
+        }
+        if (errno != EEXIST) {
+            buf_printf(why, "link %s: %s", path, strerror(errno));
+            unlink(tmp);
+            return -1;
+        }
+        rc = spool_marker_read(path, dup_id, why);
+        if (rc == SPOOL_NOTFOUND)       /* expired meanwhile: try again */
+            continue;
+        unlink(tmp);
+        if (rc < 0)
+            return -1;
+        /* Whoever answers "duplicate" must know the marker is durable. */
+        if (spool_fsync_dir(sp, SPOOL_DEDUPE, why) < 0)
+            return -1;
+        return SPOOL_DUPLICATE;
+    }
+    unlink(tmp);
+    buf_printf(why, "dedupe marker %s keeps appearing and vanishing", path);
+    return -1;
+}
+
+int spool_enqueue(struct spool *spool, const char *kind,
+                  const char *dedupe_key, const void *payload,
+                  size_t payload_len, char id_out[SPOOL_ID_LEN + 1],
+                  struct buf *why)
+{
+    struct spool_job job;
+    char marker[SPOOL_MARKER_LEN + 1];
+    char dup_id[SPOOL_ID_LEN + 1];
+    char from[PATH_MAX];
+    char to[PATH_MAX];
+    size_t key_len = 0;
+    int rc;
+
+    if (kind == NULL || !spool_kind_valid(kind)) {
+        buf_append_str(why, "invalid job kind ");
+        spool_quote(why, kind ? kind : "(null)");
+        return -1;
+    }
+    if (dedupe_key != NULL
+        && ((key_len = strlen(dedupe_key)) == 0 || key_len > SPOOL_KEY_MAX)) {
+        buf_printf(why, "dedupe key is %s", key_len ? "too long" : "empty");
+        return -1;
+    }
+    if (payload_len > SPOOL_PAYLOAD_MAX) {
+        buf_printf(why, "payload of %zu bytes exceeds the limit of %d bytes",
+                   payload_len, SPOOL_PAYLOAD_MAX);
+        return -1;
+    }
+    if (payload == NULL && payload_len > 0)
+        msg_panic("spool_enqueue: NULL payload of %zu bytes", payload_len);
+
+    memset(&job, 0, sizeof(job));
+    job.kind = (char *) kind;
+    job.dedupe_key = (char *) dedupe_key;
+    job.created = time(NULL);
+    job.payload = (unsigned char *) payload;
+    job.payload_len = payload_len;
+    if (spool_create_incoming(spool, &job, why) < 0)
+        return -1;
+    spool_path(spool, from, SPOOL_INCOMING, job.id, NULL);
+    if (dedupe_key) {
+        spool_marker_name(kind, dedupe_key, marker);
+        rc = spool_create_marker(spool, &job, marker, dup_id, why);
+        if (rc != 0) {
+            unlink(from);
+            if (rc == SPOOL_DUPLICATE)
+                memcpy(id_out, dup_id, SPOOL_ID_LEN + 1);
+            return rc;
+        }
+    }
+    spool_state_path(spool, to, SPOOL_ACTIVE, job.id);
+    if (spool_rename_noreplace(from, to) < 0) {
+        if (errno == ENOENT && dedupe_key) {
+            /*
+             * spool_recover() moved the marked job first.  Should it be
+             * nowhere (worked off already?), say so: the sender's retry is
+             * then answered by the marker, and nothing is lost.
+             */
+            if (!spool_id_in_states(spool, job.id)) {
+                buf_printf(why, "%s: job left %s/%s before it was enqueued",
+                           job.id, spool->dir, SPOOL_INCOMING);
+                return -1;
+            }
+        } else {
+            buf_printf(why, "rename %s to %s: %s", from, to, strerror(errno));
+            /*
+             * Once its marker is visible, another enqueue may have answered
+             * "duplicate" on its strength: the job stays, complete and
+             * marked, for spool_recover().  Without a key it just goes.
+             */
+            if (dedupe_key)
+                buf_append_str(why, " (left for spool_recover)");
+            else
+                unlink(from);
+            return -1;
+        }
+    }
+    if (spool_fsync_dir(spool, "active", why) < 0)
+        return -1;
+    memcpy(id_out, job.id, SPOOL_ID_LEN + 1);
+    return SPOOL_ACCEPTED;
+}
+
+/* State changes. */
+
+/*
+ * Writes job's image over its file in job->state through a temporary file
+ * in incoming/: 0, SPOOL_NOTFOUND (the job moved away meanwhile), or -1.
+ */
+static int spool_rewrite(struct spool *sp, struct spool_job *job,
+                         struct buf *why)
+{
+    char tmp[PATH_MAX];
+    char path[PATH_MAX];
+    char suffix[16];
+    unsigned char rnd[4];
+    struct buf *image;
+
+    if (spool_random(rnd, sizeof(rnd), why) < 0)
+        return -1;
+    snprintf(suffix, sizeof(suffix), ".%02X%02X%02X%02X.upd",
+             rnd[0], rnd[1], rnd[2], rnd[3]);
+    spool_path(sp, tmp, SPOOL_INCOMING, job->id, suffix);
+    spool_state_path(sp, path, job->state, job->id);
+    image = buf_create(job->payload_len + 512);
+    spool_job_format(job, image);
+    if (spool_write_new(tmp, image->data, image->len) < 0) {
+        buf_printf(why, "write %s: %s", tmp, strerror(errno));
+        buf_free(image);
+        return -1;
+    }
+    buf_free(image);
+    if (spool_rename_exchange(tmp, path) < 0) {
+        int saved = errno;
+
+        unlink(tmp);
+        if (saved == ENOENT)
+            return SPOOL_NOTFOUND;
+        buf_printf(why, "rename %s to %s: %s", tmp, path, strerror(saved));
+        return -1;
+    }
+    unlink(tmp);                        /* now the old image */
+    return spool_fsync_dir(sp, spool_state_names[job->state], why);
+}
+
+/*
+ * Moves job from job->state to state to (a rename), then, when rewrite is
+ * set, writes its new metadata: 0, SPOOL_NOTFOUND, or -1.
+ */
+static int spool_move(struct spool *sp, struct spool_job *job,
+                      enum spool_state to, int rewrite, struct buf *why)
+{
+    char from_path[PATH_MAX];
+    char to_path[PATH_MAX];
+    enum spool_state from = job->state;
+
+    if (from != to) {
+        spool_state_path(sp, from_path, from, job->id);
+        spool_state_path(sp, to_path, to, job->id);
+        if (spool_rename_noreplace(from_path, to_path) < 0) {
+            if (errno == ENOENT)
+                return SPOOL_NOTFOUND;
+            buf_printf(why, "rename %s to %s: %s", from_path, to_path,
+                       strerror(errno));
+            return -1;
+        }
+        job->state = to;
+        if (spool_fsync_dir(sp, spool_state_names[to], why) < 0
+            || spool_fsync_dir(sp, spool_state_names[from], why) < 0)
+            return -1;
+    }
+    return rewrite ? spool_rewrite(sp, job, why) : 0;
+}
+
+static void spool_set_error(struct spool_job *job, const char *text)
+{
+    free(job->last_error);
+    job->last_error = text ? xstrndup(text, SPOOL_ERROR_MAX) : NULL;
+}
+
+int spool_finish(struct spool *spool, const char *id, struct buf *why)
+{
+    char path[PATH_MAX];
+
+    if (spool_check_id(id, why) < 0)
+        return -1;
+    if (unlink(spool_state_path(spool, path, SPOOL_ACTIVE, id)) < 0) {
+        if (errno == ENOENT)
+            return SPOOL_NOTFOUND;
+        buf_printf(why, "remove %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return spool_fsync_dir(spool, "active", why);
+}
+
+/* The delay before retry number attempts (1 = the first retry). */
+static long spool_backoff(const struct spool_policy *policy, unsigned attempts)
+{
+    long delay = policy->minimal_backoff;
+    unsigned n;
+
+    for (n = 1; n < attempts && delay > 0 && delay < policy->maximal_backoff;
+         n++)
+        delay = delay > policy->maximal_backoff / 2 ?
+            policy->maximal_backoff : delay * 2;
+    return delay < policy->maximal_backoff ? delay : policy->maximal_backoff;
+}
+
+int spool_defer(struct spool *spool, const char *id, const char *error,
+                time_t now, struct buf *why)
+{
+    struct spool_job *job;
+    struct buf *reason;
+    long delay;
+    int rc;
+
+    if (spool_check_id(id, why) < 0)
+        return -1;
+    if ((rc = spool_find(spool, id, SPOOL_MASK(SPOOL_ACTIVE), 1, &job,
+                         why)) != 0)
+        return rc;
+    if (job->attempts < UINT_MAX)
+        job->attempts++;
+    if (error)
+        spool_set_error(job, error);
+    if (now - job->created > spool->policy.maximal_lifetime) {
+        reason = buf_create(SPOOL_ERROR_MAX);
+        buf_printf(reason, "job_maximal_lifetime of %lds exceeded after %u "
+                   "attempts; last error: %s",
+                   spool->policy.maximal_lifetime, job->attempts,
+                   job->last_error ? job->last_error : "(none)");
+        spool_set_error(job, reason->data);
+        buf_free(reason);
+        job->next_attempt = 0;
+        rc = spool_move(spool, job, SPOOL_DEAD, 1, why);
+    } else {
+        delay = spool_backoff(&spool->policy, job->attempts);
+        job->next_attempt = (now > SPOOL_TIME_MAX - delay) ?
+            (time_t) SPOOL_TIME_MAX : now + delay;
+        if (job->next_attempt < 0)
+            job->next_attempt = 0;
+        rc = spool_move(spool, job, SPOOL_DEFERRED, 1, why);
+    }
+    spool_job_free(job);
+    return rc;
+}
+
+int spool_bury(struct spool *spool, const char *id, const char *reason,
+               struct buf *why)
+{
+    struct spool_job *job;
+    int rc;
+
+    if (spool_check_id(id, why) < 0)
+        return -1;
+    if ((rc = spool_find(spool, id, SPOOL_MASK(SPOOL_ACTIVE), 1, &job,
+                         why)) != 0)
+        return rc;
+    if (reason)
+        spool_set_error(job, reason);
+    job->next_attempt = 0;
+    rc = spool_move(spool, job, SPOOL_DEAD, 1, why);
+    spool_job_free(job);
+    return rc;
+}
+
+int spool_hold(struct spool *spool, const char *id, const char *reason,
+               struct buf *why)
+{
+    struct spool_job *job;
+    int rc;
+
+    if (spool_check_id(id, why) < 0)
+        return -1;
+    if ((rc = spool_find(spool, id, SPOOL_MASK_ALL, reason != NULL, &job,
+                         why)) != 0)
+        return rc;
+    if (reason)
+        spool_set_error(job, reason);
+    rc = spool_move(spool, job, SPOOL_HOLD, reason != NULL, why);
+    spool_job_free(job);
+    return rc;
+}
+
+int spool_requeue(struct spool *spool, const char *id, struct buf *why)
+{
+    struct spool_job *job;
+    int rc;
+
+    if (spool_check_id(id, why) < 0)
+        return -1;
+    if ((rc = spool_find(spool, id, SPOOL_MASK_ALL, 1, &job, why)) != 0)
+        return rc;
+    if (job->state != SPOOL_ACTIVE) {
+        job->created = time(NULL);
+        job->attempts = 0;
+        job->next_attempt = 0;
+        spool_set_error(job, NULL);
+        rc = spool_move(spool, job, SPOOL_ACTIVE, 1, why);
+    }
+    spool_job_free(job);
+    return rc;
+}
+
+int spool_delete(struct spool *spool, const char *id, struct buf *why)
+{
+    char path[PATH_MAX];
+    int pass;
+    int s;
+
+    if (spool_check_id(id, why) < 0)
+        return -1;
+    for (pass = 0; pass < 2; pass++) {
+        for (s = 0; s < SPOOL_NSTATES; s++) {
+            if (unlink(spool_state_path(spool, path, s, id)) == 0)
+                return spool_fsync_dir(spool, spool_state_names[s], why);
+            if (errno != ENOENT) {
+                buf_printf(why, "remove %s: %s", path, strerror(errno));
+                return -1;
+            }
+        }
+    }
+    return SPOOL_NOTFOUND;
+}
+
+/* Listing. */
+
+static int spool_job_cmp(const void *a, const void *b)
+{
+    const struct spool_job *ja = *(const struct spool_job *const *) a;
+    const struct spool_job *jb = *(const struct spool_job *const *) b;
+
+    if (ja->created != jb->created)
+        return ja->created < jb->created ? -1 : 1;
+    return strcmp(ja->id, jb->id);
+}
+
+int spool_list(struct spool *spool, unsigned state_mask,
+               struct spool_job ***jobs_out, size_t *count_out,
+               struct buf *why)
+{
+    struct spool_job **jobs = NULL;
+    struct spool_job *job;
+    size_t count = 0;
+    size_t cap = 0;
+    struct buf *err;
+    struct dirent *dp;
+    char path[PATH_MAX];
+    DIR *dir;
+    int s;
+    int rc;
+
+    err = buf_create(128);
+    for (s = 0; s < SPOOL_NSTATES; s++) {
+        if (!(state_mask & SPOOL_MASK(s)))
+            continue;
+        spool_path(spool, path, spool_state_names[s], NULL, NULL);
+        if ((dir = opendir(path)) == NULL) {
+            buf_printf(why, "open spool directory %s: %s", path,
+                       strerror(errno));
+            goto fail;
+        }
+        while ((errno = 0, dp = readdir(dir)) != NULL) {
+            if (!spool_id_valid(dp->d_name))
+                continue;
+            buf_reset(err);
+            rc = spool_read_job(spool_state_path(spool, path, s, dp->d_name),
+                                dp->d_name, 0, &job, err);
+            if (rc == SPOOL_NOTFOUND)   /* moved or removed meanwhile */
+                continue;
+            if (rc < 0) {
+                /* One bad file must not hide the rest of the queue. */
+                msg_warn("%s: skipped: %s", dp->d_name, err->data);
+                continue;
+            }
+            job->state = (enum spool_state) s;
+            if (count == cap) {
+                cap = cap ? cap * 2 : 32;
+                jobs = xrealloc(jobs, cap * sizeof(*jobs));
+            }
+            jobs[count++] = job;
+        }
+        if (errno != 0) {
+            buf_printf(why, "read spool directory %s: %s",
+                       spool_path(spool, path, spool_state_names[s], NULL,
+                                  NULL), strerror(errno));
+            closedir(dir);
+            goto fail;
+        }
+        closedir(dir);
+    }
+    buf_free(err);
+    if (count > 1)
+        qsort(jobs, count, sizeof(*jobs), spool_job_cmp);
+    *jobs_out = jobs;
+    *count_out = count;
+    return 0;
+
+fail:
+    buf_free(err);
+    spool_job_list_free(jobs, count);
+    return -1;
+}
+
+void spool_job_list_free(struct spool_job **jobs, size_t count)
+{
+    size_t i;
+
+    if (jobs == NULL)
+        return;
+    for (i = 0; i < count; i++)
+        spool_job_free(jobs[i]);
+    free(jobs);
+}
+
+/* Scheduling and housekeeping. */
+
+int spool_release_due(struct spool *spool, time_t now, struct buf *why)
+{
+    struct spool_job **jobs;
+    size_t count;
+    size_t i;
+    int moved = 0;
+    int rc = 0;
+
+    if (spool_list(spool, SPOOL_MASK(SPOOL_DEFERRED), &jobs, &count, why) < 0)
+        return -1;
+    for (i = 0; i < count && rc == 0; i++) {
+        if (jobs[i]->next_attempt > now)
+            continue;
+        rc = spool_move(spool, jobs[i], SPOOL_ACTIVE, 0, why);
+        if (rc == 0)
+            moved++;
+        else if (rc == SPOOL_NOTFOUND)  /* an admin moved it */
+            rc = 0;
+    }
+    spool_job_list_free(jobs, count);
+    return rc < 0 ? -1 : moved;
+}
+
+/*
+ * Is incoming/name a complete job whose dedupe marker names it, and in no
+ * state directory?  Then spool_recover() must finish its enqueue.
+ */
+static int spool_recoverable(struct spool *sp, const char *name)
+{
+    struct spool_job *job;
+    struct buf *err;
+    char path[PATH_MAX];
+    char marker[SPOOL_MARKER_LEN + 1];
+    char id[SPOOL_ID_LEN + 1];
+    int ok = 0;
+
+    if (spool_id_in_states(sp, name))
+        return 0;
+    err = buf_create(64);
+    spool_path(sp, path, SPOOL_INCOMING, name, NULL);
+    if (spool_read_job(path, name, 0, &job, err) == 0) {
+        if (job->dedupe_key) {
+            spool_marker_name(job->kind, job->dedupe_key, marker);
+            spool_path(sp, path, SPOOL_DEDUPE, marker, NULL);
+            ok = (spool_marker_read(path, id, err) == 0
+                  && strcmp(id, name) == 0);
+        }
+        spool_job_free(job);
+    }
+    buf_free(err);
+    return ok;
+}
+
+int spool_recover(struct spool *spool, long min_age, struct buf *why)
+{
+    struct dirent *dp;
+    struct stat st;
+    char path[PATH_MAX];
+    char to[PATH_MAX];
+    DIR *dir;
+    time_t now = time(NULL);
+    int recovered = 0;
+    int removed = 0;
+
+    spool_path(spool, path, SPOOL_INCOMING, NULL, NULL);
+    if ((dir = opendir(path)) == NULL) {
+        buf_printf(why, "open spool directory %s: %s", path, strerror(errno));
+        return -1;
+    }
+    while ((errno = 0, dp = readdir(dir)) != NULL) {
+        if (strcmp(dp->d_name, ".") == 0 || strcmp(dp->d_name, "..") == 0)
+            continue;
+        spool_path(spool, path, SPOOL_INCOMING, dp->d_name, NULL);
+        if (lstat(path, &st) < 0)
+            continue;                   /* gone meanwhile */
+        if (S_ISREG(st.st_mode) && spool_id_valid(dp->d_name)
+            && spool_recoverable(spool, dp->d_name)) {
+            spool_state_path(spool, to, SPOOL_ACTIVE, dp->d_name);
+            if (spool_rename_noreplace(path, to) == 0) {
+                msg_info("%s: recovered an interrupted enqueue", dp->d_name);
+                recovered++;
+                continue;
+            }
+            if (errno == ENOENT || errno == EEXIST)
+                continue;               /* its writer finished it */
+            buf_printf(why, "rename %s to %s: %s", path, to, strerror(errno));
+            closedir(dir);
+            return -1;
+        }
+        /* A file's time may run a second ahead of time(): 0 means any age. */
+        if ((min_age > 0 && now - st.st_mtime < min_age)
+            || S_ISDIR(st.st_mode))
+            continue;
+        if (unlink(path) < 0) {
+            if (errno == ENOENT)
+                continue;
+            buf_printf(why, "remove %s: %s", path, strerror(errno));
+            closedir(dir);
+            return -1;
+        }
+        msg_info("removed stale spool file %s", path);
+        removed++;
+    }
+    if (errno != 0) {
+        buf_printf(why, "read spool directory %s/%s: %s", spool->dir,
+                   SPOOL_INCOMING, strerror(errno));
+        closedir(dir);
+        return -1;
+    }
+    closedir(dir);
+    if (recovered && spool_fsync_dir(spool, "active", why) < 0)
+        return -1;
+    if (removed && spool_fsync_dir(spool, SPOOL_INCOMING, why) < 0)
+        return -1;
+    return recovered;
+}
+
+int spool_expire_dedupe(struct spool *spool, time_t now, long lifetime,
+                        struct buf *why)
+{
+    struct dirent *dp;
+    struct stat st;
+    struct buf *err = buf_create(64);
+    char path[PATH_MAX];
+    char job_path[PATH_MAX];
+    char id[SPOOL_ID_LEN + 1];
+    DIR *dir;
+    int expired = 0;
+    int rc;
+
+    spool_path(spool, path, SPOOL_DEDUPE, NULL, NULL);
+    if ((dir = opendir(path)) == NULL) {
+        buf_printf(why, "open spool directory %s: %s", path, strerror(errno));
+        buf_free(err);
+        return -1;
+    }
+    while ((errno = 0, dp = readdir(dir)) != NULL) {
+        if (!spool_marker_name_valid(dp->d_name))
+            continue;
+        spool_path(spool, path, SPOOL_DEDUPE, dp->d_name, NULL);
+        if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode)
+            || (lifetime > 0 && now - st.st_mtime < lifetime))
+            continue;
+        buf_reset(err);
+        rc = spool_marker_read(path, id, err);
+        if (rc == SPOOL_NOTFOUND)
+            continue;
+        /* A corrupt marker names no job: it goes too. */
+        if (rc == 0
+            && (spool_exists(spool_path(spool, job_path, SPOOL_INCOMING, id,
+                                        NULL))
+                || spool_id_in_states(spool, id)))
+            continue;
+        if (rc < 0)
+            msg_warn("%s", err->data);
+        if (unlink(path) < 0 && errno != ENOENT) {
+            buf_printf(why, "remove %s: %s", path, strerror(errno));
+            closedir(dir);
+            buf_free(err);
+            return -1;
+        }
+        expired++;
+    }
+    if (errno != 0) {
+        buf_printf(why, "read spool directory %s/%s: %s", spool->dir,
+                   SPOOL_DEDUPE, strerror(errno));
+        closedir(dir);
+        buf_free(err);
+        return -1;
+    }
+    closedir(dir);
+    buf_free(err);
+    if (expired && spool_fsync_dir(spool, SPOOL_DEDUPE, why) < 0)
+        return -1;
+    return expired;
+}

@@ -1,0 +1,14 @@
+# spool tests
+pm_unit_test(test_spool_job test_spool_job.c)
+pm_unit_test(test_spool test_spool.c)
+
+# The crash test kills tests/spool_crash_writer at random points; see
+# test_spool_crash.c.  POSTMASK_CRASH_SEED=N repeats a run.
+add_executable(spool_crash_writer spool_crash_writer.c)
+target_link_libraries(spool_crash_writer PRIVATE postmask_common)
+pm_unit_test(test_spool_crash test_spool_crash.c)
+add_dependencies(test_spool_crash spool_crash_writer)
+set_property(TEST test_spool_crash APPEND PROPERTY ENVIRONMENT
+             "SPOOL_CRASH_WRITER=$<TARGET_FILE:spool_crash_writer>")
+set_tests_properties(test_spool_crash PROPERTIES TIMEOUT 300)
+pm_script_test(ctl_queue ctl_queue.sh)
