@@ -6,6 +6,7 @@ pm_unit_test(test_config_parse test_config_parse.c)
 pm_unit_test(test_config_expand test_config_expand.c)
 pm_unit_test(test_config_load test_config_load.c)
 target_link_libraries(test_config_load PRIVATE postmask_testutil)
+pm_unit_test(test_msg test_msg.c)
 pm_unit_test(test_secret_file test_secret_file.c)
 target_link_libraries(test_secret_file PRIVATE postmask_testutil)
 

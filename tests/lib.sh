@@ -35,3 +35,39 @@ t_expect() {
 }
 
 T_WORK=$(t_tmpdir work)
+
+# Tests that go on after a failed check and report them all at the end:
+# t_check_fail counts a failure, t_ctl runs postmaskctl, t_expect_exact
+# compares what the last t_ctl printed, t_done exits.
+t_failures=0
+
+t_check_fail() {
+    echo "$T_NAME: FAIL: $*" >&2
+    t_failures=$((t_failures + 1))
+}
+
+# t_ctl DIR ARGS...: runs postmaskctl -c DIR ARGS; sets $rc, $out, $err.
+t_ctl() {
+    t_ctl_dir=$1
+    shift
+    rc=0
+    "$BIN/postmaskctl" -c "$t_ctl_dir" "$@" >"$T_WORK/ctl.out" 2>"$T_WORK/ctl.err" || rc=$?
+    out=$(cat "$T_WORK/ctl.out")
+    err=$(cat "$T_WORK/ctl.err")
+}
+
+# t_expect_exact NAME RC OUT ERR: the last t_ctl exited RC and printed
+# exactly OUT on stdout and exactly ERR on stderr.
+t_expect_exact() {
+    [ "$rc" = "$2" ] || t_check_fail "$1: exit $rc, want $2 (stderr: $err)"
+    [ "$out" = "$3" ] || t_check_fail "$1: stdout \"$out\", want \"$3\""
+    [ "$err" = "$4" ] || t_check_fail "$1: stderr \"$err\", want \"$4\""
+}
+
+t_done() {
+    if [ "$t_failures" -ne 0 ]; then
+        echo "FAIL: $T_NAME: $t_failures failure(s)" >&2
+        exit 1
+    fi
+    t_pass
+}

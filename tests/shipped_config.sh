@@ -28,7 +28,7 @@ echo "$out" | grep -q '^proxy_domains = reply.example.com$' \
 # Every parameter is documented, with its default, in postmask(5).
 for n in $names; do
     grep -q "^\.B $n\$" "$SRC/docs/postmask.5" \
-        || t_fail "docs/postmask.5 does not document $n (expected a line '.B $n')"
+        || t_fail "docs/postmask.5 does not document $n (expected '.TP' then '.B $n')"
     dflt=$("$BIN/postmaskctl" -c "$dir" config -d -h "$n")
     if [ -n "$dflt" ]; then
         grep -F -q "Default: $dflt" "$SRC/docs/postmask.5" \
@@ -36,7 +36,7 @@ for n in $names; do
     fi
 done
 # ... and nothing undocumented hides in the man page.
-for n in $(sed -n 's/^\.B \([a-z_]*\)$/\1/p' "$SRC/docs/postmask.5"); do
+for n in $(sed -n '/^\.TP$/{n;s/^\.B \([a-z_0-9]*\)$/\1/p;}' "$SRC/docs/postmask.5"); do
     echo "$names" | grep -qx "$n" || t_fail "docs/postmask.5 documents $n, which is not a parameter"
 done
 
