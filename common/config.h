@@ -47,6 +47,11 @@ struct config {
     long maximal_job_lifetime;  /* seconds */
     long dedupe_lifetime;       /* seconds */
 
+    /* Capturing replies (milter, inbound). */
+    long capture_size_limit;    /* bytes */
+    long attachment_size_limit; /* bytes */
+    struct config_list trusted_authserv_ids;
+
     /* Daemons. */
     char *milter_listen;
     char *bridge_listen;

@@ -50,6 +50,17 @@ const struct config_param config_params[] = {
      OFF(dedupe_lifetime),
      "how long a finished job's key still marks duplicates"},
 
+    /* Capturing replies. */
+    {"capture_size_limit", CONFIG_SIZE, "10240000", 1024, 1024L * 1024 * 1024,
+     NULL, NULL, 0, OFF(capture_size_limit),
+     "largest message sent to a proxy address that is accepted"},
+    {"attachment_size_limit", CONFIG_SIZE, "5242880", 0,
+     1024L * 1024 * 1024, NULL, NULL, 0, OFF(attachment_size_limit),
+     "largest attachment of a reply that is kept"},
+    {"trusted_authserv_ids", CONFIG_LIST, "", 0, 0, NULL, NULL, 0,
+     OFF(trusted_authserv_ids),
+     "authserv-ids whose Authentication-Results are believed"},
+
     /* Daemons. */
     {"milter_listen", CONFIG_STRING,
      "unix:/var/spool/postfix/postmask/milter.sock", 0, 0, NULL,

@@ -14,6 +14,7 @@ cat > "$dir/main.cf" <<'CF'
 smtpd_restriction_classes = proxy_domains, address_keys_file,
     spool_directory, job_minimal_backoff, job_maximal_backoff,
     job_maximal_lifetime, dedupe_lifetime, milter_listen, bridge_listen,
+    capture_size_limit, attachment_size_limit, trusted_authserv_ids,
     log_facility, twilio_api_url, twilio_account_sid,
     twilio_auth_token_file, api_token_file
 
@@ -28,6 +29,10 @@ job_minimal_backoff = 30s
 job_maximal_backoff = ${job_minimal_backoff?2h}${job_minimal_backoff:1h}
 job_maximal_lifetime = 5d
 dedupe_lifetime = ${log_facility?{2w}:{1d}}
+capture_size_limit = 20480000
+attachment_size_limit = ${capture_size_limit}
+trusted_authserv_ids = mx1.example.com mx2.example.com,
+    mx3.example.com
 milter_listen = unix:$spool_directory/../postfix/postmask/milter.sock
 bridge_listen = 127.0.0.1:8025
 log_facility = mail
@@ -49,7 +54,7 @@ for n in $names; do
     [ "$ours" = "$theirs" ] || t_fail "$n: postmask reads [$ours], postconf -x -h prints [$theirs]"
     count=$((count + 1))
 done
-[ "$count" -ge 14 ] || t_fail "only $count parameters compared"
+[ "$count" -ge 17 ] || t_fail "only $count parameters compared"
 
 # Spot-check that the expansions really happened (the comparison above
 # would also pass if both sides failed to expand the same way).

@@ -1,0 +1,106 @@
+/*
+ * capture - what postmask takes from an email sent to a proxy address: the
+ * building contact's reply, or an auto-reply, or a delivery report.
+ *
+ * capture_parse() parses one RFC 5322 message with GMime, classifies it and
+ * extracts what the bridge posts into the conversation:
+ *
+ *   bounce      the envelope sender is null ("") and/or the message is a
+ *               multipart/report; report-type=delivery-status: the failed
+ *               recipient, its status and diagnostic are recorded;
+ *   auto_reply  RFC 3834 Auto-Submitted other than "no", Precedence
+ *               bulk/junk/list/auto_reply, X-Autoreply, X-Autorespond,
+ *               or an out-of-office subject (several languages);
+ *   reply       a person's reply: text holds the new text only (see
+ *               capture_text.h), attachments the parts that are files;
+ *   empty       a reply whose new text is empty and that has no attachment.
+ *
+ * Attachments larger than opts->attachment_size_limit are listed with
+ * kept = 0 and no data.  Authentication-Results headers are kept verbatim;
+ * the dkim/spf/dmarc results are read from the A-R headers whose authserv-id
+ * is in opts->trusted_authserv_ids, or, when that list is empty, from the
+ * topmost A-R header only (the one the receiving MX added).
+ *
+ * Thread safety: capture_init() must have been called once (it calls
+ * g_mime_init()); after that, capture_parse() may run in many threads at
+ * once, each on its own message (GMime objects never cross threads).
+ *
+ * Ownership: capture_parse() returns 0 and a capture the caller frees with
+ * capture_free(), or -1 with the reason in why (only when the input is not
+ * a message at all: GMime cannot parse it, or it has no header).
+ * capture_to_json() returns a new jansson reference the caller decrefs.
+ */
+#ifndef POSTMASK_CAPTURE_H
+#define POSTMASK_CAPTURE_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+
+enum capture_class {
+    CAPTURE_REPLY,
+    CAPTURE_AUTO_REPLY,
+    CAPTURE_BOUNCE,
+    CAPTURE_EMPTY,
+};
+
+struct capture_attachment {
+    char *name;                 /* file name, sanitized; never NULL */
+    char *type;                 /* "image/png" */
+    char *content_id;           /* without <>; NULL when none */
+    size_t size;                /* decoded size in bytes */
+    int is_inline;              /* Content-Disposition: inline, or a Content-ID */
+    int kept;                   /* 0: over attachment_size_limit, no data */
+    unsigned char *data;        /* decoded bytes when kept */
+};
+
+struct capture {
+    enum capture_class classification;
+    char *auto_reply_reason;    /* auto_reply: the signal, e.g. "Auto-Submitted: auto-replied" */
+    char *from_address;         /* addr-spec of the first From mailbox; "" if none */
+    char *from_name;            /* its display name, decoded to UTF-8; "" if none */
+    char *subject;              /* decoded to UTF-8; "" if none */
+    char *message_id;           /* without <>; NULL when none */
+    char *in_reply_to;          /* without <>; NULL when none */
+    char *references;           /* the header value, unfolded; NULL when none */
+    char **auth_results;        /* each Authentication-Results value, top first */
+    size_t auth_results_count;
+    char *dkim_result;          /* "pass", "fail", ...; NULL when unknown */
+    char *spf_result;
+    char *dmarc_result;
+    char *text;                 /* UTF-8; for a reply the new text only */
+    struct capture_attachment *attachments;
+    size_t attachment_count;
+    char *bounce_recipient;     /* bounce: the failed recipient, or NULL */
+    char *bounce_status;        /* bounce: e.g. "5.1.1", or NULL */
+    char *bounce_diagnostic;    /* bounce: e.g. "smtp; 550 5.1.1 unknown user" */
+};
+
+struct capture_options {
+    size_t attachment_size_limit;
+    char **trusted_authserv_ids;
+    size_t trusted_authserv_count;
+};
+
+void capture_init(void);
+int capture_parse(const void *raw, size_t len, const char *envelope_sender,
+                  const struct capture_options *opts, struct capture **out,
+                  struct buf *why);
+void capture_free(struct capture *cap);
+const char *capture_class_name(enum capture_class cls);
+
+/*
+ * The capture as JSON: {"classification", "auto_reply_reason", "from":
+ * {"address", "name"}, "subject", "message_id", "in_reply_to",
+ * "references", "authentication_results": [...], "dkim", "spf", "dmarc",
+ * "text", "attachments": [{"name", "type", "size", "inline", "kept"
+ * [, "content_id"] [, "data" (base64, only with with_data and kept)]}],
+ * "bounce": {"recipient", "status", "diagnostic"} (bounce only)}.
+ * Absent values are JSON null.  postmaskctl parse prints it without data;
+ * the milter stores it with data in the spool.
+ */
+json_t *capture_to_json(const struct capture *cap, int with_data);
+
+#endif
