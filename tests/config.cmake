@@ -1,4 +1,5 @@
-# Configuration: main.cf parsing, expansion, checking, secrets, postconf.
+# common/ basics: main.cf parsing, expansion, checking, secrets, postconf,
+# logging, base64 and UTF-8.
 add_library(postmask_testutil STATIC testutil.c)
 target_link_libraries(postmask_testutil PUBLIC postmask_common)
 
@@ -12,3 +13,4 @@ target_link_libraries(test_secret_file PRIVATE postmask_testutil)
 
 pm_script_test(postconf_equivalence postconf_equivalence.sh)
 pm_script_test(shipped_config shipped_config.sh)
+pm_unit_test(test_codec test_codec.c)

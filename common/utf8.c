@@ -1,0 +1,65 @@
+/*
+ * utf8 - UTF-8 validation and repair; see utf8.h.
+ */
+#include "utf8.h"
+
+/* Length of the well-formed sequence at s (at most len bytes), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t len)
+{
+    unsigned c = s[0];
+    size_t n, i;
+    unsigned long cp;
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2, cp = c & 0x1f;
+    else if (c >= 0xe0 && c <= 0xef)
+        n = 3, cp = c & 0x0f;
+    else if (c >= 0xf0 && c <= 0xf4)
+        n = 4, cp = c & 0x07;
+    else
+        return 0;
+    if (n > len)
+        return 0;
+    for (i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
+        || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+        return 0;
+    return n;
+}
+
+int utf8_valid(const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *) text;
+    size_t i = 0, n;
+
+    while (i < len) {
+        if ((n = utf8_seq(s + i, len - i)) == 0)
+            return 0;
+        i += n;
+    }
+    return 1;
+}
+
+void utf8_sanitize_append(const char *text, size_t len, struct buf *out)
+{
+    const unsigned char *s = (const unsigned char *) text;
+    size_t i = 0, n;
+
+    while (i < len) {
+        if (s[i] == 0) {
+            i++;
+        } else if ((n = utf8_seq(s + i, len - i)) == 0) {
+            buf_append(out, "\xef\xbf\xbd", 3);
+            i++;
+        } else {
+            buf_append(out, s + i, n);
+            i += n;
+        }
+    }
+}

@@ -1,0 +1,19 @@
+/*
+ * utf8 - keep hostile bytes from breaking JSON and logs.
+ *
+ * utf8_valid() tells whether len bytes are well-formed UTF-8 (no overlong
+ * forms, surrogates or code points above U+10FFFF).  utf8_sanitize_append()
+ * appends text to out with every ill-formed sequence replaced by U+FFFD and
+ * NUL bytes dropped, so the result is always valid for jansson.
+ */
+#ifndef POSTMASK_UTF8_H
+#define POSTMASK_UTF8_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+int utf8_valid(const char *text, size_t len);
+void utf8_sanitize_append(const char *text, size_t len, struct buf *out);
+
+#endif
