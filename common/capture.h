@@ -5,25 +5,43 @@
  * capture_parse() parses one RFC 5322 message with GMime, classifies it and
  * extracts what the bridge posts into the conversation:
  *
- *   bounce      the envelope sender is null ("") and/or the message is a
- *               multipart/report; report-type=delivery-status: the failed
- *               recipient, its status and diagnostic are recorded;
+ *   bounce      the message is a multipart/report;
+ *               report-type=delivery-status, or the envelope sender is null
+ *               ("" or "<>") and the message is not an auto-reply (below):
+ *               the failed recipient, its status and diagnostic are
+ *               recorded; a bounce has no attachments (they would be the
+ *               returned message, which postmask sent);
  *   auto_reply  RFC 3834 Auto-Submitted other than "no", Precedence
  *               bulk/junk/list/auto_reply, X-Autoreply, X-Autorespond,
- *               or an out-of-office subject (several languages);
+ *               or an out-of-office subject (several languages); also a
+ *               read receipt (report-type=disposition-notification).  RFC
+ *               3834 responders send from the null sender: with a null
+ *               sender these signals win, unless the message also looks
+ *               like a non-delivery report (X-Failed-Recipients, From
+ *               MAILER-DAEMON or postmaster, a bounce subject);
  *   reply       a person's reply: text holds the new text only (see
  *               capture_text.h), attachments the parts that are files;
  *   empty       a reply whose new text is empty and that has no attachment.
+ * envelope_sender NULL means unknown, which is not null.  For every class
+ * text is the new text of the message's body (capture_text.h); details of
+ * each rule are in capture_classify.c.
  *
  * Attachments larger than opts->attachment_size_limit are listed with
- * kept = 0 and no data.  Authentication-Results headers are kept verbatim;
- * the dkim/spf/dmarc results are read from the A-R headers whose authserv-id
- * is in opts->trusted_authserv_ids, or, when that list is empty, from the
- * topmost A-R header only (the one the receiving MX added).
+ * kept = 0 and no data.  Authentication-Results headers are kept verbatim
+ * (unfolded; at most 64 of them); the dkim/spf/dmarc results are read from
+ * the A-R headers whose authserv-id is in opts->trusted_authserv_ids, or,
+ * when that list is empty, from the topmost A-R header only (the one the
+ * receiving MX added).  Every string is valid UTF-8 without control
+ * characters (text keeps newline and tab).
  *
- * Thread safety: capture_init() must have been called once (it calls
- * g_mime_init()); after that, capture_parse() may run in many threads at
- * once, each on its own message (GMime objects never cross threads).
+ * Hostile input is bounded: GMime sees the message only up to the first
+ * line that would pass 20000 header fields, 4096 "--" lines or 64 multipart
+ * declarations, and the MIME walk stops at depth 32 (capture_int.h).
+ *
+ * Thread safety: capture_init() must have been called (it calls
+ * g_mime_init() once per process, however often it is called); after
+ * that, capture_parse() may run in many threads at once, each on its own
+ * message (GMime objects never cross threads).
  *
  * Ownership: capture_parse() returns 0 and a capture the caller frees with
  * capture_free(), or -1 with the reason in why (only when the input is not
@@ -51,7 +69,8 @@ struct capture_attachment {
     char *type;                 /* "image/png" */
     char *content_id;           /* without <>; NULL when none */
     size_t size;                /* decoded size in bytes */
-    int is_inline;              /* Content-Disposition: inline, or a Content-ID */
+    int is_inline;              /* Content-Disposition: inline, or none and
+                                 * a Content-ID */
     int kept;                   /* 0: over attachment_size_limit, no data */
     unsigned char *data;        /* decoded bytes when kept */
 };

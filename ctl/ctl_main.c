@@ -4,7 +4,8 @@
  * postmaskctl [-c config_dir] [-v] command [arguments]
  *
  * Commands: address (encode, decode), queue (list, show, requeue, hold,
- * delete), config (effective parameter values).  See postmaskctl(8).
+ * delete), config (effective parameter values), parse (what the milter
+ * captures from a message).  See postmaskctl(8).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,8 @@
     "  address newkey [KEYID]     print a new \"KEYID SECRET\" key line\n" \
     "  queue [list]               list spool jobs like postqueue -p\n" \
     "  queue show|requeue|hold|delete ID\n" \
-    "  config [-d] [-h] [NAME...] print effective (or default) parameters"
+    "  config [-d] [-h] [NAME...] print effective (or default) parameters\n" \
+    "  parse [-f SENDER] [FILE]   print, as JSON, what the milter captures"
 
 static const struct ctl_command {
     const char *name;
@@ -32,6 +34,7 @@ static const struct ctl_command {
     {"address", ctl_address},
     {"queue", ctl_queue},
     {"config", ctl_config},
+    {"parse", ctl_parse},
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,337 @@
+/*
+ * capture - parse, classify and extract one message sent to a proxy
+ * address; see capture.h.
+ *
+ * capture_parse() is the driver:
+ *   1. bound the input (structure_bound(): the cuts described in
+ *      capture_int.h), so that GMime's work and memory stay proportional
+ *      to what a person could have written;
+ *   2. parse it with GMime (a private parser and options per call; 8-bit
+ *      header bytes fall back to UTF-8, then Windows-1252);
+ *   3. read the header fields: From (first mailbox, groups searched),
+ *      Subject, Message-ID, In-Reply-To, References, Authentication-Results
+ *      (capture_authres.c);
+ *   4. classify (capture_classify.c);
+ *   5. walk the MIME tree for the body and the files (capture_parts.c);
+ *      a bounce's files are not collected: they are the returned message,
+ *      which postmask itself sent;
+ *   6. take the text: the text/plain body when it has any non-blank
+ *      character, else text made from the HTML body
+ *      (capture_html_to_text()); then the new text only
+ *      (capture_text_extract()), for every class;
+ *   7. for a bounce, read the delivery-status part (or X-Failed-Recipients);
+ *      a reply with no text and no file becomes CAPTURE_EMPTY.
+ * Every string of the capture is valid UTF-8 without NUL or control
+ * characters (but newline and tab in text), so capture_to_json() cannot
+ * fail on it.  The capture owns all its memory; capture_free() releases it.
+ *
+ * capture_init() calls g_mime_init() once per process (pthread_once).  No
+ * other state: GMime objects are created and destroyed within one call.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "capture_int.h"
+#include "capture_text.h"
+#include "xalloc.h"
+
+static pthread_once_t capture_once = PTHREAD_ONCE_INIT;
+
+static void capture_init_once(void)
+{
+    g_mime_init();
+}
+
+void capture_init(void)
+{
+    pthread_once(&capture_once, capture_init_once);
+}
+
+const char *capture_class_name(enum capture_class cls)
+{
+    switch (cls) {
+    case CAPTURE_REPLY:
+        return "reply";
+    case CAPTURE_AUTO_REPLY:
+        return "auto_reply";
+    case CAPTURE_BOUNCE:
+        return "bounce";
+    case CAPTURE_EMPTY:
+        return "empty";
+    }
+    return "unknown";
+}
+
+void capture_free(struct capture *cap)
+{
+    size_t i;
+
+    if (cap == NULL)
+        return;
+    free(cap->auto_reply_reason);
+    free(cap->from_address);
+    free(cap->from_name);
+    free(cap->subject);
+    free(cap->message_id);
+    free(cap->in_reply_to);
+    free(cap->references);
+    for (i = 0; i < cap->auth_results_count; i++)
+        free(cap->auth_results[i]);
+    free(cap->auth_results);
+    free(cap->dkim_result);
+    free(cap->spf_result);
+    free(cap->dmarc_result);
+    free(cap->text);
+    for (i = 0; i < cap->attachment_count; i++) {
+        free(cap->attachments[i].name);
+        free(cap->attachments[i].type);
+        free(cap->attachments[i].content_id);
+        free(cap->attachments[i].data);
+    }
+    free(cap->attachments);
+    free(cap->bounce_recipient);
+    free(cap->bounce_status);
+    free(cap->bounce_diagnostic);
+    free(cap);
+}
+
+static int line_starts(const char *s, size_t len, const char *name)
+{
+    size_t n = strlen(name);
+
+    return len >= n && strncasecmp(s, name, n) == 0;
+}
+
+static int has_word(const char *s, size_t len, const char *word)
+{
+    size_t n = strlen(word), i;
+
+    for (i = 0; i + n <= len; i++)
+        if (strncasecmp(s + i, word, n) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * How many bytes of raw GMime may see: the input cut at the start of the
+ * first line that would pass CAPTURE_MAX_HEADER_LINES header fields,
+ * CAPTURE_MAX_BOUNDARY_LINES lines starting "--", or
+ * CAPTURE_MAX_MULTIPARTS multipart Content-Type fields.  A header block
+ * starts the message, follows each "--" line, and follows the header block
+ * of a message/rfc822 part; it ends at a blank line.
+ */
+static size_t structure_bound(const char *raw, size_t len)
+{
+    size_t pos = 0, fields = 0, boundaries = 0, multiparts = 0;
+    int in_header = 1, nested_message = 0;
+    int in_content_type = 0;
+
+    while (pos < len) {
+        const char *line = raw + pos;
+        const char *nl = memchr(line, '\n', len - pos);
+        size_t n = nl ? (size_t) (nl - line) : len - pos;
+        size_t next = pos + n + (nl ? 1 : 0);
+
+        if (n > 0 && line[n - 1] == '\r')
+            n--;
+        if (in_header) {
+            if (n == 0) {
+                in_header = nested_message;
+                nested_message = 0;
+                in_content_type = 0;
+            } else if (line[0] == ' ' || line[0] == '\t') {
+                if (in_content_type && has_word(line, n, "multipart")) {
+                    in_content_type = 0;
+                    if (++multiparts > CAPTURE_MAX_MULTIPARTS)
+                        return pos;
+                }
+            } else {
+                if (++fields > CAPTURE_MAX_HEADER_LINES)
+                    return pos;
+                in_content_type = 0;
+                if (line_starts(line, n, "content-type:")) {
+                    if (has_word(line, n, "multipart")) {
+                        if (++multiparts > CAPTURE_MAX_MULTIPARTS)
+                            return pos;
+                    } else {
+                        in_content_type = 1;
+                    }
+                    nested_message = has_word(line, n, "message/rfc822")
+                        || has_word(line, n, "message/global")
+                        || has_word(line, n, "message/news");
+                }
+            }
+        } else if (n >= 2 && line[0] == '-' && line[1] == '-') {
+            if (++boundaries > CAPTURE_MAX_BOUNDARY_LINES)
+                return pos;
+            in_header = 1;
+            nested_message = 0;
+        }
+        pos = next;
+    }
+    return len;
+}
+
+static char *clean_or_null(const char *value)
+{
+    char *s;
+
+    if (value == NULL)
+        return NULL;
+    s = capture_clean_line(value, strlen(value), CAPTURE_FIELD_MAX);
+    if (*s == '\0') {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* The first mailbox of a list, searching groups. */
+static InternetAddressMailbox *first_mailbox(InternetAddressList *list,
+                                             int depth)
+{
+    int i, n = list ? internet_address_list_length(list) : 0;
+
+    for (i = 0; i < n && depth < 4; i++) {
+        InternetAddress *ia = internet_address_list_get_address(list, i);
+
+        if (INTERNET_ADDRESS_IS_MAILBOX(ia))
+            return INTERNET_ADDRESS_MAILBOX(ia);
+        if (INTERNET_ADDRESS_IS_GROUP(ia)) {
+            InternetAddressMailbox *m = first_mailbox(
+                internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)),
+                depth + 1);
+
+            if (m != NULL)
+                return m;
+        }
+    }
+    return NULL;
+}
+
+static char *message_id_of(const char *value)
+{
+    char *id, *clean;
+
+    if (value == NULL)
+        return NULL;
+    id = g_mime_utils_decode_message_id(value);
+    clean = clean_or_null(id);
+    g_free(id);
+    return clean;
+}
+
+static void read_headers(GMimeMessage *msg, const struct capture_options *opts,
+                         struct capture *cap)
+{
+    InternetAddressMailbox *from = first_mailbox(g_mime_message_get_from(msg),
+                                                 0);
+    const char *v;
+
+    v = from ? internet_address_mailbox_get_addr(from) : NULL;
+    cap->from_address = capture_clean_line(v ? v : "", v ? strlen(v) : 0,
+                                           CAPTURE_FIELD_MAX);
+    v = from ? internet_address_get_name(INTERNET_ADDRESS(from)) : NULL;
+    cap->from_name = capture_clean_line(v ? v : "", v ? strlen(v) : 0,
+                                        CAPTURE_FIELD_MAX);
+    v = g_mime_message_get_subject(msg);
+    cap->subject = capture_clean_line(v ? v : "", v ? strlen(v) : 0,
+                                      CAPTURE_FIELD_MAX);
+    cap->message_id = clean_or_null(g_mime_message_get_message_id(msg));
+    cap->in_reply_to = message_id_of(
+        g_mime_object_get_header(GMIME_OBJECT(msg), "In-Reply-To"));
+    cap->references = clean_or_null(
+        g_mime_object_get_header(GMIME_OBJECT(msg), "References"));
+    capture_authres(msg, opts, cap);
+}
+
+static void take_text(struct capture *cap, struct capture_body *body)
+{
+    struct buf *source = body->plain;
+    struct buf *html_text = NULL;
+    struct buf *text = buf_create(256);
+    struct buf *clean = buf_create(256);
+    size_t i;
+    int blank = 1;
+
+    for (i = 0; i < body->plain->len && blank; i++)
+        blank = strchr(" \t\r\n", body->plain->data[i]) != NULL;
+    if (blank && body->html_parts > 0) {
+        html_text = buf_create(body->html->len / 2 + 16);
+        capture_html_to_text(body->html->data, body->html->len, html_text);
+        source = html_text;
+    }
+    capture_text_extract(source->data, source->len, text);
+    capture_clean_text(text->data, text->len, clean);
+    cap->text = buf_detach(clean, NULL);
+    buf_free(text);
+    buf_free(html_text);
+}
+
+int capture_parse(const void *raw, size_t len, const char *envelope_sender,
+                  const struct capture_options *opts, struct capture **out,
+                  struct buf *why)
+{
+    GMimeStream *stream;
+    GMimeParser *parser;
+    GMimeParserOptions *popts;
+    GMimeMessage *msg;
+    GMimeHeaderList *headers;
+    struct capture *cap;
+    struct capture_body body;
+    const char *fallback[] = {"UTF-8", "windows-1252", NULL};   /* copied */
+
+    *out = NULL;
+    len = structure_bound(raw, len);
+    stream = g_mime_stream_mem_new_with_buffer(raw, len);
+    parser = g_mime_parser_new_with_stream(stream);
+    g_object_unref(stream);
+    popts = g_mime_parser_options_new();
+    g_mime_parser_options_set_fallback_charsets(popts, fallback);
+    g_mime_parser_options_set_rfc2047_compliance_mode(popts,
+                                                      GMIME_RFC_COMPLIANCE_LOOSE);
+    msg = g_mime_parser_construct_message(parser, popts);
+    g_object_unref(parser);
+    if (msg == NULL) {
+        g_mime_parser_options_free(popts);
+        buf_append_str(why, "not a message: it cannot be parsed as RFC 5322");
+        return -1;
+    }
+    headers = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+    if (headers == NULL || g_mime_header_list_get_count(headers) == 0) {
+        g_object_unref(msg);
+        g_mime_parser_options_free(popts);
+        buf_append_str(why, "not a message: it has no header");
+        return -1;
+    }
+
+    cap = xcalloc(1, sizeof(*cap));
+    read_headers(msg, opts, cap);
+    capture_classify(msg, envelope_sender, cap);
+
+    memset(&body, 0, sizeof(body));
+    body.plain = buf_create(256);
+    body.html = buf_create(256);
+    body.dsn = buf_create(64);
+    capture_walk(g_mime_message_get_mime_part(msg), opts,
+                 cap->classification != CAPTURE_BOUNCE, cap, &body);
+    take_text(cap, &body);
+    if (cap->classification == CAPTURE_BOUNCE) {
+        if (body.have_dsn)
+            capture_dsn_parse(body.dsn->data, body.dsn->len, cap);
+        capture_failed_recipients(msg, cap);
+    }
+    if (cap->classification == CAPTURE_REPLY && *cap->text == '\0'
+        && cap->attachment_count == 0)
+        cap->classification = CAPTURE_EMPTY;
+
+    buf_free(body.plain);
+    buf_free(body.html);
+    buf_free(body.dsn);
+    g_object_unref(msg);
+    g_mime_parser_options_free(popts);
+    *out = cap;
+    return 0;
+}

@@ -1,0 +1,195 @@
+/*
+ * capture_authres - Authentication-Results (RFC 8601): kept as written,
+ * and the dkim, spf and dmarc results read from the trusted ones.
+ *
+ * capture_authres() walks the top-level headers of msg, top first.  Every
+ * Authentication-Results value goes to cap->auth_results (unfolded, runs of
+ * white space made one space; at most CAPTURE_MAX_AUTH_RESULTS of them).
+ * Results are read only from the headers whose authserv-id is one of
+ * opts->trusted_authserv_ids (ASCII case ignored) or, when that list is
+ * empty, from the topmost one alone: the receiving MX adds its header on
+ * top, and anything below it came from the sender.  For spf and dmarc the
+ * first result found counts; for dkim a "pass" from any signature wins,
+ * else the first result.  Results are lower case ("pass", "fail", ...).
+ * Comments and quoted strings are honoured while splitting.  No state.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "capture_int.h"
+#include "xalloc.h"
+
+#define AUTHRES_MAX     8192    /* bytes of one value kept and read */
+#define RESINFO_MAX     64      /* results read from one header */
+
+/* The value without comments, in out. */
+static void strip_comments(const char *v, struct buf *out)
+{
+    int depth = 0, quoted = 0;
+
+    for (; *v; v++) {
+        if (quoted) {
+            buf_append_char(out, *v);
+            if (*v == '\\' && v[1]) {
+                buf_append_char(out, *++v);
+            } else if (*v == '"') {
+                quoted = 0;
+            }
+        } else if (depth > 0) {
+            if (*v == '\\' && v[1])
+                v++;
+            else if (*v == '(')
+                depth++;
+            else if (*v == ')')
+                depth--;
+            if (depth == 0)
+                buf_append_char(out, ' ');
+        } else if (*v == '(') {
+            depth = 1;
+        } else {
+            if (*v == '"')
+                quoted = 1;
+            buf_append_char(out, *v);
+        }
+    }
+}
+
+static const char *skip_ws(const char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
+static int trusted(const char *value, const struct capture_options *opts)
+{
+    struct buf *plain = buf_create(64);
+    const char *p;
+    size_t n, i;
+    int ok = 0;
+
+    strip_comments(value, plain);
+    p = skip_ws(plain->data);
+    n = strcspn(p, " \t;");
+    for (i = 0; i < opts->trusted_authserv_count && !ok; i++)
+        ok = strlen(opts->trusted_authserv_ids[i]) == n
+            && strncasecmp(p, opts->trusted_authserv_ids[i], n) == 0;
+    buf_free(plain);
+    return ok;
+}
+
+static int method_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+}
+
+static void set_result(char **slot, const char *result, int pass_wins)
+{
+    if (*slot == NULL) {
+        *slot = xstrdup(result);
+    } else if (pass_wins && strcmp(result, "pass") == 0) {
+        free(*slot);
+        *slot = xstrdup(result);
+    }
+}
+
+static void read_results(const char *value, struct capture *cap)
+{
+    struct buf *plain = buf_create(256);
+    const char *p;
+    int quoted = 0, count = 0;
+
+    strip_comments(value, plain);
+    p = plain->data;
+    /* Skip the authserv-id and version. */
+    while (*p && (quoted || *p != ';')) {
+        if (*p == '"')
+            quoted = !quoted;
+        p++;
+    }
+    while (*p == ';' && count++ < RESINFO_MAX) {
+        char method[32], result[24];
+        size_t n = 0;
+
+        p = skip_ws(p + 1);
+        while (method_char(*p) && n < sizeof(method) - 1) {
+            char c = *p++;
+
+            method[n++] = (char) ((c >= 'A' && c <= 'Z') ? c + 32 : c);
+        }
+        method[n] = '\0';
+        if (*p == '/') {                /* method version */
+            p++;
+            while (*p >= '0' && *p <= '9')
+                p++;
+        }
+        p = skip_ws(p);
+        if (*p == '=') {
+            p = skip_ws(p + 1);
+            n = 0;
+            while (((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
+                   && n < sizeof(result) - 1) {
+                char c = *p++;
+
+                result[n++] = (char) ((c >= 'A' && c <= 'Z') ? c + 32 : c);
+            }
+            result[n] = '\0';
+            if (n > 0) {
+                if (strcmp(method, "dkim") == 0)
+                    set_result(&cap->dkim_result, result, 1);
+                else if (strcmp(method, "spf") == 0)
+                    set_result(&cap->spf_result, result, 0);
+                else if (strcmp(method, "dmarc") == 0)
+                    set_result(&cap->dmarc_result, result, 0);
+            }
+        }
+        /* On to the next result. */
+        quoted = 0;
+        while (*p && (quoted || *p != ';')) {
+            if (*p == '"')
+                quoted = !quoted;
+            p++;
+        }
+    }
+    buf_free(plain);
+}
+
+void capture_authres(GMimeMessage *msg, const struct capture_options *opts,
+                     struct capture *cap)
+{
+    GMimeHeaderList *list = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+    int count = list ? g_mime_header_list_get_count(list) : 0;
+    int i, seen = 0;
+    size_t alloc = 0;
+
+    for (i = 0; i < count; i++) {
+        GMimeHeader *h = g_mime_header_list_get_header_at(list, i);
+        const char *name = h ? g_mime_header_get_name(h) : NULL;
+        const char *raw;
+        char *value;
+
+        if (name == NULL || strcasecmp(name, "Authentication-Results") != 0)
+            continue;
+        raw = g_mime_header_get_raw_value(h);
+        if (raw == NULL)
+            raw = "";
+        value = capture_clean_line(raw, strnlen(raw, AUTHRES_MAX * 2),
+                                   AUTHRES_MAX);
+        if (opts->trusted_authserv_count == 0 ? seen == 0
+            : trusted(value, opts))
+            read_results(value, cap);
+        seen++;
+        if (cap->auth_results_count < CAPTURE_MAX_AUTH_RESULTS) {
+            if (cap->auth_results_count == alloc) {
+                alloc = alloc ? 2 * alloc : 4;
+                cap->auth_results = xrealloc(cap->auth_results,
+                                             alloc * sizeof(char *));
+            }
+            cap->auth_results[cap->auth_results_count++] = value;
+        } else {
+            free(value);
+        }
+    }
+}

@@ -1,0 +1,176 @@
+/*
+ * ctl_parse - `postmaskctl parse`: what the milter would capture from a
+ * message, as JSON.
+ *
+ *   postmaskctl parse [-f SENDER] [FILE]
+ *
+ * Reads one RFC 5322 message from FILE (or standard input) and prints
+ * capture_to_json() of capture_parse() with the configured
+ * attachment_size_limit and trusted_authserv_ids, without attachment data:
+ * the milter's code path and options.  The envelope sender is SENDER
+ * ("" or "<>" for the null sender), else the address of the message's first
+ * Return-Path header (what local delivery records), else unknown (not
+ * null).  Exit status as in ctl.h: 0, or 1 with "postmaskctl: parse: ..."
+ * on stderr when the input cannot be read or is not a message, or 2 for
+ * wrong arguments.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "capture.h"
+#include "ctl.h"
+#include "msg.h"
+#include "xalloc.h"
+
+#define PARSE_USAGE "usage: postmaskctl parse [-f SENDER] [FILE]\n"
+
+static int parse_failed(const char *what, const char *why)
+{
+    if (what != NULL)
+        fprintf(stderr, "%s: parse: %s: %s\n", msg_progname(), what, why);
+    else
+        fprintf(stderr, "%s: parse: %s\n", msg_progname(), why);
+    return CTL_FAILED;
+}
+
+static int read_all(FILE *fp, struct buf *out)
+{
+    char chunk[65536];
+    size_t n;
+
+    while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+        buf_append(out, chunk, n);
+    return ferror(fp) ? -1 : 0;
+}
+
+/*
+ * The address in the first Return-Path header of the header section, as a
+ * new string ("" for "<>"), or NULL when there is none.
+ */
+static char *return_path(const char *raw, size_t len)
+{
+    size_t pos = 0;
+
+    while (pos < len) {
+        const char *line = raw + pos;
+        const char *nl = memchr(line, '\n', len - pos);
+        size_t n = nl ? (size_t) (nl - line) : len - pos;
+
+        if (n == 0 || (n == 1 && line[0] == '\r'))
+            return NULL;                /* end of the header section */
+        if (n > 12 && strncasecmp(line, "Return-Path:", 12) == 0) {
+            struct buf *value = buf_create(64);
+            const char *lt, *gt;
+            char *addr;
+
+            buf_append(value, line + 12, n - 12);
+            /* Unfold the continuation lines. */
+            pos += n + (nl ? 1 : 0);
+            while (pos < len && (raw[pos] == ' ' || raw[pos] == '\t')) {
+                nl = memchr(raw + pos, '\n', len - pos);
+                n = nl ? (size_t) (nl - (raw + pos)) : len - pos;
+                buf_append(value, raw + pos, n);
+                pos += n + (nl ? 1 : 0);
+            }
+            lt = strchr(value->data, '<');
+            gt = lt ? strchr(lt, '>') : NULL;
+            if (lt != NULL && gt != NULL) {
+                addr = xstrndup(lt + 1, (size_t) (gt - lt - 1));
+            } else {
+                size_t a = strspn(value->data, " \t");
+                size_t b = strcspn(value->data + a, " \t\r\n");
+
+                addr = xstrndup(value->data + a, b);
+            }
+            buf_free(value);
+            return addr;
+        }
+        pos += n + (nl ? 1 : 0);
+    }
+    return NULL;
+}
+
+int ctl_parse(const struct config *cfg, int argc, char **argv)
+{
+    const char *sender_opt = NULL, *path = NULL;
+    char *sender = NULL;
+    struct buf *raw, *why;
+    struct capture_options opts;
+    struct capture *cap;
+    FILE *fp;
+    json_t *json;
+    char *text;
+    int ch, status = CTL_OK;
+
+    optind = 1;
+    while ((ch = getopt(argc, argv, "+f:")) != -1) {
+        switch (ch) {
+        case 'f':
+            sender_opt = optarg;
+            break;
+        default:
+            fputs(PARSE_USAGE, stderr);
+            return CTL_USAGE;
+        }
+    }
+    if (argc - optind > 1) {
+        fputs(PARSE_USAGE, stderr);
+        return CTL_USAGE;
+    }
+    if (argc - optind == 1)
+        path = argv[optind];
+
+    if (path == NULL || strcmp(path, "-") == 0) {
+        fp = stdin;
+    } else if ((fp = fopen(path, "rb")) == NULL) {
+        return parse_failed(path, strerror(errno));
+    }
+    raw = buf_create(65536);
+    if (read_all(fp, raw) < 0) {
+        status = parse_failed(path ? path : "standard input", strerror(errno));
+        if (fp != stdin)
+            fclose(fp);
+        buf_free(raw);
+        return status;
+    }
+    if (fp != stdin)
+        fclose(fp);
+
+    if (sender_opt != NULL)
+        sender = xstrdup(strcmp(sender_opt, "<>") == 0 ? "" : sender_opt);
+    else
+        sender = return_path(raw->data, raw->len);
+
+    memset(&opts, 0, sizeof(opts));
+    opts.attachment_size_limit = (size_t) cfg->attachment_size_limit;
+    opts.trusted_authserv_ids = cfg->trusted_authserv_ids.items;
+    opts.trusted_authserv_count = cfg->trusted_authserv_ids.count;
+
+    capture_init();
+    why = buf_create(128);
+    if (capture_parse(raw->data, raw->len, sender, &opts, &cap, why) < 0) {
+        status = parse_failed(path ? path : "standard input", why->data);
+    } else {
+        json = capture_to_json(cap, 0);
+        text = json_dumps(json, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (text == NULL)
+            msg_fatal("parse: out of memory");
+        printf("%s\n", text);
+        free(text);
+        json_decref(json);
+        capture_free(cap);
+        if (fflush(stdout) != 0 || ferror(stdout))
+            status = parse_failed(NULL, "cannot write standard output");
+    }
+    buf_free(why);
+    buf_free(raw);
+    free(sender);
+    return status;
+}

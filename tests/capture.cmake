@@ -1,0 +1,10 @@
+# Capturing replies (common/capture*.c): the reply corpus, the text
+# extraction and HTML conversion tables, parser edge cases, and
+# `postmaskctl parse`.
+pm_unit_test(test_capture_corpus test_capture_corpus.c)
+target_compile_definitions(test_capture_corpus PRIVATE
+                           CORPUS_DIR="${CMAKE_CURRENT_SOURCE_DIR}/data/replies")
+pm_unit_test(test_capture_text test_capture_text.c)
+pm_unit_test(test_capture_parse test_capture_parse.c)
+set_tests_properties(test_capture_parse PROPERTIES TIMEOUT 300)
+pm_script_test(ctl_parse ctl_parse.sh)
