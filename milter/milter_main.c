@@ -1,32 +1,41 @@
 /*
  * postmask-milter - the libmilter daemon attached to Postfix.
  *
- * This is the process skeleton: it loads and checks the configuration and
- * the address keys, opens the spool, and runs until SIGTERM or SIGINT.  The
- * inbound (capture) and outbound (masking) milter callbacks arrive with their
- * own modules.
+ * postmask-milter [-fvV] [-c config_dir]
+ *
+ * It loads and checks the configuration, the address keys and the spool,
+ * opens milter_listen, and serves Postfix until SIGTERM, SIGINT or SIGHUP
+ * (libmilter's own signal handling stops smfi_main()).  The callbacks are in
+ * milter_callbacks.c; see postmask-milter(8).
  */
-#include <signal.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "address_keys.h"
+#include "capture.h"
 #include "config.h"
 #include "daemon_args.h"
+#include "milter.h"
 #include "msg.h"
 #include "spool.h"
 
 #define USAGE "[-fvV] [-c config_dir]"
 
+const struct milter_context *milter_ctx;
+
 int main(int argc, char **argv)
 {
+    static struct milter_context context;
     struct program_opts opts;
     struct config *cfg;
     struct address_keys *keys;
     struct spool *spool;
+    struct spool_policy policy;
     struct buf *why = buf_create(128);
-    sigset_t sigs;
-    int sig;
+    int ret;
 
     cfg = program_start(argc, argv, CONFIG_FOR_MILTER, 0, USAGE, &opts);
     if (optind != argc)
@@ -35,30 +44,39 @@ int main(int argc, char **argv)
         msg_fatal("%s", why->data);
     if ((spool = spool_open(cfg->spool_directory, 1, why)) == NULL)
         msg_fatal("%s", why->data);
+    policy.minimal_backoff = cfg->minimal_backoff;
+    policy.maximal_backoff = cfg->maximal_backoff;
+    policy.maximal_lifetime = cfg->maximal_job_lifetime;
+    spool_set_policy(spool, &policy);
+    capture_init();
 
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGHUP);
-    if (sigprocmask(SIG_BLOCK, &sigs, NULL) < 0)
-        msg_fatal("sigprocmask: %m");
+    context.cfg = cfg;
+    context.keys = keys;
+    context.spool = spool;
+    context.capture.attachment_size_limit = (size_t) cfg->attachment_size_limit;
+    context.capture.trusted_authserv_ids = cfg->trusted_authserv_ids.items;
+    context.capture.trusted_authserv_count = cfg->trusted_authserv_ids.count;
+    milter_ctx = &context;
+
+    if (smfi_register(milter_desc) != MI_SUCCESS)
+        msg_fatal("smfi_register failed");
+    if (smfi_setconn(cfg->milter_listen) != MI_SUCCESS)
+        msg_fatal("smfi_setconn %s failed", cfg->milter_listen);
+    /* Postfix reaches a unix socket through its group (the socket's
+     * directory is setgid postfix): no access for anyone else. */
+    umask(0007);
+    if (smfi_opensocket(1) != MI_SUCCESS)
+        msg_fatal("cannot open milter socket %s", cfg->milter_listen);
     daemon_detach(&opts);
-    msg_info("starting: config %s, %zu proxy domain(s), %zu address key(s), "
-             "spool %s", cfg->config_file, cfg->proxy_domains.count,
-             keys->count, cfg->spool_directory);
-    for (;;) {
-        if (sigwait(&sigs, &sig) != 0)
-            msg_fatal("sigwait: %m");
-        if (sig == SIGHUP) {
-            msg_info("reload: SIGHUP ignored; restart to apply changes");
-            continue;
-        }
-        break;
-    }
-    msg_info("stopping: signal %d", sig);
+    msg_info("starting: config %s, listen %s, %zu proxy domain(s), "
+             "%zu address key(s), spool %s", cfg->config_file,
+             cfg->milter_listen, cfg->proxy_domains.count, keys->count,
+             cfg->spool_directory);
+    ret = smfi_main();
+    msg_info("stopping: %s", ret == MI_SUCCESS ? "signal" : "smfi_main failed");
     spool_close(spool);
     address_keys_free(keys);
     config_free(cfg);
     buf_free(why);
-    return 0;
+    return ret == MI_SUCCESS ? 0 : 1;
 }

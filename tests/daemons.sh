@@ -40,7 +40,7 @@ run_and_stop() {
     status=0
     wait $pid || status=$?
     [ $status -eq 0 ] || t_fail "$prog exited $status after SIGTERM: $(cat "$log")"
-    grep -q "^$prog\[$pid\]: stopping: signal 15" "$log" \
+    grep -q "^$prog\[$pid\]: stopping: signal" "$log" \
         || t_fail "$prog did not log its stop: $(cat "$log")"
 }
 

@@ -1,0 +1,69 @@
+/*
+ * capture_job - the spool payload of a captured email (job kind "capture"):
+ * the milter writes it, the bridge reads it.
+ *
+ * The payload is one JSON object:
+ *   {"version": 1,
+ *    "conversation_sid": "CH...", "proxy_address": "k1-...@reply.example.com",
+ *    "envelope_sender": "..." ("" for the null sender),
+ *    "queue_id": "..." (Postfix's, or "" when unknown),
+ *    "received": <unix time>,
+ *    "capture": capture_to_json(cap, 1)   (attachments with their data),
+ *    "raw": "<the whole message, base64>"}
+ * so that a capture can be parsed again after a fix (from "raw").
+ *
+ * capture_job_key() appends the dedupe key of a capture for one
+ * conversation: "SID mid:<Message-ID>" or, without a Message-ID,
+ * "SID sha256:<hex of the raw message>" (a Message-ID longer than
+ * CAPTURE_KEY_MID_MAX gives "SID mid-sha256:<hex of it>", within the
+ * spool's key limit), so a message sent again is not
+ * captured twice and the same message to two conversations is captured
+ * once for each.
+ *
+ * capture_job_encode() appends the payload to out.  capture_job_decode()
+ * parses a payload; it returns a job the caller frees with
+ * capture_job_free(), or NULL with the reason in why.
+ */
+#ifndef POSTMASK_CAPTURE_JOB_H
+#define POSTMASK_CAPTURE_JOB_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "capture.h"
+
+#define CAPTURE_JOB_KIND  "capture"
+#define CAPTURE_KEY_MID_MAX  900   /* longer Message-IDs are hashed */
+
+struct capture_job_info {
+    const char *conversation_sid;
+    const char *proxy_address;
+    const char *envelope_sender;
+    const char *queue_id;
+    time_t received;
+};
+
+struct capture_job {
+    char *conversation_sid;
+    char *proxy_address;
+    char *envelope_sender;
+    char *queue_id;
+    time_t received;
+    json_t *capture;            /* owned reference: capture_to_json() form */
+    unsigned char *raw;         /* owned */
+    size_t raw_len;
+};
+
+void capture_job_key(const char *sid, const struct capture *cap,
+                     const void *raw, size_t raw_len, struct buf *out);
+void capture_job_encode(const struct capture_job_info *info,
+                        const struct capture *cap, const void *raw,
+                        size_t raw_len, struct buf *out);
+struct capture_job *capture_job_decode(const void *payload, size_t len,
+                                       struct buf *why);
+void capture_job_free(struct capture_job *job);
+
+#endif

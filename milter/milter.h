@@ -1,0 +1,84 @@
+/*
+ * milter - postmask-milter's shared declarations.
+ *
+ * struct milter_context holds what every callback needs and nobody changes
+ * after start-up: the configuration, the address keys, the spool and the
+ * capture options.  milter_main.c fills it before smfi_main() and it is
+ * read-only afterwards, so libmilter's threads share it without locks.
+ *
+ * Per-connection state (struct milter_conn, made in the connect callback,
+ * freed in close) holds per-message state (struct milter_msg, reset at each
+ * MAIL FROM, at end of message and on abort).  Both belong to the one
+ * libmilter thread that serves the connection.
+ */
+#ifndef POSTMASK_MILTER_H
+#define POSTMASK_MILTER_H
+
+#include <stddef.h>
+
+#include <libmilter/mfapi.h>
+
+#include "address_keys.h"
+#include "buf.h"
+#include "capture.h"
+#include "config.h"
+#include "proxy_address.h"
+#include "spool.h"
+
+struct milter_context {
+    const struct config *cfg;
+    const struct address_keys *keys;
+    struct spool *spool;
+    struct capture_options capture;
+};
+
+/* The one context; set by milter_main.c before smfi_main(). */
+extern const struct milter_context *milter_ctx;
+
+struct milter_rcpt {
+    char *arg;                  /* as given at RCPT TO, for smfi_delrcpt() */
+    char *address;              /* without <> */
+    char sid[CONVERSATION_SID_LEN + 1];
+};
+
+struct milter_msg {
+    char *sender;               /* envelope sender without <>; "" for <> */
+    struct milter_rcpt *proxies;    /* proxy recipients that verified */
+    size_t proxy_count;
+    size_t other_count;         /* every other recipient */
+    struct buf *raw;            /* headers and body, when capturing */
+    int too_big;                /* raw passed capture_size_limit */
+    char **internal_headers;    /* X-Postmask-* names, in arrival order */
+    size_t internal_count;
+};
+
+struct milter_conn {
+    char *client;               /* "name[addr]" for logs */
+    char *daemon_name;          /* Postfix's {daemon_name} */
+    struct milter_msg msg;
+};
+
+/* milter_msg.c */
+void milter_msg_reset(struct milter_msg *msg);
+void milter_msg_add_proxy(struct milter_msg *msg, const char *arg,
+                          const char *address, const char *sid);
+void milter_msg_add_internal(struct milter_msg *msg, const char *name);
+
+/* milter_callbacks.c: the smfiDesc that milter_main.c registers. */
+extern struct smfiDesc milter_desc;
+
+/* milter_inbound.c: replies to proxy addresses. */
+sfsistat milter_inbound_rcpt(SMFICTX *ctx, struct milter_conn *conn,
+                             const char *arg);
+sfsistat milter_inbound_eom(SMFICTX *ctx, struct milter_conn *conn,
+                            const char *queue_id);
+
+/* milter_reply.c: smfi_* calls that log their failures. */
+const char *milter_queue_id(SMFICTX *ctx);
+void milter_setreply(SMFICTX *ctx, const char *queue_id, const char *rcode,
+                     const char *xcode, const char *text);
+int milter_delrcpt(SMFICTX *ctx, const char *queue_id, const char *rcpt);
+int milter_delheader(SMFICTX *ctx, const char *queue_id, const char *name,
+                     int index);
+
+#endif

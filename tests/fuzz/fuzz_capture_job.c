@@ -1,0 +1,24 @@
+/*
+ * fuzz_capture_job - arbitrary bytes as a capture job payload (what the
+ * bridge reads from the spool): decoding must succeed or fail with a
+ * reason, never crash or leak.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "capture_job.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct buf *why = buf_create(64);
+    struct capture_job *job = capture_job_decode(data, size, why);
+
+    if (job == NULL && why->len == 0)
+        __builtin_trap();
+    capture_job_free(job);
+    buf_free(why);
+    return 0;
+}

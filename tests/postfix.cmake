@@ -1,0 +1,12 @@
+# Tests against a private Postfix instance (tests/postfix/harness.sh).  They
+# run as root and need postfix, swaks and perl; without them they are
+# skipped (status 77).  See tests/postfix/README.
+#
+# pm_postfix_test(NAME SCRIPT): a shell test that uses the harness.
+function(pm_postfix_test name script)
+  pm_script_test(${name} ${script})
+  set_tests_properties(${name} PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+endfunction()
+
+pm_postfix_test(postfix_harness postfix/harness_selftest.sh)
+pm_postfix_test(postfix_inbound_capture postfix/inbound_capture.sh)

@@ -1,0 +1,149 @@
+/*
+ * test_capture_job - the spool payload of a capture: what the milter
+ * writes decodes to the same fields and the same raw bytes; the dedupe key
+ * follows the Message-ID (hashed when hostile), or the message's hash; bad
+ * payloads are refused with a reason.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "buf.h"
+#include "capture.h"
+#include "capture_job.h"
+#include "spool.h"
+
+#define SID "CH0123456789abcdef0123456789abcdef"
+
+static const char message[] =
+    "From: Building Contact <contact@building.example>\r\n"
+    "To: k1-x@reply.example.com\r\n"
+    "Subject: Re: Office\r\n"
+    "Message-ID: <m1@building.example>\r\n"
+    "Content-Type: text/plain; charset=iso-8859-1\r\n"
+    "\r\n"
+    "Oui, c'est libre.\r\n";
+
+static struct capture *parse(const char *raw, size_t len)
+{
+    struct capture_options opts = { 1024 * 1024, NULL, 0 };
+    struct capture *cap;
+    struct buf *why = buf_create(64);
+
+    if (capture_parse(raw, len, "contact@building.example", &opts, &cap,
+                      why) < 0)
+        fail_msg("capture_parse: %s", why->data);
+    buf_free(why);
+    return cap;
+}
+
+static void test_roundtrip(void **state)
+{
+    struct capture *cap = parse(message, sizeof(message) - 1);
+    struct capture_job_info info = {
+        SID, "k1-x@reply.example.com", "bad\xff sender@x", "DA23951C392", 1764150000,
+    };
+    struct buf *payload = buf_create(256), *why = buf_create(64);
+    struct capture_job *job;
+
+    capture_job_encode(&info, cap, message, sizeof(message) - 1, payload);
+    job = capture_job_decode(payload->data, payload->len, why);
+    if (job == NULL)
+        fail_msg("decode: %s", why->data);
+    assert_string_equal(job->conversation_sid, SID);
+    assert_string_equal(job->proxy_address, "k1-x@reply.example.com");
+    assert_string_equal(job->envelope_sender, "bad\xef\xbf\xbd sender@x");
+    assert_string_equal(job->queue_id, "DA23951C392");
+    assert_int_equal(job->received, 1764150000);
+    assert_int_equal(job->raw_len, sizeof(message) - 1);
+    assert_memory_equal(job->raw, message, job->raw_len);
+    assert_string_equal(json_string_value(json_object_get(job->capture, "text")),
+                        "Oui, c'est libre.");
+    assert_string_equal(json_string_value(json_object_get(job->capture,
+                                                          "classification")),
+                        "reply");
+    capture_job_free(job);
+    capture_free(cap);
+    buf_free(payload);
+    buf_free(why);
+}
+
+static void test_keys(void **state)
+{
+    struct capture *cap = parse(message, sizeof(message) - 1);
+    struct buf *key = buf_create(64);
+    char *long_mid = malloc(2000);
+
+    capture_job_key(SID, cap, message, sizeof(message) - 1, key);
+    assert_string_equal(key->data, SID " mid:m1@building.example");
+
+    /* A hostile Message-ID is hashed, to stay within the spool's limit. */
+    memset(long_mid, 'a', 1999);
+    long_mid[1999] = '\0';
+    free(cap->message_id);
+    cap->message_id = long_mid;
+    buf_reset(key);
+    capture_job_key(SID, cap, message, sizeof(message) - 1, key);
+    assert_int_equal(strncmp(key->data, SID " mid-sha256:", 46), 0);
+    assert_int_equal(key->len, 46 + 64);
+    assert_true(key->len <= SPOOL_KEY_MAX);
+
+    /* Without a Message-ID: the hash of the raw message. */
+    free(cap->message_id);
+    cap->message_id = NULL;
+    buf_reset(key);
+    capture_job_key(SID, cap, "abc", 3, key);
+    assert_string_equal(key->data, SID " sha256:"
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    capture_free(cap);
+    buf_free(key);
+}
+
+static void test_refusals(void **state)
+{
+    static const char *const bad[][2] = {
+        {"not json", "bad JSON"},
+        {"{}", "capture job:"},
+        {"{\"version\":2,\"conversation_sid\":\"" SID "\",\"proxy_address\":\"a\","
+         "\"envelope_sender\":\"\",\"queue_id\":\"\",\"received\":1,"
+         "\"capture\":{},\"raw\":\"\"}", "unknown version"},
+        {"{\"version\":1,\"conversation_sid\":\"CHxyz\",\"proxy_address\":\"a\","
+         "\"envelope_sender\":\"\",\"queue_id\":\"\",\"received\":1,"
+         "\"capture\":{},\"raw\":\"\"}", "bad conversation_sid"},
+        {"{\"version\":1,\"conversation_sid\":\"" SID "\",\"proxy_address\":\"a\","
+         "\"envelope_sender\":\"\",\"queue_id\":\"\",\"received\":1,"
+         "\"capture\":[],\"raw\":\"\"}", "capture is not an object"},
+        {"{\"version\":1,\"conversation_sid\":\"" SID "\",\"proxy_address\":\"a\","
+         "\"envelope_sender\":\"\",\"queue_id\":\"\",\"received\":1,"
+         "\"capture\":{},\"raw\":\"!!!\"}", "raw is not base64"},
+        {"{\"version\":1,\"conversation_sid\":\"" SID "\",\"proxy_address\":\"a\","
+         "\"envelope_sender\":\"\",\"queue_id\":\"\",\"received\":1,"
+         "\"capture\":{},\"raw\":\"\",\"extra\":1}", "capture job:"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct buf *why = buf_create(64);
+
+        print_message("refuse %zu\n", i);
+        assert_null(capture_job_decode(bad[i][0], strlen(bad[i][0]), why));
+        if (strstr(why->data, bad[i][1]) == NULL)
+            fail_msg("\"%s\" lacks \"%s\"", why->data, bad[i][1]);
+        buf_free(why);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_refusals),
+    };
+
+    capture_init();
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
