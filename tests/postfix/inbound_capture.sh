@@ -123,4 +123,25 @@ pf_swaks --from contact@building.example --to "$proxy" --data "$T_WORK/r6"
 pf_swaks_saw '^<\*\* +552 5\.3\.4 Message too big for a proxy address' \
     || t_fail "no 552 for an oversized message: $(tail -5 "$PF_SWAKS_LOG")"
 [ "$(jobs)" -eq 4 ] || t_fail "an oversized message made a job"
+
+# 7. Many SMTP sessions at once, to two conversations: every message is
+#    captured once, for its own conversation.
+sid2=CHfedcba9876543210fedcba9876543210
+proxy2=$("$BIN/postmaskctl" -c "$PF_PM_DIR" address encode $sid2) || t_fail "encode"
+pids=
+for n in 1 2 3 4 5 6 7 8 9 10 11 12; do
+    reply "$T_WORK/c$n" "c$n@building.example"
+    to=$proxy
+    [ $((n % 2)) -eq 0 ] && to=$proxy2
+    swaks --server 127.0.0.1 --port "$PF_PORT_MX" --helo client.test.example \
+        --from contact@building.example --to "$to" --data "$T_WORK/c$n" \
+        >"$T_WORK/c$n.log" 2>&1 </dev/null &
+    pids="$pids $!"
+done
+for p in $pids; do
+    wait "$p" || t_fail "a concurrent session failed: $(cat "$T_WORK"/c*.log | grep '<\*\*' | head -3)"
+done
+[ "$(jobs)" -eq 16 ] || t_fail "concurrent sessions: $(jobs) jobs, want 16"
+[ "$(grep -c "captured: conversation $sid2, reply" "$PF_MILTER_LOG")" -eq 6 ] \
+    || t_fail "the second conversation did not get its 6 captures"
 t_pass
