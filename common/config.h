@@ -52,6 +52,12 @@ struct config {
     long attachment_size_limit; /* bytes */
     struct config_list trusted_authserv_ids;
 
+    /* Masking outbound mail (milter, masking listener). */
+    struct config_list masking_daemon_names;
+    struct config_list unmasked_senders;
+    int mask_bodies;
+    char *masked_display_format;
+
     /* Daemons. */
     char *milter_listen;
     char *bridge_listen;

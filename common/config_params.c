@@ -24,6 +24,7 @@ static int check_host_port(const char *value, struct buf *why);
 static int check_url(const char *value, struct buf *why);
 static int check_account_sid(const char *value, struct buf *why);
 static int check_domain_list(const char *value, struct buf *why);
+static int check_display_format(const char *value, struct buf *why);
 
 const struct config_param config_params[] = {
     /* Proxy addresses. */
@@ -60,6 +61,19 @@ const struct config_param config_params[] = {
     {"trusted_authserv_ids", CONFIG_LIST, "", 0, 0, NULL, NULL, 0,
      OFF(trusted_authserv_ids),
      "authserv-ids whose Authentication-Results are believed"},
+
+    /* Masking outbound mail. */
+    {"masking_daemon_names", CONFIG_LIST, "postmask-masking", 0, 0, NULL,
+     NULL, 0, OFF(masking_daemon_names),
+     "Postfix {daemon_name} values of the masking listener(s)"},
+    {"unmasked_senders", CONFIG_LIST, "", 0, 0, NULL, NULL, 0,
+     OFF(unmasked_senders),
+     "envelope senders whose mail may pass the masking listener unmasked"},
+    {"mask_bodies", CONFIG_BOOL, "no", 0, 0, NULL, NULL, 0, OFF(mask_bodies),
+     "also replace the seeker's address in text/plain and text/html parts"},
+    {"masked_display_format", CONFIG_STRING, "", 0, 0, NULL,
+     check_display_format, 0, OFF(masked_display_format),
+     "display name of a masked address, with %s for the original name"},
 
     /* Daemons. */
     {"milter_listen", CONFIG_STRING,
@@ -435,4 +449,27 @@ static int check_domain_list(const char *value, struct buf *why)
         free(items[i]);
     free(items);
     return ret;
+}
+
+/* Exactly one "%s" and no other '%'; printable, no '"' or '\\'. */
+static int check_display_format(const char *value, struct buf *why)
+{
+    const char *first = strstr(value, "%s");
+    const char *cp;
+
+    if (first == NULL || strstr(first + 2, "%s") != NULL) {
+        buf_printf(why, "masked_display_format: \"%s\" must contain %%s "
+                   "exactly once (the original display name)", value);
+        return -1;
+    }
+    for (cp = value; *cp; cp++) {
+        if ((*cp == '%' && cp != first) || *cp == '"' || *cp == '\\'
+            || (unsigned char) *cp < 0x20) {
+            buf_printf(why, "masked_display_format: \"%s\": only one %%s, "
+                       "and no other '%%', '\"', '\\' or control characters",
+                       value);
+            return -1;
+        }
+    }
+    return 0;
 }

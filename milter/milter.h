@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "capture.h"
 #include "config.h"
+#include "mask.h"
 #include "proxy_address.h"
 #include "spool.h"
 
@@ -50,11 +51,17 @@ struct milter_msg {
     int too_big;                /* raw passed capture_size_limit */
     char **internal_headers;    /* X-Postmask-* names, in arrival order */
     size_t internal_count;
+    /* Masking listener only: every header, in arrival order. */
+    struct mask_header *headers;    /* names and values owned */
+    size_t header_count;
+    char conversation[CONVERSATION_SID_LEN + 1];   /* from the header */
 };
 
 struct milter_conn {
     char *client;               /* "name[addr]" for logs */
     char *daemon_name;          /* Postfix's {daemon_name} */
+    int masking;                /* daemon_name is a masking listener */
+    int leadspc;                /* header values verbatim (SMFIP_HDR_LEADSPC) */
     struct milter_msg msg;
 };
 
@@ -63,6 +70,8 @@ void milter_msg_reset(struct milter_msg *msg);
 void milter_msg_add_proxy(struct milter_msg *msg, const char *arg,
                           const char *address, const char *sid);
 void milter_msg_add_internal(struct milter_msg *msg, const char *name);
+void milter_msg_add_header(struct milter_msg *msg, const char *name,
+                           const char *value);
 
 /* milter_callbacks.c: the smfiDesc that milter_main.c registers. */
 extern struct smfiDesc milter_desc;
@@ -72,6 +81,12 @@ sfsistat milter_inbound_rcpt(SMFICTX *ctx, struct milter_conn *conn,
                              const char *arg);
 sfsistat milter_inbound_eom(SMFICTX *ctx, struct milter_conn *conn,
                             const char *queue_id);
+
+/* milter_outbound.c: masking seeker addresses on the masking listener. */
+int milter_is_masking(const char *daemon_name);
+sfsistat milter_outbound_eoh(SMFICTX *ctx, struct milter_conn *conn);
+sfsistat milter_outbound_eom(SMFICTX *ctx, struct milter_conn *conn,
+                             const char *queue_id);
 
 /* milter_reply.c: smfi_* calls that log their failures. */
 const char *milter_queue_id(SMFICTX *ctx);

@@ -1,8 +1,9 @@
 /*
  * milter_callbacks - postmask-milter's libmilter callbacks: the SMTP
  * conversation as libmilter reports it, turned into per-message state and
- * handed to the module that acts on it (milter_inbound.c for replies to
- * proxy addresses).
+ * handed to the module that acts on it: milter_outbound.c on a masking
+ * listener ({daemon_name} in masking_daemon_names), milter_inbound.c
+ * (replies to proxy addresses) everywhere else.
  *
  * Mail that has no proxy recipient costs little: its body is skipped
  * (SMFIP_SKIP) and, unless it carries internal X-Postmask-* headers that
@@ -49,7 +50,8 @@ static sfsistat on_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
                              unsigned long *pf0, unsigned long *pf1,
                              unsigned long *pf2, unsigned long *pf3)
 {
-    unsigned long need = SMFIF_DELRCPT | SMFIF_CHGHDRS;
+    unsigned long need = SMFIF_DELRCPT | SMFIF_CHGHDRS | SMFIF_ADDHDRS
+        | SMFIF_CHGFROM | (milter_ctx->cfg->mask_bodies ? SMFIF_CHGBODY : 0);
     unsigned long steps = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA;
 
     if ((f0 & need) != need) {
@@ -58,8 +60,10 @@ static sfsistat on_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
         return SMFIS_REJECT;
     }
     steps &= f1;                        /* only what the MTA can skip */
-    if (f1 & SMFIP_HDR_LEADSPC)
+    if (f1 & SMFIP_HDR_LEADSPC) {
         steps |= SMFIP_HDR_LEADSPC;     /* header values verbatim */
+        conn_of(ctx)->leadspc = 1;
+    }
     if (f1 & SMFIP_SKIP)
         steps |= SMFIP_SKIP;
     *pf0 = need;
@@ -97,6 +101,7 @@ static sfsistat on_connect(SMFICTX *ctx, char *hostname,
     conn->client = client_text(hostname, hostaddr);
     free(conn->daemon_name);
     conn->daemon_name = daemon ? xstrdup(daemon) : NULL;
+    conn->masking = milter_is_masking(daemon);
     return SMFIS_CONTINUE;
 }
 
@@ -113,7 +118,7 @@ static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
 {
     struct milter_conn *conn = conn_of(ctx);
 
-    if (argv[0] == NULL)
+    if (argv[0] == NULL || conn->masking)
         return SMFIS_CONTINUE;
     return milter_inbound_rcpt(ctx, conn, argv[0]);
 }
@@ -130,11 +135,12 @@ static sfsistat append_raw(SMFICTX *ctx, struct milter_conn *conn,
         char text[128];
 
         m->too_big = 1;
-        snprintf(text, sizeof(text), "Message too big for a proxy address "
-                 "(limit %zu bytes)", limit);
-        msg_info("%s: reject: message to proxy address larger than "
-                 "capture_size_limit (%zu bytes) from %s", queue_id, limit,
-                 conn->client);
+        snprintf(text, sizeof(text), "Message too big for %s (limit %zu "
+                 "bytes)", conn->masking ? "body masking" : "a proxy address",
+                 limit);
+        msg_info("%s: reject: %s larger than capture_size_limit (%zu bytes) "
+                 "from %s", queue_id, conn->masking ? "message to mask"
+                 : "message to proxy address", limit, conn->client);
         milter_setreply(ctx, queue_id, "552", "5.3.4", text);
         return SMFIS_REJECT;
     }
@@ -150,11 +156,15 @@ static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
     const char *cp;
     sfsistat ret;
 
-    if (strncasecmp(name, INTERNAL_PREFIX, INTERNAL_PREFIX_LEN) == 0) {
+    if (conn->masking) {
+        milter_msg_add_header(m, name, value);
+        if (!milter_ctx->cfg->mask_bodies)
+            return SMFIS_CONTINUE;
+    } else if (strncasecmp(name, INTERNAL_PREFIX, INTERNAL_PREFIX_LEN) == 0) {
         milter_msg_add_internal(m, name);
         return SMFIS_CONTINUE;          /* never part of a capture */
     }
-    if (m->proxy_count == 0)
+    if (m->proxy_count == 0 && !conn->masking)
         return SMFIS_CONTINUE;
     if (m->raw == NULL)
         m->raw = buf_create(8192);
@@ -177,6 +187,8 @@ static sfsistat on_eoh(SMFICTX *ctx)
     struct milter_conn *conn = conn_of(ctx);
     struct milter_msg *m = &conn->msg;
 
+    if (conn->masking)
+        return milter_outbound_eoh(ctx, conn);
     if (m->proxy_count == 0 && m->internal_count == 0)
         return SMFIS_ACCEPT;            /* nothing for us: cheap exit */
     if (m->proxy_count == 0)
@@ -190,7 +202,8 @@ static sfsistat on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
     struct milter_conn *conn = conn_of(ctx);
 
-    if (conn->msg.proxy_count == 0)
+    if (conn->masking ? !milter_ctx->cfg->mask_bodies
+        : conn->msg.proxy_count == 0)
         return SMFIS_SKIP;
     return append_raw(ctx, conn, chunk, len);
 }
@@ -221,6 +234,11 @@ static sfsistat on_eom(SMFICTX *ctx)
     const char *queue_id = milter_queue_id(ctx);
     sfsistat ret = SMFIS_CONTINUE;
 
+    if (conn->masking) {
+        ret = milter_outbound_eom(ctx, conn, queue_id);
+        milter_msg_reset(m);
+        return ret;
+    }
     if (m->proxy_count > 0)
         ret = milter_inbound_eom(ctx, conn, queue_id);
     if (ret == SMFIS_CONTINUE)
@@ -255,7 +273,8 @@ static sfsistat on_close(SMFICTX *ctx)
 struct smfiDesc milter_desc = {
     .xxfi_name = "postmask",
     .xxfi_version = SMFI_VERSION,
-    .xxfi_flags = SMFIF_DELRCPT | SMFIF_CHGHDRS,
+    .xxfi_flags = SMFIF_DELRCPT | SMFIF_CHGHDRS | SMFIF_ADDHDRS
+        | SMFIF_CHGFROM | SMFIF_CHGBODY,
     .xxfi_connect = on_connect,
     .xxfi_helo = NULL,
     .xxfi_envfrom = on_envfrom,

@@ -24,6 +24,11 @@ void milter_msg_reset(struct milter_msg *msg)
     for (i = 0; i < msg->internal_count; i++)
         free(msg->internal_headers[i]);
     free(msg->internal_headers);
+    for (i = 0; i < msg->header_count; i++) {
+        free((char *) msg->headers[i].name);
+        free((char *) msg->headers[i].value);
+    }
+    free(msg->headers);
     memset(msg, 0, sizeof(*msg));
 }
 
@@ -46,4 +51,14 @@ void milter_msg_add_internal(struct milter_msg *msg, const char *name)
                                      (msg->internal_count + 1)
                                      * sizeof(*msg->internal_headers));
     msg->internal_headers[msg->internal_count++] = xstrdup(name);
+}
+
+void milter_msg_add_header(struct milter_msg *msg, const char *name,
+                          const char *value)
+{
+    msg->headers = xrealloc(msg->headers,
+                            (msg->header_count + 1) * sizeof(*msg->headers));
+    msg->headers[msg->header_count].name = xstrdup(name);
+    msg->headers[msg->header_count].value = xstrdup(value);
+    msg->header_count++;
 }

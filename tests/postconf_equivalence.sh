@@ -15,6 +15,8 @@ smtpd_restriction_classes = proxy_domains, address_keys_file,
     spool_directory, job_minimal_backoff, job_maximal_backoff,
     job_maximal_lifetime, dedupe_lifetime, milter_listen, bridge_listen,
     capture_size_limit, attachment_size_limit, trusted_authserv_ids,
+    masking_daemon_names, unmasked_senders, mask_bodies,
+    masked_display_format,
     log_facility, twilio_api_url, twilio_account_sid,
     twilio_auth_token_file, api_token_file
 
@@ -33,6 +35,11 @@ capture_size_limit = 20480000
 attachment_size_limit = ${capture_size_limit}
 trusted_authserv_ids = mx1.example.com mx2.example.com,
     mx3.example.com
+masking_daemon_names = postmask-masking, pickup
+unmasked_senders = no-reply@example.com
+    bounces@example.com
+mask_bodies = yes
+masked_display_format = %s via Example Homes (${log_facility})
 milter_listen = unix:$spool_directory/../postfix/postmask/milter.sock
 bridge_listen = 127.0.0.1:8025
 log_facility = mail
@@ -54,7 +61,7 @@ for n in $names; do
     [ "$ours" = "$theirs" ] || t_fail "$n: postmask reads [$ours], postconf -x -h prints [$theirs]"
     count=$((count + 1))
 done
-[ "$count" -ge 17 ] || t_fail "only $count parameters compared"
+[ "$count" -ge 21 ] || t_fail "only $count parameters compared"
 
 # Spot-check that the expansions really happened (the comparison above
 # would also pass if both sides failed to expand the same way).

@@ -10,3 +10,4 @@ endfunction()
 
 pm_postfix_test(postfix_harness postfix/harness_selftest.sh)
 pm_postfix_test(postfix_inbound_capture postfix/inbound_capture.sh)
+pm_postfix_test(postfix_outbound_mask postfix/outbound_mask.sh)

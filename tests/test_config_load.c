@@ -146,6 +146,14 @@ static const struct error_case errors[] = {
      "main.cf: twilio_account_sid is required but not set"},
     {"proxy_domains = a.example\nmissing equals\n", CONFIG_FOR_MILTER,
      "main.cf, line 2: missing '='"},
+    {"proxy_domains = a.example\nmasked_display_format = via Example\n",
+     CONFIG_FOR_MILTER, "line 2: masked_display_format: \"via Example\" must contain %s exactly once"},
+    {"proxy_domains = a.example\nmasked_display_format = %s and %s\n",
+     CONFIG_FOR_MILTER, "must contain %s exactly once"},
+    {"proxy_domains = a.example\nmasked_display_format = 100% %s\n",
+     CONFIG_FOR_MILTER, "only one %s, and no other '%'"},
+    {"proxy_domains = a.example\nmask_bodies = maybe\n", CONFIG_FOR_MILTER,
+     "line 2: mask_bodies: \"maybe\" is not yes or no"},
     /* Several errors are all reported. */
     {"a1 = 1\na2 = 2\n", CONFIG_FOR_MILTER, "line 2: unknown parameter a2"},
 };
