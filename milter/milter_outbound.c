@@ -27,6 +27,8 @@
 
 #define CONVERSATION_HEADER  "X-Postmask-Conversation"
 #define REPLACEBODY_CHUNK    65535
+#define STRINGIFY_(x)        #x
+#define STRINGIFY(x)         STRINGIFY_(x)
 
 int milter_is_masking(const char *daemon_name)
 {
@@ -215,6 +217,14 @@ sfsistat milter_outbound_eom(SMFICTX *ctx, struct milter_conn *conn,
     }
     mask_originals(m->sender ? m->sender : "", m->headers, m->header_count,
                    proxy->data, &originals);
+    if (originals.count > MASK_MAX_ORIGINALS) {
+        /* Permanent: a retry would fail the same way. */
+        ret = refuse(ctx, queue_id, "more than " STRINGIFY(MASK_MAX_ORIGINALS)
+                     " sender addresses to mask", "Message refused: more "
+                     "than " STRINGIFY(MASK_MAX_ORIGINALS) " sender "
+                     "addresses to mask");
+        goto out_orig;
+    }
     if (mask_rewrite(m->headers, m->header_count, &originals, proxy->data,
                      *cfg->masked_display_format ? cfg->masked_display_format
                      : NULL, &res, why) < 0) {

@@ -53,6 +53,9 @@ grep -q "4OUTunmasked: pass: unmasked sender, no conversation" "$log" || t_fail 
 run_case leak
 grep -q "4OUTleak: reject: masking listener: conversation $sid: an original sender address would remain in the Subject header" "$log" \
     || t_fail "no reject log line (leak)"
+run_case toomany
+grep -q "4OUTtoomany: reject: masking listener: more than 64 sender addresses to mask" "$log" \
+    || t_fail "no reject log line (too many addresses)"
 run_case mx
 grep -q "4OUTmx: masked" "$log" && t_fail "the MX listener masked a message"
 grep -qi "gmail.example" "$log" && t_fail "the milter logged the seeker's address"

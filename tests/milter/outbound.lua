@@ -114,6 +114,30 @@ elseif case == "leak" then
           "no 550 5.7.1 naming the Subject header")
     check(not mt.eom_check(conn, MT_HDRCHANGE, "From"), "From changed anyway")
     mt.disconnect(conn)
+elseif case == "toomany" then
+    -- More sender addresses than the rewrite takes: a permanent refusal.
+    start("postmask-masking", "<sam.seeker@gmail.example>")
+    -- 3 x 22 addresses in From, Sender and Reply-To (short header lines:
+    -- miltertest's own buffers are small).
+    local function list(tag)
+        local l = {}
+        for n = 1, 22 do
+            table.insert(l, tag .. n .. "@g.ex")
+        end
+        return table.concat(l, ",")
+    end
+    local h = seeker_headers("Office", sid)
+    h[1] = {"From", list("f")}
+    table.insert(h, {"Sender", list("s")})
+    table.insert(h, {"Reply-To", list("r")})
+    headers(h)
+    expect_reply(SMFIR_CONTINUE, "end of headers")
+    finish(SMFIR_SKIP)
+    expect_reply(SMFIR_REPLYCODE, "end of message")
+    check(mt.eom_check(conn, MT_SMTPREPLY, "550", "5.7.1",
+          "Message refused: more than 64 sender addresses to mask"),
+          "no 550 5.7.1 for too many sender addresses")
+    mt.disconnect(conn)
 elseif case == "mx" then
     -- The same message on the MX listener is not masked: only the internal
     -- header from outside is removed.
