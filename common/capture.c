@@ -3,7 +3,7 @@
  * address; see capture.h.
  *
  * capture_parse() is the driver:
- *   1. bound the input (structure_bound(): the cuts described in
+ *   1. bound the input (mime_structure_bound(): the cuts described in
  *      capture_int.h), so that GMime's work and memory stay proportional
  *      to what a person could have written;
  *   2. parse it with GMime (a private parser and options per call; 8-bit
@@ -34,6 +34,7 @@
 #include <strings.h>
 
 #include "capture_int.h"
+#include "mime_bound.h"
 #include "capture_text.h"
 #include "xalloc.h"
 
@@ -95,83 +96,6 @@ void capture_free(struct capture *cap)
     free(cap->bounce_status);
     free(cap->bounce_diagnostic);
     free(cap);
-}
-
-static int line_starts(const char *s, size_t len, const char *name)
-{
-    size_t n = strlen(name);
-
-    return len >= n && strncasecmp(s, name, n) == 0;
-}
-
-static int has_word(const char *s, size_t len, const char *word)
-{
-    size_t n = strlen(word), i;
-
-    for (i = 0; i + n <= len; i++)
-        if (strncasecmp(s + i, word, n) == 0)
-            return 1;
-    return 0;
-}
-
-/*
- * How many bytes of raw GMime may see: the input cut at the start of the
- * first line that would pass CAPTURE_MAX_HEADER_LINES header fields,
- * CAPTURE_MAX_BOUNDARY_LINES lines starting "--", or
- * CAPTURE_MAX_MULTIPARTS multipart Content-Type fields.  A header block
- * starts the message, follows each "--" line, and follows the header block
- * of a message/rfc822 part; it ends at a blank line.
- */
-static size_t structure_bound(const char *raw, size_t len)
-{
-    size_t pos = 0, fields = 0, boundaries = 0, multiparts = 0;
-    int in_header = 1, nested_message = 0;
-    int in_content_type = 0;
-
-    while (pos < len) {
-        const char *line = raw + pos;
-        const char *nl = memchr(line, '\n', len - pos);
-        size_t n = nl ? (size_t) (nl - line) : len - pos;
-        size_t next = pos + n + (nl ? 1 : 0);
-
-        if (n > 0 && line[n - 1] == '\r')
-            n--;
-        if (in_header) {
-            if (n == 0) {
-                in_header = nested_message;
-                nested_message = 0;
-                in_content_type = 0;
-            } else if (line[0] == ' ' || line[0] == '\t') {
-                if (in_content_type && has_word(line, n, "multipart")) {
-                    in_content_type = 0;
-                    if (++multiparts > CAPTURE_MAX_MULTIPARTS)
-                        return pos;
-                }
-            } else {
-                if (++fields > CAPTURE_MAX_HEADER_LINES)
-                    return pos;
-                in_content_type = 0;
-                if (line_starts(line, n, "content-type:")) {
-                    if (has_word(line, n, "multipart")) {
-                        if (++multiparts > CAPTURE_MAX_MULTIPARTS)
-                            return pos;
-                    } else {
-                        in_content_type = 1;
-                    }
-                    nested_message = has_word(line, n, "message/rfc822")
-                        || has_word(line, n, "message/global")
-                        || has_word(line, n, "message/news");
-                }
-            }
-        } else if (n >= 2 && line[0] == '-' && line[1] == '-') {
-            if (++boundaries > CAPTURE_MAX_BOUNDARY_LINES)
-                return pos;
-            in_header = 1;
-            nested_message = 0;
-        }
-        pos = next;
-    }
-    return len;
 }
 
 static char *clean_or_null(const char *value)
@@ -284,7 +208,7 @@ int capture_parse(const void *raw, size_t len, const char *envelope_sender,
     const char *fallback[] = {"UTF-8", "windows-1252", NULL};   /* copied */
 
     *out = NULL;
-    len = structure_bound(raw, len);
+    len = mime_structure_bound(raw, len);
     stream = g_mime_stream_mem_new_with_buffer(raw, len);
     parser = g_mime_parser_new_with_stream(stream);
     g_object_unref(stream);

@@ -20,6 +20,8 @@
 #ifndef POSTMASK_CAPTURE_INT_H
 #define POSTMASK_CAPTURE_INT_H
 
+#include "mime_bound.h"
+
 #include <stddef.h>
 
 #include <gmime/gmime.h>
@@ -35,9 +37,9 @@
  * gigabyte).  The MIME walk stops at CAPTURE_MAX_DEPTH and after
  * CAPTURE_MAX_PARTS parts.  Messages people write are far below all of them.
  */
-#define CAPTURE_MAX_HEADER_LINES   20000   /* header fields, all parts */
-#define CAPTURE_MAX_BOUNDARY_LINES 4096    /* lines starting "--" */
-#define CAPTURE_MAX_MULTIPARTS     64      /* multipart Content-Types */
+#define CAPTURE_MAX_HEADER_LINES   MIME_MAX_HEADER_LINES
+#define CAPTURE_MAX_BOUNDARY_LINES MIME_MAX_BOUNDARY_LINES
+#define CAPTURE_MAX_MULTIPARTS     MIME_MAX_MULTIPARTS
 #define CAPTURE_MAX_DEPTH          32      /* nesting the walk follows */
 #define CAPTURE_MAX_PARTS          1024    /* parts the walk visits */
 #define CAPTURE_MAX_AUTH_RESULTS   64      /* Authentication-Results kept */

@@ -5,7 +5,7 @@
  * GMime is used to find the parts, never to write them: serializing a
  * GMime message re-folds headers and may re-encode parts, which would
  * change bytes the contract keeps.  So:
- *   1. the input is bounded as capture.c bounds it (structure_bound()),
+ *   1. the input is bounded as capture.c bounds it (mime_bound.h),
  *      but here a message over the bounds is refused, not cut: a part past
  *      the cut would leave unmasked;
  *   2. GMime parses it from a memory stream it keeps (persist stream), so
@@ -26,6 +26,7 @@
 #include <strings.h>
 
 #include "mask_int.h"
+#include "mime_bound.h"
 #include "xalloc.h"
 
 struct splice {
@@ -47,80 +48,6 @@ struct body_walk {
     size_t parts;
     int failed;
 };
-
-static int line_starts(const char *s, size_t len, const char *name)
-{
-    size_t n = strlen(name);
-
-    return len >= n && strncasecmp(s, name, n) == 0;
-}
-
-static int has_word(const char *s, size_t len, const char *word)
-{
-    size_t n = strlen(word), i;
-
-    for (i = 0; i + n <= len; i++)
-        if (strncasecmp(s + i, word, n) == 0)
-            return 1;
-    return 0;
-}
-
-/*
- * The length of raw GMime may see: as capture.c's structure_bound(),
- * cut at the first line that would pass MASK_MAX_HEADER_LINES header
- * fields, MASK_MAX_BOUNDARY_LINES "--" lines or MASK_MAX_MULTIPARTS
- * multipart Content-Types.
- */
-static size_t structure_bound(const char *raw, size_t len)
-{
-    size_t pos = 0, fields = 0, boundaries = 0, multiparts = 0;
-    int in_header = 1, nested_message = 0, in_content_type = 0;
-
-    while (pos < len) {
-        const char *line = raw + pos;
-        const char *nl = memchr(line, '\n', len - pos);
-        size_t n = nl ? (size_t) (nl - line) : len - pos;
-        size_t next = pos + n + (nl ? 1 : 0);
-
-        if (n > 0 && line[n - 1] == '\r')
-            n--;
-        if (in_header) {
-            if (n == 0) {
-                in_header = nested_message;
-                nested_message = 0;
-                in_content_type = 0;
-            } else if (line[0] == ' ' || line[0] == '\t') {
-                if (in_content_type && has_word(line, n, "multipart")) {
-                    in_content_type = 0;
-                    if (++multiparts > MASK_MAX_MULTIPARTS)
-                        return pos;
-                }
-            } else {
-                if (++fields > MASK_MAX_HEADER_LINES)
-                    return pos;
-                in_content_type = 0;
-                if (line_starts(line, n, "content-type:")) {
-                    if (has_word(line, n, "multipart")) {
-                        if (++multiparts > MASK_MAX_MULTIPARTS)
-                            return pos;
-                    } else {
-                        in_content_type = 1;
-                    }
-                    nested_message = has_word(line, n, "message/rfc822")
-                        || has_word(line, n, "message/global")
-                        || has_word(line, n, "message/news");
-                }
-            }
-        } else if (n >= 2 && line[0] == '-' && line[1] == '-') {
-            if (++boundaries > MASK_MAX_BOUNDARY_LINES)
-                return pos;
-            in_header = 1;
-            nested_message = 0;
-        }
-        pos = next;
-    }
-    return len;
-}
 
 /* Where the body starts: after the first empty line, else at the end. */
 static size_t body_start(const char *raw, size_t len)
@@ -293,7 +220,7 @@ int mask_body(const void *raw, size_t len, const struct mask_list *originals,
         mask_matcher_free(&matcher);
         return 0;
     }
-    if (structure_bound(raw, len) < len) {
+    if (mime_structure_bound(raw, len) < len) {
         mask_matcher_free(&matcher);
         buf_append_str(why, "the message has too much MIME structure to mask "
                        "(header fields, boundaries or multiparts)");

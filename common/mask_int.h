@@ -19,6 +19,8 @@
 #ifndef POSTMASK_MASK_INT_H
 #define POSTMASK_MASK_INT_H
 
+#include "mime_bound.h"
+
 #include <stddef.h>
 
 #include <gmime/gmime.h>
@@ -36,9 +38,9 @@
 #define MASK_LOCAL_MAX            64       /* RFC 5321 local part */
 #define MASK_GROUP_DEPTH          8        /* group nesting the walk follows */
 #define MASK_FOLD_COLUMN          78       /* fold address lists past this */
-#define MASK_MAX_HEADER_LINES     20000    /* header fields, all parts */
-#define MASK_MAX_BOUNDARY_LINES   4096     /* lines starting "--" */
-#define MASK_MAX_MULTIPARTS       64       /* multipart Content-Types */
+#define MASK_MAX_HEADER_LINES   MIME_MAX_HEADER_LINES
+#define MASK_MAX_BOUNDARY_LINES MIME_MAX_BOUNDARY_LINES
+#define MASK_MAX_MULTIPARTS     MIME_MAX_MULTIPARTS
 #define MASK_MAX_DEPTH            32       /* MIME nesting */
 #define MASK_MAX_PARTS            1024     /* MIME parts */
 
