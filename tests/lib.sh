@@ -71,3 +71,21 @@ t_done() {
     fi
     t_pass
 }
+
+# t_milter_start DIR: starts postmask-milter -f -c DIR in the background,
+# logging to $T_MILTER_LOG, and waits until its socket DIR/milter.sock
+# exists (DIR/main.cf must say milter_listen = unix:DIR/milter.sock).  An
+# EXIT trap stops it.  Sets $T_MILTER_PID.
+t_milter_start() {
+    T_MILTER_LOG="$T_WORK/milter.log"
+    "$BIN/postmask-milter" -f -c "$1" 2>"$T_MILTER_LOG" &
+    T_MILTER_PID=$!
+    trap 'kill $T_MILTER_PID 2>/dev/null; wait $T_MILTER_PID 2>/dev/null' EXIT
+    t_ms_i=0
+    until [ -S "$1/milter.sock" ]; do
+        t_ms_i=$((t_ms_i + 1))
+        [ $t_ms_i -lt 100 ] || t_fail "the milter did not open its socket: $(cat "$T_MILTER_LOG")"
+        kill -0 $T_MILTER_PID 2>/dev/null || t_fail "the milter exited: $(cat "$T_MILTER_LOG")"
+        sleep 0.1
+    done
+}

@@ -25,17 +25,8 @@ print(a[:i] + ("a" if a[i] != "a" else "b") + a[i + 1:])')
 "$BIN/postmaskctl" -c "$dir" address decode "$forged" >/dev/null 2>&1 \
     && t_fail "the forged address decodes"
 
-log="$T_WORK/milter.log"
-"$BIN/postmask-milter" -f -c "$dir" 2>"$log" &
-milter=$!
-trap 'kill $milter 2>/dev/null; wait $milter 2>/dev/null' EXIT
-i=0
-until [ -S "$dir/milter.sock" ]; do
-    i=$((i + 1))
-    [ $i -lt 100 ] || t_fail "the milter did not open its socket: $(cat "$log")"
-    kill -0 $milter 2>/dev/null || t_fail "the milter exited: $(cat "$log")"
-    sleep 0.1
-done
+t_milter_start "$dir"
+log=$T_MILTER_LOG
 
 # run_case CASE [MESSAGE-ID]
 run_case() {

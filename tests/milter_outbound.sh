@@ -19,16 +19,8 @@ CF
 sid=CH0123456789abcdef0123456789abcdef
 proxy=$("$BIN/postmaskctl" -c "$dir" address encode $sid) || t_fail "encode failed"
 
-log="$T_WORK/milter.log"
-"$BIN/postmask-milter" -f -c "$dir" 2>"$log" &
-milter=$!
-trap 'kill $milter 2>/dev/null; wait $milter 2>/dev/null' EXIT
-i=0
-until [ -S "$dir/milter.sock" ]; do
-    i=$((i + 1))
-    [ $i -lt 100 ] || t_fail "the milter did not open its socket: $(cat "$log")"
-    sleep 0.1
-done
+t_milter_start "$dir"
+log=$T_MILTER_LOG
 
 run_case() {
     PM_SOCK="unix:$dir/milter.sock" PM_PROXY=$proxy PM_SID=$sid PM_CASE=$1 \
