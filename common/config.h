@@ -68,6 +68,30 @@ struct config {
     char *twilio_account_sid;
     char *twilio_auth_token_file;
     char *api_token_file;
+    char *twilio_media_url;
+    char *twilio_messaging_service_sid;     /* MG...; "" when none */
+    long twilio_connect_timeout;    /* seconds */
+    long twilio_request_timeout;    /* seconds */
+    long twilio_retry_limit;        /* retries after the first attempt */
+    long twilio_maximal_retry_delay;        /* seconds */
+
+    /* Starting conversations. */
+    struct config_list sms_proxy_numbers;       /* +E.164 */
+    struct config_list whatsapp_proxy_numbers;  /* +E.164, no "whatsapp:" */
+    long conversation_inactive_timer;   /* seconds; 0: none */
+    long conversation_closed_timer;     /* seconds; 0: none */
+
+    /* Chat access tokens. */
+    char *twilio_api_key_sid;       /* SK...; "" when chat tokens are off */
+    char *twilio_api_key_secret_file;
+    char *twilio_chat_service_sid;  /* IS... */
+    long chat_token_ttl;            /* seconds */
+
+    /* The bridge's HTTP server. */
+    long bridge_request_size_limit;     /* bytes of a request body */
+    long bridge_header_size_limit;      /* bytes of all request headers */
+    long bridge_connection_limit;       /* concurrent client connections */
+    long bridge_client_timeout;         /* seconds of client inactivity */
 
     /* Private to config.c: expanded text of each parameter, by table index. */
     char **texts;

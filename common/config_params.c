@@ -19,12 +19,26 @@
 #define ALL_DAEMONS (CONFIG_FOR_MILTER | CONFIG_FOR_BRIDGE)
 #define DAY         86400L
 
-static int check_milter_listen(const char *value, struct buf *why);
-static int check_host_port(const char *value, struct buf *why);
-static int check_url(const char *value, struct buf *why);
-static int check_account_sid(const char *value, struct buf *why);
-static int check_domain_list(const char *value, struct buf *why);
-static int check_display_format(const char *value, struct buf *why);
+static int check_milter_listen(const char *name, const char *value,
+                               struct buf *why);
+static int check_host_port(const char *name, const char *value,
+                           struct buf *why);
+static int check_url(const char *name, const char *value,
+                     struct buf *why);
+static int check_account_sid(const char *name, const char *value,
+                             struct buf *why);
+static int check_domain_list(const char *name, const char *value,
+                             struct buf *why);
+static int check_messaging_service_sid(const char *name, const char *value,
+                                       struct buf *why);
+static int check_api_key_sid(const char *name, const char *value,
+                             struct buf *why);
+static int check_chat_service_sid(const char *name, const char *value,
+                                  struct buf *why);
+static int check_e164_list(const char *name, const char *value,
+                           struct buf *why);
+static int check_display_format(const char *name, const char *value,
+                                struct buf *why);
 
 const struct config_param config_params[] = {
     /* Proxy addresses. */
@@ -100,6 +114,66 @@ const struct config_param config_params[] = {
     {"api_token_file", CONFIG_PATH, "/etc/postmask/api_token", 0, 0, NULL,
      NULL, 0, OFF(api_token_file),
      "file holding the bearer token of the application API"},
+    {"twilio_media_url", CONFIG_STRING, "https://mcs.us1.twilio.com", 0, 0,
+     NULL, check_url, 0, OFF(twilio_media_url),
+     "base URL of Twilio's Media Content Service (MCS)"},
+    {"twilio_messaging_service_sid", CONFIG_STRING, "", 0, 0, NULL,
+     check_messaging_service_sid, 0, OFF(twilio_messaging_service_sid),
+     "messaging service (MG...) of new conversations; empty: the default"},
+    {"twilio_connect_timeout", CONFIG_TIME, "10s", 1, 300, NULL, NULL, 0,
+     OFF(twilio_connect_timeout),
+     "time limit for connecting to Twilio"},
+    {"twilio_request_timeout", CONFIG_TIME, "30s", 1, 600, NULL, NULL, 0,
+     OFF(twilio_request_timeout),
+     "time limit for one Twilio request, connecting included"},
+    {"twilio_retry_limit", CONFIG_INT, "5", 0, 20, NULL, NULL, 0,
+     OFF(twilio_retry_limit),
+     "retries of a Twilio request after a 429, 5xx, timeout or network error"},
+    {"twilio_maximal_retry_delay", CONFIG_TIME, "30s", 1, 3600, NULL, NULL, 0,
+     OFF(twilio_maximal_retry_delay),
+     "longest wait between two tries of a Twilio request"},
+
+    /* Starting conversations. */
+    {"sms_proxy_numbers", CONFIG_LIST, "", 0, 0, NULL, check_e164_list, 0,
+     OFF(sms_proxy_numbers),
+     "Twilio numbers (E.164) that SMS seekers are given, as a pool"},
+    {"whatsapp_proxy_numbers", CONFIG_LIST, "", 0, 0, NULL, check_e164_list,
+     0, OFF(whatsapp_proxy_numbers),
+     "Twilio WhatsApp senders (E.164) that WhatsApp seekers are given"},
+    {"conversation_inactive_timer", CONFIG_TIME, "7d", 0, 365 * DAY, NULL,
+     NULL, 0, OFF(conversation_inactive_timer),
+     "Timers.Inactive of new conversations (0: none)"},
+    {"conversation_closed_timer", CONFIG_TIME, "30d", 0, 365 * DAY, NULL,
+     NULL, 0, OFF(conversation_closed_timer),
+     "Timers.Closed of new conversations (0: none)"},
+
+    /* Chat access tokens. */
+    {"twilio_api_key_sid", CONFIG_STRING, "", 0, 0, NULL, check_api_key_sid,
+     0, OFF(twilio_api_key_sid),
+     "API key (SK...) that signs chat access tokens; empty: no chat tokens"},
+    {"twilio_api_key_secret_file", CONFIG_PATH,
+     "/etc/postmask/twilio_api_key_secret", 0, 0, NULL, NULL, 0,
+     OFF(twilio_api_key_secret_file),
+     "file holding the secret of twilio_api_key_sid"},
+    {"twilio_chat_service_sid", CONFIG_STRING, "", 0, 0, NULL,
+     check_chat_service_sid, 0, OFF(twilio_chat_service_sid),
+     "Conversations service (IS...) that chat tokens grant"},
+    {"chat_token_ttl", CONFIG_TIME, "1h", 180, DAY, NULL, NULL, 0,
+     OFF(chat_token_ttl), "lifetime of a chat access token"},
+
+    /* The bridge's HTTP server. */
+    {"bridge_request_size_limit", CONFIG_SIZE, "65536", 1024,
+     16L * 1024 * 1024, NULL, NULL, 0, OFF(bridge_request_size_limit),
+     "largest request body the bridge accepts"},
+    {"bridge_header_size_limit", CONFIG_SIZE, "16384", 1024, 1024L * 1024,
+     NULL, NULL, 0, OFF(bridge_header_size_limit),
+     "largest request line and headers the bridge accepts"},
+    {"bridge_connection_limit", CONFIG_INT, "256", 1, 65536, NULL, NULL, 0,
+     OFF(bridge_connection_limit),
+     "most client connections the bridge serves at once"},
+    {"bridge_client_timeout", CONFIG_TIME, "30s", 1, 3600, NULL, NULL, 0,
+     OFF(bridge_client_timeout),
+     "a client that sends nothing for this long is disconnected"},
 };
 
 const size_t config_param_count = sizeof(config_params) / sizeof(config_params[0]);
@@ -274,7 +348,7 @@ int config_param_convert(const struct config_param *p, const char *value,
                    config_type_name(p->type));
         return -1;
     }
-    if (*value != '\0' && p->check != NULL && p->check(value, why) < 0)
+    if (*value != '\0' && p->check != NULL && p->check(p->name, value, why) < 0)
         return -1;
     switch (p->type) {
     case CONFIG_PATH:
@@ -336,7 +410,8 @@ int config_param_convert(const struct config_param *p, const char *value,
 }
 
 /* unix:/path, local:/path, inet:port@host, inet6:port@host, inet:port */
-static int check_milter_listen(const char *value, struct buf *why)
+static int check_milter_listen(const char *name, const char *value,
+                               struct buf *why)
 {
     const char *colon = strchr(value, ':');
     size_t plen = colon ? (size_t) (colon - value) : 0;
@@ -347,8 +422,8 @@ static int check_milter_listen(const char *value, struct buf *why)
     if ((plen == 4 && strncmp(value, "unix", 4) == 0)
         || (plen == 5 && strncmp(value, "local", 5) == 0)) {
         if (*rest != '/') {
-            buf_printf(why, "milter_listen: \"%s\": a unix socket needs an "
-                       "absolute path (unix:/path)", value);
+            buf_printf(why, "%s: \"%s\": a unix socket needs an "
+                       "absolute path (unix:/path)", name, value);
             return -1;
         }
         return 0;
@@ -358,17 +433,18 @@ static int check_milter_listen(const char *value, struct buf *why)
         if (parse_number(rest, &cp, &port) == 0 && port > 0 && port < 65536
             && (*cp == '\0' || (*cp == '@' && cp[1] != '\0')))
             return 0;
-        buf_printf(why, "milter_listen: \"%s\": expected inet:PORT@HOST with "
-                   "a port from 1 to 65535", value);
+        buf_printf(why, "%s: \"%s\": expected inet:PORT@HOST with "
+                   "a port from 1 to 65535", name, value);
         return -1;
     }
-    buf_printf(why, "milter_listen: \"%s\": expected unix:/path or "
-               "inet:PORT@HOST", value);
+    buf_printf(why, "%s: \"%s\": expected unix:/path or "
+               "inet:PORT@HOST", name, value);
     return -1;
 }
 
 /* HOST:PORT or [IPV6]:PORT */
-static int check_host_port(const char *value, struct buf *why)
+static int check_host_port(const char *name, const char *value,
+                           struct buf *why)
 {
     const char *colon = strrchr(value, ':');
     const char *end;
@@ -380,23 +456,25 @@ static int check_host_port(const char *value, struct buf *why)
         && port > 0 && port < 65536
         && (value[0] == '[' || memchr(value, ':', (size_t) (colon - value)) == NULL))
         return 0;
-    buf_printf(why, "bridge_listen: \"%s\": expected HOST:PORT with a port "
-               "from 1 to 65535", value);
+    buf_printf(why, "%s: \"%s\": expected HOST:PORT with a port "
+               "from 1 to 65535", name, value);
     return -1;
 }
 
-static int check_url(const char *value, struct buf *why)
+static int check_url(const char *name, const char *value,
+                     struct buf *why)
 {
     if ((strncmp(value, "https://", 8) == 0 && value[8] != '\0')
         || (strncmp(value, "http://", 7) == 0 && value[7] != '\0'))
         if (strpbrk(value, " \t\"<>\\") == NULL)
             return 0;
-    buf_printf(why, "twilio_api_url: \"%s\" is not an http:// or https:// "
-               "URL", value);
+    buf_printf(why, "%s: \"%s\" is not an http:// or https:// URL",
+               name, value);
     return -1;
 }
 
-static int check_account_sid(const char *value, struct buf *why)
+static int check_account_sid(const char *name, const char *value,
+                             struct buf *why)
 {
     size_t i;
 
@@ -408,14 +486,15 @@ static int check_account_sid(const char *value, struct buf *why)
         if (i == 34)
             return 0;
     }
-    buf_printf(why, "twilio_account_sid: \"%s\" is not an account SID (AC "
+    buf_printf(why, "%s: \"%s\" is not an account SID (AC "
                "and 32 hex digits) or an API key SID (SK and 32 hex digits)",
-               value);
+               name, value);
     return -1;
 }
 
 /* Each item a DNS name: labels of letters, digits and '-', dot-separated. */
-static int check_domain_list(const char *value, struct buf *why)
+static int check_domain_list(const char *name, const char *value,
+                             struct buf *why)
 {
     char **items;
     size_t count, i;
@@ -439,8 +518,8 @@ static int check_domain_list(const char *value, struct buf *why)
             }
         }
         if (!ok || label == 0) {
-            buf_printf(why, "proxy_domains: \"%s\" is not a domain name",
-                       items[i]);
+            buf_printf(why, "%s: \"%s\" is not a domain name",
+                       name, items[i]);
             ret = -1;
             break;
         }
@@ -452,24 +531,87 @@ static int check_domain_list(const char *value, struct buf *why)
 }
 
 /* Exactly one "%s" and no other '%'; printable, no '"' or '\\'. */
-static int check_display_format(const char *value, struct buf *why)
+static int check_display_format(const char *name, const char *value,
+                                struct buf *why)
 {
     const char *first = strstr(value, "%s");
     const char *cp;
 
     if (first == NULL || strstr(first + 2, "%s") != NULL) {
-        buf_printf(why, "masked_display_format: \"%s\" must contain %%s "
-                   "exactly once (the original display name)", value);
+        buf_printf(why, "%s: \"%s\" must contain %%s "
+                   "exactly once (the original display name)", name, value);
         return -1;
     }
     for (cp = value; *cp; cp++) {
         if ((*cp == '%' && cp != first) || *cp == '"' || *cp == '\\'
             || (unsigned char) *cp < 0x20) {
-            buf_printf(why, "masked_display_format: \"%s\": only one %%s, "
+            buf_printf(why, "%s: \"%s\": only one %%s, "
                        "and no other '%%', '\"', '\\' or control characters",
-                       value);
+                       name, value);
             return -1;
         }
     }
     return 0;
+}
+
+/* PREFIX and 32 hex digits. */
+static int check_sid(const char *name, const char *value, const char *prefix,
+                     const char *what, struct buf *why)
+{
+    size_t i;
+
+    if (strlen(value) == 34 && strncmp(value, prefix, 2) == 0) {
+        for (i = 2; i < 34; i++)
+            if (!isxdigit((unsigned char) value[i]))
+                break;
+        if (i == 34)
+            return 0;
+    }
+    buf_printf(why, "%s: \"%s\" is not %s SID (%s and 32 hex digits)",
+               name, value, what, prefix);
+    return -1;
+}
+
+static int check_messaging_service_sid(const char *name, const char *value,
+                                       struct buf *why)
+{
+    return check_sid(name, value, "MG", "a messaging service", why);
+}
+
+static int check_api_key_sid(const char *name, const char *value,
+                             struct buf *why)
+{
+    return check_sid(name, value, "SK", "an API key", why);
+}
+
+static int check_chat_service_sid(const char *name, const char *value,
+                                  struct buf *why)
+{
+    return check_sid(name, value, "IS", "a Conversations service", why);
+}
+
+/* Each item +E.164: a plus, a non-zero digit, then 6 to 14 digits. */
+static int check_e164_list(const char *name, const char *value,
+                           struct buf *why)
+{
+    char **items;
+    size_t count, i, n;
+    int ret = 0;
+
+    config_split_list(value, &count, &items);
+    for (i = 0; i < count; i++) {
+        const char *cp = items[i];
+
+        n = strspn(cp + 1, "0123456789");
+        if (cp[0] != '+' || cp[1] < '1' || cp[1] > '9' || cp[1 + n] != '\0'
+            || n < 7 || n > 15) {
+            buf_printf(why, "%s: \"%s\" is not a phone number in E.164 "
+                       "form (+ and 7 to 15 digits)", name, cp);
+            ret = -1;
+        }
+    }
+    for (i = 0; i < count; i++)
+        free(items[i]);
+    free(items);
+    return ret;
 }

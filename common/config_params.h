@@ -44,7 +44,8 @@ struct config_param {
     const char *defval;         /* literal text; "" when none */
     long min, max;              /* INT, TIME (seconds), SIZE */
     const char *choices;        /* ENUM */
-    int (*check)(const char *value, struct buf *why);   /* or NULL */
+    /* or NULL; name is the parameter's, for the message */
+    int (*check)(const char *name, const char *value, struct buf *why);
     unsigned required_by;       /* CONFIG_FOR_* mask */
     size_t offset;              /* of the field in struct config */
     const char *summary;

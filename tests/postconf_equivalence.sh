@@ -18,7 +18,14 @@ smtpd_restriction_classes = proxy_domains, address_keys_file,
     masking_daemon_names, unmasked_senders, mask_bodies,
     masked_display_format,
     log_facility, twilio_api_url, twilio_account_sid,
-    twilio_auth_token_file, api_token_file
+    twilio_auth_token_file, api_token_file, twilio_media_url,
+    twilio_messaging_service_sid, twilio_connect_timeout,
+    twilio_request_timeout, twilio_retry_limit, twilio_maximal_retry_delay,
+    sms_proxy_numbers, whatsapp_proxy_numbers,
+    conversation_inactive_timer, conversation_closed_timer,
+    twilio_api_key_sid, twilio_api_key_secret_file, twilio_chat_service_sid,
+    chat_token_ttl, bridge_request_size_limit, bridge_header_size_limit,
+    bridge_connection_limit, bridge_client_timeout
 
 proxy_domains = reply.example.com,
 	reply.example.net
@@ -47,6 +54,25 @@ twilio_api_url = http://127.0.0.1:8026
 twilio_account_sid = AC0123456789abcdef0123456789ABCDEF
 twilio_auth_token_file = /etc/postmask/twilio_auth_token
 api_token_file = $(spool_directory)/../../etc/postmask/api   token
+twilio_media_url = ${twilio_api_url}/mcs
+twilio_messaging_service_sid = MG0123456789abcdef0123456789abcdef
+twilio_connect_timeout = 5s
+twilio_request_timeout = 1m
+twilio_retry_limit = 3
+twilio_maximal_retry_delay = 10s
+sms_proxy_numbers = +14155550100, +14155550101
+    +14155550102
+whatsapp_proxy_numbers = +14155550199
+conversation_inactive_timer = 2d
+conversation_closed_timer = 3w
+twilio_api_key_sid = SK0123456789abcdef0123456789abcdef
+twilio_api_key_secret_file = ${address_keys_file}.api
+twilio_chat_service_sid = IS0123456789abcdef0123456789abcdef
+chat_token_ttl = 30m
+bridge_request_size_limit = 131072
+bridge_header_size_limit = 8192
+bridge_connection_limit = 100
+bridge_client_timeout = 1m
 CF
 
 # The config must load (ctl needs nothing; check the daemons' view too).
@@ -61,7 +87,7 @@ for n in $names; do
     [ "$ours" = "$theirs" ] || t_fail "$n: postmask reads [$ours], postconf -x -h prints [$theirs]"
     count=$((count + 1))
 done
-[ "$count" -ge 21 ] || t_fail "only $count parameters compared"
+[ "$count" -ge 39 ] || t_fail "only $count parameters compared"
 
 # Spot-check that the expansions really happened (the comparison above
 # would also pass if both sides failed to expand the same way).

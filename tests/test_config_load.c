@@ -130,6 +130,18 @@ static const struct error_case errors[] = {
      CONFIG_FOR_MILTER, "twilio_api_url: \"ftp://x\" is not an http"},
     {"proxy_domains = a.example\ntwilio_account_sid = AC123\n",
      CONFIG_FOR_MILTER, "twilio_account_sid: \"AC123\" is not an account SID"},
+    {"proxy_domains = a.example\ntwilio_media_url = mcs\n",
+     CONFIG_FOR_MILTER, "twilio_media_url: \"mcs\" is not an http"},
+    {"proxy_domains = a.example\nsms_proxy_numbers = +14155550100 4155550101\n",
+     CONFIG_FOR_MILTER, "line 2: sms_proxy_numbers: \"4155550101\" is not a "
+     "phone number in E.164 form"},
+    {"proxy_domains = a.example\nwhatsapp_proxy_numbers = +141555\n",
+     CONFIG_FOR_MILTER, "whatsapp_proxy_numbers: \"+141555\" is not a phone"},
+    {"proxy_domains = a.example\ntwilio_chat_service_sid = CH0123456789abcdef0123456789abcdef\n",
+     CONFIG_FOR_MILTER, "twilio_chat_service_sid: \"CH0123456789abcdef0123456789abcdef\" "
+     "is not a Conversations service SID (IS and 32 hex digits)"},
+    {"proxy_domains = a.example\nchat_token_ttl = 2d\n", CONFIG_FOR_MILTER,
+     "chat_token_ttl"},
     {"proxy_domains = a..example\n", CONFIG_FOR_MILTER,
      "line 1: proxy_domains: \"a..example\" is not a domain name"},
     {"proxy_domains = a.example, -bad.example\n", CONFIG_FOR_MILTER,
