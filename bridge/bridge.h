@@ -1,0 +1,51 @@
+/*
+ * bridge - the state postmask-bridge's modules share: the configuration,
+ * the event loop and the long-lived objects main() creates at start-up.
+ *
+ * main() (bridge_main.c) owns every member and frees them at exit; modules
+ * borrow them through the struct bridge pointer they are given and never
+ * free them.  Nothing here changes after start-up except inside the objects
+ * themselves (metrics counters, the Twilio client's requests).
+ */
+#ifndef POSTMASK_BRIDGE_H
+#define POSTMASK_BRIDGE_H
+
+#include <stddef.h>
+
+#include <event2/event.h>
+
+#include "address_keys.h"
+#include "config.h"
+#include "spool.h"
+
+struct metrics;
+struct twilio_client;
+struct http_server;
+
+struct bridge {
+    const struct config *cfg;
+    struct event_base *base;
+    const struct address_keys *keys;
+    struct spool *spool;
+    struct metrics *metrics;
+    struct twilio_client *twilio;
+    struct http_server *http;
+
+    /* Secrets, read once at start-up (secret_file.h); len excludes NUL. */
+    char *api_token;
+    size_t api_token_len;
+    char *twilio_auth_token;
+    size_t twilio_auth_token_len;
+    char *api_key_secret;       /* NULL when chat tokens are off */
+    size_t api_key_secret_len;
+};
+
+/*
+ * Route registration, one function per API module; each returns 0 or -1
+ * with why.  bridge_main.c calls them all after creating the server.
+ */
+int api_health_init(struct bridge *br, struct buf *why);        /* /healthz, /metrics */
+int api_chat_tokens_init(struct bridge *br, struct buf *why);   /* /v1/chat-tokens */
+int api_conversations_init(struct bridge *br, struct buf *why); /* /v1/conversations */
+
+#endif
