@@ -93,6 +93,17 @@ struct config {
     long bridge_connection_limit;       /* concurrent client connections */
     long bridge_client_timeout;         /* seconds of client inactivity */
 
+    /* Sync: Twilio webhooks to email, captured replies to Twilio. */
+    char *webhook_url;              /* "" when webhooks are refused */
+    char *twilio_webhook_token_file;    /* "": twilio_auth_token_file */
+    char *smtp_submit_url;
+    long smtp_submit_timeout;       /* seconds */
+    char *email_subject_format;     /* with one %s */
+    char *unknown_sender_action;    /* hold | post | reject */
+    char *auto_reply_action;        /* ignore | note */
+    long participant_cache_ttl;     /* seconds */
+    long job_concurrency;           /* jobs worked on at once */
+
     /* Private to config.c: expanded text of each parameter, by table index. */
     char **texts;
 };

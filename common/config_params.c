@@ -39,6 +39,10 @@ static int check_e164_list(const char *name, const char *value,
                            struct buf *why);
 static int check_display_format(const char *name, const char *value,
                                 struct buf *why);
+static int check_smtp_url(const char *name, const char *value,
+                          struct buf *why);
+static int check_subject_format(const char *name, const char *value,
+                                struct buf *why);
 
 const struct config_param config_params[] = {
     /* Proxy addresses. */
@@ -174,6 +178,34 @@ const struct config_param config_params[] = {
     {"bridge_client_timeout", CONFIG_TIME, "30s", 1, 3600, NULL, NULL, 0,
      OFF(bridge_client_timeout),
      "a client that sends nothing for this long is disconnected"},
+
+    /* Sync. */
+    {"webhook_url", CONFIG_STRING, "", 0, 0, NULL, check_url, 0,
+     OFF(webhook_url),
+     "the public URL Twilio posts webhooks to, as Twilio signs it"},
+    {"twilio_webhook_token_file", CONFIG_PATH, "", 0, 0, NULL, NULL, 0,
+     OFF(twilio_webhook_token_file),
+     "file holding the auth token that signs webhooks (empty: "
+     "twilio_auth_token_file)"},
+    {"smtp_submit_url", CONFIG_STRING, "smtp://127.0.0.1:10026", 0, 0, NULL,
+     check_smtp_url, 0, OFF(smtp_submit_url),
+     "Postfix's masking listener, where the bridge submits email"},
+    {"smtp_submit_timeout", CONFIG_TIME, "60s", 1, 3600, NULL, NULL, 0,
+     OFF(smtp_submit_timeout), "time limit for submitting one email"},
+    {"email_subject_format", CONFIG_STRING, "Re: %s", 0, 0, NULL,
+     check_subject_format, 0, OFF(email_subject_format),
+     "Subject of emails to building contacts; %s is the listing title"},
+    {"unknown_sender_action", CONFIG_ENUM, "hold", 0, 0, "hold|post|reject",
+     NULL, 0, OFF(unknown_sender_action),
+     "what happens to a reply from someone who is not the building contact"},
+    {"auto_reply_action", CONFIG_ENUM, "ignore", 0, 0, "ignore|note", NULL, 0,
+     OFF(auto_reply_action),
+     "ignore auto-replies, or post a short note into the conversation"},
+    {"participant_cache_ttl", CONFIG_TIME, "5m", 0, DAY, NULL, NULL, 0,
+     OFF(participant_cache_ttl),
+     "how long a conversation's participants are cached (0: not cached)"},
+    {"job_concurrency", CONFIG_INT, "16", 1, 1024, NULL, NULL, 0,
+     OFF(job_concurrency), "spool jobs the bridge works on at once"},
 };
 
 const size_t config_param_count = sizeof(config_params) / sizeof(config_params[0]);
@@ -614,4 +646,43 @@ static int check_e164_list(const char *name, const char *value,
         free(items[i]);
     free(items);
     return ret;
+}
+
+static int check_smtp_url(const char *name, const char *value,
+                          struct buf *why)
+{
+    if ((strncmp(value, "smtp://", 7) == 0 && value[7] != '\0')
+        || (strncmp(value, "smtps://", 8) == 0 && value[8] != '\0'))
+        if (strpbrk(value, " \t\"<>\\") == NULL)
+            return 0;
+    buf_printf(why, "%s: \"%s\" is not an smtp:// or smtps:// URL", name,
+               value);
+    return -1;
+}
+
+/* At most one %s, no other '%' but "%%", no control characters. */
+static int check_subject_format(const char *name, const char *value,
+                                struct buf *why)
+{
+    const char *cp;
+    int conversions = 0;
+
+    for (cp = value; *cp; cp++) {
+        if ((unsigned char) *cp < 0x20 || *cp == 0x7f)
+            break;
+        if (*cp != '%')
+            continue;
+        if (cp[1] == 's' && ++conversions == 1)
+            cp++;
+        else if (cp[1] == '%')
+            cp++;
+        else
+            break;
+    }
+    if (*cp == '\0')
+        return 0;
+    buf_printf(why, "%s: \"%s\": at most one %%s (the listing title), "
+               "%%%% for a percent sign, and no control characters", name,
+               value);
+    return -1;
 }

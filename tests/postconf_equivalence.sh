@@ -25,7 +25,10 @@ smtpd_restriction_classes = proxy_domains, address_keys_file,
     conversation_inactive_timer, conversation_closed_timer,
     twilio_api_key_sid, twilio_api_key_secret_file, twilio_chat_service_sid,
     chat_token_ttl, bridge_request_size_limit, bridge_header_size_limit,
-    bridge_connection_limit, bridge_client_timeout
+    bridge_connection_limit, bridge_client_timeout,
+    webhook_url, twilio_webhook_token_file, smtp_submit_url,
+    smtp_submit_timeout, email_subject_format, unknown_sender_action,
+    auto_reply_action, participant_cache_ttl, job_concurrency
 
 proxy_domains = reply.example.com,
 	reply.example.net
@@ -73,6 +76,15 @@ bridge_request_size_limit = 131072
 bridge_header_size_limit = 8192
 bridge_connection_limit = 100
 bridge_client_timeout = 1m
+webhook_url = https://bridge.example.com:8443/twilio/webhook?site=${log_facility}
+twilio_webhook_token_file = $twilio_auth_token_file
+smtp_submit_url = smtp://127.0.0.1:10026
+smtp_submit_timeout = 2m
+email_subject_format = Re: %s (Example Homes)
+unknown_sender_action = post
+auto_reply_action = note
+participant_cache_ttl = 0
+job_concurrency = 4
 CF
 
 # The config must load (ctl needs nothing; check the daemons' view too).
@@ -87,7 +99,7 @@ for n in $names; do
     [ "$ours" = "$theirs" ] || t_fail "$n: postmask reads [$ours], postconf -x -h prints [$theirs]"
     count=$((count + 1))
 done
-[ "$count" -ge 39 ] || t_fail "only $count parameters compared"
+[ "$count" -ge 48 ] || t_fail "only $count parameters compared"
 
 # Spot-check that the expansions really happened (the comparison above
 # would also pass if both sides failed to expand the same way).

@@ -142,6 +142,13 @@ static const struct error_case errors[] = {
      "is not a Conversations service SID (IS and 32 hex digits)"},
     {"proxy_domains = a.example\nchat_token_ttl = 2d\n", CONFIG_FOR_MILTER,
      "chat_token_ttl"},
+    {"proxy_domains = a.example\nsmtp_submit_url = http://x\n",
+     CONFIG_FOR_MILTER, "smtp_submit_url: \"http://x\" is not an smtp://"},
+    {"proxy_domains = a.example\nemail_subject_format = 100% %s\n",
+     CONFIG_FOR_MILTER, "email_subject_format: \"100% %s\": at most one %s"},
+    {"proxy_domains = a.example\nunknown_sender_action = drop\n",
+     CONFIG_FOR_MILTER, "unknown_sender_action: \"drop\" is not one of: "
+     "hold|post|reject"},
     {"proxy_domains = a..example\n", CONFIG_FOR_MILTER,
      "line 1: proxy_domains: \"a..example\" is not a domain name"},
     {"proxy_domains = a.example, -bad.example\n", CONFIG_FOR_MILTER,
