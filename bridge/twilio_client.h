@@ -1,12 +1,12 @@
 /*
  * twilio_client - asynchronous HTTP client for Twilio's REST APIs.
  *
- * libcurl's multi interface driven by the caller's libevent loop
- * (CURLMOPT_SOCKETFUNCTION / CURLMOPT_TIMERFUNCTION and
- * curl_multi_socket_action), so any number of requests are in flight on one
- * thread.  Connections are reused; TLS peers are verified; every request has
- * the connect and total timeouts of its options.  HTTP Basic auth with the
- * account SID (or API key SID) and its secret.  Requests send
+ * The transfers run on the bridge's shared curl_loop (curl_loop.h: libcurl's
+ * multi interface on the caller's libevent loop), so any number of requests
+ * are in flight on one thread.  Connections are reused; TLS peers are
+ * verified; every request has the connect and total timeouts of its
+ * options.  HTTP Basic auth with the account SID (or API key SID) and its
+ * secret.  Requests send
  * "Accept: application/json"; form bodies are
  * application/x-www-form-urlencoded, built with struct twilio_form (repeated
  * names are repeated keys, as Twilio's SDKs send arrays).
@@ -20,9 +20,11 @@
  *   - up to retry_limit retries; then the last answer is reported.
  *   - any other status (2xx, 3xx, 4xx) is final at once.
  * Every retry is logged ("twilio: OP: retry N in Xms: why") and counted in
- * the metrics.  A POST that timed out may have been applied by Twilio; the
- * callers that care (creating conversations and messages) are written to be
- * idempotent above this layer.
+ * the metrics.  A POST that timed out may have been applied by Twilio:
+ * creating conversations and participants is idempotent above this layer
+ * (unique names, "already exists" errors), and a request marked
+ * not_idempotent (creating a message) is retried only when Twilio surely
+ * did not act on it.
  *
  * Error answers: Twilio's JSON error body {"code","message","more_info",
  * "status"} is parsed into the result and logged once per request as
@@ -30,7 +32,8 @@
  *
  * Ownership: the client belongs to its creator and is freed with
  * twilio_client_free(), which cancels every request in flight without
- * calling their callbacks.  A form passed to a request is taken over by the
+ * calling their callbacks.  The curl_loop of the options is not owned: it
+ * must outlive the client (free the client first).  A form passed to a request is taken over by the
  * client (freed by it, even when the call fails).  The result passed to a
  * callback, and everything it points to, lives only during the callback;
  * use json_incref() to keep the JSON.
@@ -45,6 +48,7 @@
 
 #include "buf.h"
 
+struct curl_loop;
 struct metrics;
 
 struct twilio_client_opts {
@@ -57,6 +61,7 @@ struct twilio_client_opts {
     unsigned retry_limit;       /* retries after the first try */
     long max_retry_delay_ms;
     struct metrics *metrics;    /* or NULL; not owned */
+    struct curl_loop *loop;     /* required; not owned, outlives the client */
 };
 
 /* What a request came to.  status 0: no HTTP answer (see message). */
@@ -109,6 +114,15 @@ struct twilio_request {
     const unsigned char *raw;   /* raw POST body (media upload), or NULL */
     size_t raw_len;
     const char *raw_type;       /* its Content-Type */
+    /*
+     * Set for a POST whose repetition would make a second resource (a
+     * message): it is retried only when Twilio surely did not act on it --
+     * a 429 (Twilio: "never processed") or a connection that could not be
+     * made.  A timeout, a 5xx or a connection lost after sending is
+     * reported at once, and the caller checks what exists before trying
+     * again (sync_reply.c reads the conversation's recent messages).
+     */
+    int not_idempotent;
 };
 
 /*
