@@ -13,6 +13,8 @@
  *   postmask_twilio_requests_total{operation,status}   counter (per try)
  *   postmask_twilio_retries_total{operation}       counter
  *   postmask_spool_jobs{state}                     gauge
+ *   postmask_http_connections                      gauge
+ *   postmask_twilio_pending_requests               gauge
  * status is the HTTP status as text, "0" for no answer.
  *
  * Ownership: one struct metrics per process, created and freed by main().

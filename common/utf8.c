@@ -63,3 +63,24 @@ void utf8_sanitize_append(const char *text, size_t len, struct buf *out)
         }
     }
 }
+
+size_t utf8_decode(const unsigned char *s, unsigned long *cp)
+{
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    if ((s[0] & 0xe0) == 0xc0) {
+        *cp = ((unsigned long) (s[0] & 0x1f) << 6) | (s[1] & 0x3f);
+        return 2;
+    }
+    if ((s[0] & 0xf0) == 0xe0) {
+        *cp = ((unsigned long) (s[0] & 0x0f) << 12)
+            | ((unsigned long) (s[1] & 0x3f) << 6) | (s[2] & 0x3f);
+        return 3;
+    }
+    *cp = ((unsigned long) (s[0] & 0x07) << 18)
+        | ((unsigned long) (s[1] & 0x3f) << 12)
+        | ((unsigned long) (s[2] & 0x3f) << 6) | (s[3] & 0x3f);
+    return 4;
+}

@@ -5,6 +5,8 @@
  * forms, surrogates or code points above U+10FFFF).  utf8_sanitize_append()
  * appends text to out with every ill-formed sequence replaced by U+FFFD and
  * NUL bytes dropped, so the result is always valid for jansson.
+ * utf8_decode() decodes the sequence at s of text already known to be
+ * valid UTF-8: it returns its length in bytes and the code point in *cp.
  */
 #ifndef POSTMASK_UTF8_H
 #define POSTMASK_UTF8_H
@@ -15,5 +17,6 @@
 
 int utf8_valid(const char *text, size_t len);
 void utf8_sanitize_append(const char *text, size_t len, struct buf *out);
+size_t utf8_decode(const unsigned char *s, unsigned long *cp);
 
 #endif

@@ -1,0 +1,89 @@
+# Helpers for the tests that run postmask-bridge.  Source after lib.sh.
+
+# t_bridge_run DIR: starts postmask-bridge -f -c DIR (DIR/main.cf exists,
+# with its secrets) and waits until it answers /healthz on its
+# bridge_listen.  Returns 1 when it exited with "Address already in use"
+# (the caller may pick another port), fails the test on any other exit.
+# Sets T_BRIDGE_DIR, T_BRIDGE_URL, T_BRIDGE_PID and T_BRIDGE_LOG (appended
+# to, across restarts).  t_bridge_cleanup runs at exit.
+t_bridge_run() {
+    T_BRIDGE_DIR=$1
+    T_BRIDGE_LOG=${T_BRIDGE_LOG:-$T_WORK/bridge.log}
+    t_on_exit t_bridge_cleanup
+    t_br_listen=$("$BIN/postmaskctl" -c "$1" config -h bridge_listen) \
+        || t_fail "cannot read bridge_listen from $1/main.cf"
+    T_BRIDGE_URL="http://$t_br_listen"
+    t_br_lines=0
+    [ -f "$T_BRIDGE_LOG" ] && t_br_lines=$(wc -l < "$T_BRIDGE_LOG")
+    "$BIN/postmask-bridge" -f -c "$1" 2>>"$T_BRIDGE_LOG" &
+    T_BRIDGE_PID=$!
+    t_br_i=0
+    while kill -0 "$T_BRIDGE_PID" 2>/dev/null; do
+        curl -s -o /dev/null "$T_BRIDGE_URL/healthz" && return 0
+        t_br_i=$((t_br_i + 1))
+        [ $t_br_i -lt 150 ] || t_fail "the bridge does not answer: $(cat "$T_BRIDGE_LOG")"
+        sleep 0.1
+    done
+    wait "$T_BRIDGE_PID" 2>/dev/null
+    T_BRIDGE_PID=
+    tail -n +"$((t_br_lines + 1))" "$T_BRIDGE_LOG" | grep -q "Address already in use" \
+        && return 1
+    t_fail "the bridge exited: $(tail -n +"$((t_br_lines + 1))" "$T_BRIDGE_LOG")"
+}
+
+# t_bridge_start DIR TWILIO_URL ACCOUNT_SID TOKEN_FILE < EXTRA_MAIN_CF
+# writes DIR/main.cf (a proxy domain, keys, spool, secrets, Twilio at
+# TWILIO_URL, a free loopback port, and the extra lines from stdin) and
+# runs the bridge (t_bridge_run).  Also sets T_BRIDGE_API_TOKEN.
+t_bridge_start() {
+    T_BRIDGE_API_TOKEN="api-token-$$-test"
+    t_bs_extra=$(cat)
+    (umask 077
+     echo "k1 0123456789abcdef0123456789abcdef" > "$1/address.keys"
+     echo "$T_BRIDGE_API_TOKEN" > "$1/api_token"
+     cp "$4" "$1/twilio_auth_token")
+    t_bs_try=0
+    while :; do
+        t_bs_try=$((t_bs_try + 1))
+        [ $t_bs_try -le 20 ] || t_fail "the bridge found no free port"
+        t_bs_port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
+        cat > "$1/main.cf" <<CF
+proxy_domains = reply.example.com
+address_keys_file = $1/address.keys
+spool_directory = $1/spool
+bridge_listen = 127.0.0.1:$t_bs_port
+twilio_api_url = $2
+twilio_media_url = $2
+twilio_account_sid = $3
+twilio_auth_token_file = $1/twilio_auth_token
+api_token_file = $1/api_token
+$t_bs_extra
+CF
+        t_bridge_run "$1" && return 0
+    done
+}
+
+# t_bridge_stop: SIGTERM; the bridge must exit 0 (under ASan: leak-free).
+t_bridge_stop() {
+    kill -TERM "$T_BRIDGE_PID"
+    t_bs_status=0
+    wait "$T_BRIDGE_PID" || t_bs_status=$?
+    T_BRIDGE_PID=
+    [ "$t_bs_status" = 0 ] || t_fail "the bridge exited $t_bs_status on SIGTERM: $(tail -20 "$T_BRIDGE_LOG")"
+}
+
+# t_bridge_kill: SIGKILL, as a crash would.
+t_bridge_kill() {
+    kill -KILL "$T_BRIDGE_PID"
+    wait "$T_BRIDGE_PID" 2>/dev/null
+    T_BRIDGE_PID=
+}
+
+# Stops the bridge, then every stand-in (and the milter) lib.sh started.
+t_bridge_cleanup() {
+    if [ -n "${T_BRIDGE_PID:-}" ]; then
+        kill "$T_BRIDGE_PID" 2>/dev/null
+        wait "$T_BRIDGE_PID" 2>/dev/null
+    fi
+    t_standin_cleanup
+}
