@@ -18,5 +18,6 @@ int ctl_address(const struct config *cfg, int argc, char **argv);
 int ctl_queue(const struct config *cfg, int argc, char **argv);
 int ctl_config(const struct config *cfg, int argc, char **argv);
 int ctl_parse(const struct config *cfg, int argc, char **argv);
+int ctl_postfix(const struct config *cfg, int argc, char **argv);
 
 #endif

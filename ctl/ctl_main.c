@@ -5,7 +5,8 @@
  *
  * Commands: address (encode, decode), queue (list, show, requeue, hold,
  * delete), config (effective parameter values), parse (what the milter
- * captures from a message).  See postmaskctl(8).
+ * captures from a message), postfix (attach, detach, status).  See
+ * postmaskctl(8).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,9 @@
     "  queue [list]               list spool jobs like postqueue -p\n" \
     "  queue show|requeue|hold|delete ID\n" \
     "  config [-d] [-h] [NAME...] print effective (or default) parameters\n" \
-    "  parse [-f SENDER] [FILE]   print, as JSON, what the milter captures"
+    "  parse [-f SENDER] [FILE]   print, as JSON, what the milter captures\n" \
+    "  postfix [-c postfix_dir] [-n] [-r] attach|detach|status\n" \
+    "                             attach postmask to Postfix with postconf"
 
 static const struct ctl_command {
     const char *name;
@@ -35,6 +38,7 @@ static const struct ctl_command {
     {"queue", ctl_queue},
     {"config", ctl_config},
     {"parse", ctl_parse},
+    {"postfix", ctl_postfix},
 };
 
 int main(int argc, char **argv)

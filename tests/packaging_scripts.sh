@@ -1,0 +1,187 @@
+#!/bin/sh
+# packaging_scripts - the maintainer scripts' logic, run against a scratch
+# root (DPKG_ROOT) without installing anything on this machine: the spool
+# and the socket directory with their owners and modes, the secrets made on
+# first installation (mode 0640 root:group, a key postmaskctl accepts and
+# an API token of 64 hex digits), nothing changed on a second run, no
+# secret left when making one fails, the system user made with adduser
+# --system (adduser and friends replaced by fakes that log), the purge, and
+# the prerm's warning while Postfix still uses the milter; the units pass
+# systemd-analyze verify and score 2.0 or better ("OK") in systemd-analyze
+# security, when systemd-analyze is installed.  Runs as root
+# (chown); skipped (77) otherwise.
+set -u
+. "$SRC/tests/lib.sh"
+
+if [ "$(id -u)" != 0 ]; then
+    echo "packaging_scripts: needs root (chown); skipped"
+    exit 77
+fi
+D=$SRC/packaging/debian
+T=$(t_tmpdir packaging_scripts)
+trap 'rm -rf "$T"' EXIT INT TERM
+
+for s in postmask.postinst postmask.prerm postmask.postrm; do
+    sh -n "$D/$s" || t_check_fail "$s: syntax error"
+    [ -x "$D/$s" ] || t_check_fail "$s is not executable"
+done
+if command -v checkbashisms >/dev/null 2>&1; then
+    checkbashisms "$D/postmask.postinst" "$D/postmask.prerm" "$D/postmask.postrm" \
+        >"$T/bashisms" 2>&1 || t_check_fail "checkbashisms: $(cat "$T/bashisms")"
+fi
+
+# The units as systemd reads them (ExecStart pointed at this build).
+if command -v systemd-analyze >/dev/null 2>&1; then
+    mkdir "$T/units"
+    for unit in postmask-milter postmask-bridge; do
+        sed "s|^ExecStart=/usr/sbin/|ExecStart=$BIN/|" \
+            "$SRC/packaging/systemd/$unit.service" >"$T/units/$unit.service"
+    done
+    systemd-analyze verify --man=no "$T/units/postmask-milter.service" \
+        "$T/units/postmask-bridge.service" >"$T/verify" 2>&1 \
+        || t_check_fail "systemd-analyze verify: $(cat "$T/verify")"
+    for unit in postmask-milter postmask-bridge; do
+        systemd-analyze security --offline=yes --threshold=20 \
+            "$T/units/$unit.service" >"$T/security" 2>&1 \
+            || t_check_fail "$unit: systemd-analyze security: $(tail -1 "$T/security")"
+    done
+else
+    echo "packaging_scripts: systemd-analyze is not installed; units not verified"
+fi
+
+# The postinst's functions, as the postinst defines them.
+sed -n '/^# BEGIN postmask setup functions/,/^# END postmask setup functions/p' \
+    "$D/postmask.postinst" >"$T/functions.sh"
+grep -q '^pm_make_secrets()' "$T/functions.sh" || t_fail "no setup functions in postmask.postinst"
+
+# A scratch root with what dpkg and Postfix would have put there.
+R=$T/root
+mkdir -p "$R/etc/postmask" "$R/var/spool/postfix"
+cp "$SRC/packaging/main.cf" "$SRC/packaging/master.cf" "$R/etc/postmask/"
+
+# setup CMDS: runs the postinst functions in a subshell with DPKG_ROOT=R,
+# the user and groups replaced by ones that exist here, and the built
+# postmaskctl; sets rc.
+setup() {
+    rc=0
+    (
+        set -e
+        DPKG_ROOT=$R
+        . "$T/functions.sh"
+        PM_USER=daemon
+        PM_GROUP=daemon
+        PF_GROUP=mail
+        POSTMASKCTL=${FAKE_POSTMASKCTL:-$BIN/postmaskctl}
+        eval "$1"
+    ) >"$T/setup.out" 2>&1 || rc=$?
+}
+
+# mode_owner FILE: "mode user group"
+mode_owner() {
+    stat -c '%a %U %G' "$1"
+}
+
+setup 'pm_make_dirs && pm_make_secrets'
+[ "$rc" = 0 ] || t_fail "setup failed: $(cat "$T/setup.out")"
+[ "$(mode_owner "$R/var/spool/postmask")" = "700 daemon daemon" ] \
+    || t_check_fail "/var/spool/postmask: $(mode_owner "$R/var/spool/postmask")"
+[ "$(mode_owner "$R/var/spool/postfix/postmask")" = "2750 daemon mail" ] \
+    || t_check_fail "/var/spool/postfix/postmask: $(mode_owner "$R/var/spool/postfix/postmask")"
+for f in address.keys api_token; do
+    [ "$(mode_owner "$R/etc/postmask/$f")" = "640 root daemon" ] \
+        || t_check_fail "$f: $(mode_owner "$R/etc/postmask/$f")"
+done
+grep -Eqx '[0-9]{8} [0-9a-f]{64}' "$R/etc/postmask/address.keys" \
+    || t_check_fail "address.keys: \"$(cat "$R/etc/postmask/address.keys")\""
+grep -Eqx '[0-9a-f]{64}' "$R/etc/postmask/api_token" \
+    || t_check_fail "api_token: \"$(cat "$R/etc/postmask/api_token")\""
+[ "$(wc -l <"$R/etc/postmask/api_token")" = 1 ] || t_check_fail "api_token: not one line"
+ls "$R/etc/postmask" | grep -q dpkg-new && t_check_fail "a .dpkg-new file is left"
+
+# The generated key signs and verifies proxy addresses.
+mkdir "$T/cfg"
+printf 'proxy_domains = reply.example.com\naddress_keys_file = %s\nspool_directory = %s\n' \
+    "$R/etc/postmask/address.keys" "$T/spool" >"$T/cfg/main.cf"
+SID=CH9f86d081884c7d659a2feaa0c55ad015
+addr=$("$BIN/postmaskctl" -c "$T/cfg" address encode $SID 2>&1) \
+    || t_check_fail "encode with the generated key: $addr"
+sid=$("$BIN/postmaskctl" -c "$T/cfg" address decode "$addr" 2>&1)
+[ "$sid" = "$SID" ] || t_check_fail "decode with the generated key: $sid"
+
+# A second run (an upgrade) changes nothing, and leaves what the admin
+# changed alone.
+cp -p "$R/etc/postmask/address.keys" "$T/keys.before"
+cp -p "$R/etc/postmask/api_token" "$T/token.before"
+chmod 0750 "$R/var/spool/postmask"
+setup 'pm_make_dirs && pm_make_secrets'
+[ "$rc" = 0 ] || t_check_fail "second setup failed: $(cat "$T/setup.out")"
+cmp -s "$R/etc/postmask/address.keys" "$T/keys.before" || t_check_fail "second run changed address.keys"
+cmp -s "$R/etc/postmask/api_token" "$T/token.before" || t_check_fail "second run changed api_token"
+[ "$(mode_owner "$R/var/spool/postmask")" = "750 daemon daemon" ] \
+    || t_check_fail "second run changed the spool's mode: $(mode_owner "$R/var/spool/postmask")"
+
+# Two installations never share a secret.
+R2=$T/root2
+mkdir -p "$R2/etc/postmask"
+cp "$SRC/packaging/main.cf" "$R2/etc/postmask/"
+R_SAVE=$R
+R=$R2
+setup 'pm_make_secrets'
+R=$R_SAVE
+[ "$rc" = 0 ] || t_check_fail "setup in a second root failed: $(cat "$T/setup.out")"
+cmp -s "$R/etc/postmask/api_token" "$R2/etc/postmask/api_token" && t_check_fail "the same api_token twice"
+cmp -s "$R/etc/postmask/address.keys" "$R2/etc/postmask/address.keys" && t_check_fail "the same address key twice"
+
+# A generator that fails leaves no secret (the postinst stops, set -e).
+rm "$R/etc/postmask/address.keys"
+FAKE_POSTMASKCTL=/bin/false
+setup 'pm_make_secrets'
+unset FAKE_POSTMASKCTL
+[ "$rc" != 0 ] || t_check_fail "setup with a failing postmaskctl succeeded"
+[ ! -e "$R/etc/postmask/address.keys" ] || t_check_fail "a failed generation left address.keys"
+setup 'pm_make_secrets'
+[ "$rc" = 0 ] || t_check_fail "setup after a failure: $(cat "$T/setup.out")"
+[ -s "$R/etc/postmask/address.keys" ] || t_check_fail "no address.keys after a retry"
+ls "$R/etc/postmask" | grep -q dpkg-new && t_check_fail "a .dpkg-new file is left after a retry"
+
+# The system user: fakes of getent, addgroup and adduser record the calls.
+mkdir "$T/fake"
+for p in getent addgroup adduser; do
+    printf '#!/bin/sh\necho "%s $*" >>%s\n[ %s != getent ] || exit 2\n' \
+        "$p" "$T/fake/calls" "$p" >"$T/fake/$p"
+    chmod 755 "$T/fake/$p"
+done
+rc=0
+(PATH=$T/fake:$PATH; set -e; . "$T/functions.sh"; pm_create_user) >"$T/user.out" 2>&1 || rc=$?
+[ "$rc" = 0 ] || t_check_fail "pm_create_user: $(cat "$T/user.out")"
+grep -qx 'addgroup --system postmask' "$T/fake/calls" \
+    || t_check_fail "no addgroup --system postmask: $(cat "$T/fake/calls")"
+grep -qx 'adduser --system --ingroup postmask --home /var/spool/postmask --no-create-home --shell /usr/sbin/nologin --comment postmask milter and bridge postmask' "$T/fake/calls" \
+    || t_check_fail "adduser call: $(cat "$T/fake/calls")"
+
+# prerm: a warning while Postfix still uses the milter, silence otherwise.
+mkdir -p "$R/etc/postfix"
+out=$(DPKG_ROOT=$R sh "$D/postmask.prerm" remove 2>&1) || t_check_fail "prerm remove failed"
+[ -z "$out" ] || t_check_fail "prerm warns with nothing attached: $out"
+: >"$R/etc/postfix/postmask-attach.state"
+out=$(DPKG_ROOT=$R sh "$D/postmask.prerm" remove 2>&1) || t_check_fail "prerm remove failed"
+case $out in
+*"postmaskctl postfix -r detach"*) ;;
+*) t_check_fail "prerm says nothing while attached: $out" ;;
+esac
+out=$(DPKG_ROOT=$R sh "$D/postmask.prerm" upgrade 2>&1) || t_check_fail "prerm upgrade failed"
+[ -z "$out" ] || t_check_fail "prerm warns on upgrade: $out"
+
+# postrm: remove keeps everything, purge takes postmask's files away and
+# nothing of Postfix's.
+DPKG_ROOT=$R sh "$D/postmask.postrm" remove || t_check_fail "postrm remove failed"
+[ -f "$R/etc/postmask/address.keys" ] && [ -d "$R/var/spool/postmask" ] \
+    || t_check_fail "postrm remove removed configuration or spool"
+DPKG_ROOT=$R sh "$D/postmask.postrm" purge || t_check_fail "postrm purge failed"
+for p in etc/postmask var/spool/postmask var/spool/postfix/postmask; do
+    [ ! -e "$R/$p" ] || t_check_fail "purge left /$p"
+done
+[ -d "$R/var/spool/postfix" ] && [ -e "$R/etc/postfix/postmask-attach.state" ] \
+    || t_check_fail "purge touched Postfix's files"
+
+t_done
