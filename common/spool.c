@@ -707,6 +707,17 @@ static int spool_move(struct spool *sp, struct spool_job *job,
     char to_path[PATH_MAX];
     enum spool_state from = job->state;
 
+    /*
+     * Into active/, a worker may take the job the moment it is there: its
+     * metadata is rewritten first, where nobody works on it.
+     */
+    if (rewrite && to == SPOOL_ACTIVE && from != to) {
+        int rc = spool_rewrite(sp, job, why);
+
+        if (rc != 0)
+            return rc;
+        rewrite = 0;
+    }
     if (from != to) {
         spool_state_path(sp, from_path, from, job->id);
         spool_state_path(sp, to_path, to, job->id);

@@ -22,7 +22,9 @@
  * that spool_recover() moves into active/; as its marker already answers
  * retries, spool_recover() should run periodically, not only at start-up.  State changes rename the file first
  * and then rewrite its metadata through a temporary file, so a job is never
- * in two directories at once.
+ * in two directories at once; a move into active/ (requeue, release) rewrites
+ * first, so that a worker never takes a job whose metadata is still old
+ * nor has it moved away under the rewrite.
  *
  * Dedupe markers outlive their jobs (a retried webhook after success is still
  * a duplicate) until spool_expire_dedupe() removes those older than a
