@@ -21,6 +21,12 @@
 struct metrics;
 struct twilio_client;
 struct http_server;
+struct curl_loop;
+struct api_conversations;
+struct conv_cache;
+struct job_runner;
+struct sync_email;
+struct sync_reply;
 
 struct bridge {
     const struct config *cfg;
@@ -29,7 +35,13 @@ struct bridge {
     struct spool *spool;
     struct metrics *metrics;
     struct twilio_client *twilio;
+    struct curl_loop *curl;     /* libcurl on the event loop (Twilio) */
     struct http_server *http;
+    struct api_conversations *conversations;    /* api_conversations.c's */
+    struct conv_cache *convs;   /* conversations and participants */
+    struct job_runner *jobs;    /* works off the spool */
+    struct sync_email *sync_email;      /* sync_email.c's */
+    struct sync_reply *sync_reply;      /* sync_reply.c's */
 
     /* Secrets, read once at start-up (secret_file.h); len excludes NUL. */
     char *api_token;
@@ -38,6 +50,8 @@ struct bridge {
     size_t twilio_auth_token_len;
     char *api_key_secret;       /* NULL when chat tokens are off */
     size_t api_key_secret_len;
+    char *webhook_token;        /* signs webhooks; twilio_webhook_token_file */
+    size_t webhook_token_len;
 };
 
 /*
@@ -47,5 +61,13 @@ struct bridge {
 int api_health_init(struct bridge *br, struct buf *why);        /* /healthz, /metrics */
 int api_chat_tokens_init(struct bridge *br, struct buf *why);   /* /v1/chat-tokens */
 int api_conversations_init(struct bridge *br, struct buf *why); /* /v1/conversations */
+int api_webhook_init(struct bridge *br, struct buf *why);       /* /twilio/webhook */
+
+/*
+ * Frees what API modules keep for requests in flight; main() calls it after
+ * twilio_client_free() (which drops their callbacks) and before
+ * http_server_free().
+ */
+void api_conversations_free(struct bridge *br);
 
 #endif

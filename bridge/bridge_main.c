@@ -1,23 +1,40 @@
 /*
  * postmask-bridge - the libevent daemon between Twilio and Postfix.
  *
- * This is the process skeleton: it loads and checks the configuration, the
- * address keys and its secrets, opens the spool, and runs its event loop
- * until SIGTERM or SIGINT.  The HTTP server, the Twilio client and the sync
- * jobs arrive with their own modules.
+ * Start-up, in this order, so that every error stops the program before it
+ * detaches and says what is wrong: the configuration, the address keys,
+ * the secrets (read once into struct bridge; a missing or insecure file is
+ * fatal and named), the spool, then the event loop with the metrics, the
+ * curl loop and the Twilio client, the HTTP server (bound before detaching,
+ * so that a port in use is reported to whoever started us) and the API
+ * routes and webhook.  Then it detaches (unless -f), reinitializes the
+ * event base after the fork, starts the job runner (its inotify watch on
+ * the spool, the conversation cache and the sync handlers; it takes the
+ * jobs a crash left in active/ at once), and runs until SIGTERM or SIGINT,
+ * after which it frees everything.
  */
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
 #include "address_keys.h"
+#include "bridge.h"
 #include "config.h"
+#include "conv_cache.h"
+#include "curl_loop.h"
 #include "daemon_args.h"
+#include "http_server.h"
+#include "job_runner.h"
+#include "metrics.h"
 #include "msg.h"
 #include "secret_file.h"
 #include "spool.h"
+#include "sync.h"
+#include "twilio_client.h"
 
 #define USAGE "[-fvV] [-c config_dir]"
 
@@ -29,17 +46,85 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     event_base_loopbreak(base);
 }
 
-/* Reads a secret only to check it; the modules that use it keep their own. */
-static void check_secret(const char *name, const char *path)
+/* Reads the secret file that parameter name names, or stops. */
+static char *read_secret(const char *name, const char *path, size_t *len)
 {
     struct buf *why = buf_create(128);
     char *secret;
-    size_t len;
 
-    if (secret_file_read(path, SECRET_FILE_MAX, &secret, &len, why) < 0)
+    if (secret_file_read(path, SECRET_FILE_MAX, &secret, len, why) < 0)
         msg_fatal("%s: %s", name, why->data);
-    secret_free(secret, len);
     buf_free(why);
+    return secret;
+}
+
+static void create_twilio(struct bridge *br, struct buf *why)
+{
+    const struct config *cfg = br->cfg;
+    struct twilio_client_opts opts;
+
+    if ((br->curl = curl_loop_create(br->base, why)) == NULL)
+        msg_fatal("%s", why->data);
+    memset(&opts, 0, sizeof(opts));
+    opts.loop = br->curl;
+    opts.api_url = cfg->twilio_api_url;
+    opts.media_url = cfg->twilio_media_url;
+    opts.username = cfg->twilio_account_sid;
+    opts.password = br->twilio_auth_token;
+    opts.connect_timeout_ms = cfg->twilio_connect_timeout * 1000;
+    opts.request_timeout_ms = cfg->twilio_request_timeout * 1000;
+    opts.retry_limit = (unsigned) cfg->twilio_retry_limit;
+    opts.max_retry_delay_ms = cfg->twilio_maximal_retry_delay * 1000;
+    opts.metrics = br->metrics;
+    if ((br->twilio = twilio_client_create(br->base, &opts, why)) == NULL)
+        msg_fatal("%s", why->data);
+}
+
+static void create_http(struct bridge *br, struct buf *why)
+{
+    const struct config *cfg = br->cfg;
+    struct http_server_opts opts;
+
+    memset(&opts, 0, sizeof(opts));
+    opts.listen = cfg->bridge_listen;
+    opts.max_body = (size_t) cfg->bridge_request_size_limit;
+    opts.max_headers = (size_t) cfg->bridge_header_size_limit;
+    opts.max_connections = (unsigned) cfg->bridge_connection_limit;
+    opts.timeout_s = cfg->bridge_client_timeout;
+    opts.metrics = br->metrics;
+    if ((br->http = http_server_create(br->base, &opts, why)) == NULL)
+        msg_fatal("%s", why->data);
+    if (api_health_init(br, why) < 0
+        || api_chat_tokens_init(br, why) < 0
+        || api_conversations_init(br, why) < 0
+        || api_webhook_init(br, why) < 0)
+        msg_fatal("%s", why->data);
+}
+
+/* The spool's job runner with the two sync directions as its handlers. */
+static void create_jobs(struct bridge *br, struct buf *why)
+{
+    struct spool_policy policy;
+
+    policy.minimal_backoff = br->cfg->minimal_backoff;
+    policy.maximal_backoff = br->cfg->maximal_backoff;
+    policy.maximal_lifetime = br->cfg->maximal_job_lifetime;
+    spool_set_policy(br->spool, &policy);
+    br->convs = conv_cache_create(br);
+    if ((br->jobs = job_runner_create(br, why)) == NULL
+        || sync_email_init(br, br->jobs, why) < 0
+        || sync_reply_init(br, br->jobs, why) < 0)
+        msg_fatal("%s", why->data);
+}
+
+/* "HOST:PORT" of the listening socket: the configured host, the bound port. */
+static void listen_text(const struct bridge *br, char *text, size_t size)
+{
+    const char *listen = br->cfg->bridge_listen;
+    const char *colon = strrchr(listen, ':');
+
+    snprintf(text, size, "%.*s:%d", (int) (colon - listen), listen,
+             http_server_port(br->http));
 }
 
 int main(int argc, char **argv)
@@ -47,40 +132,84 @@ int main(int argc, char **argv)
     struct program_opts opts;
     struct config *cfg;
     struct address_keys *keys;
-    struct spool *spool;
-    struct event_base *base;
+    struct bridge br;
     struct event *ev_term, *ev_int;
     struct buf *why = buf_create(128);
+    char listen[300];
 
     cfg = program_start(argc, argv, CONFIG_FOR_BRIDGE, 0, USAGE, &opts);
     if (optind != argc)
         msg_fatal("usage: %s %s", msg_progname(), USAGE);
+    memset(&br, 0, sizeof(br));
+    br.cfg = cfg;
     if ((keys = address_keys_load(cfg->address_keys_file, why)) == NULL)
         msg_fatal("%s", why->data);
-    check_secret("twilio_auth_token_file", cfg->twilio_auth_token_file);
-    check_secret("api_token_file", cfg->api_token_file);
-    if ((spool = spool_open(cfg->spool_directory, 1, why)) == NULL)
+    br.keys = keys;
+    br.twilio_auth_token = read_secret("twilio_auth_token_file",
+                                       cfg->twilio_auth_token_file,
+                                       &br.twilio_auth_token_len);
+    br.api_token = read_secret("api_token_file", cfg->api_token_file,
+                               &br.api_token_len);
+    if (*cfg->twilio_webhook_token_file != '\0')
+        br.webhook_token = read_secret("twilio_webhook_token_file",
+                                       cfg->twilio_webhook_token_file,
+                                       &br.webhook_token_len);
+    else
+        br.webhook_token = read_secret("twilio_auth_token_file",
+                                       cfg->twilio_auth_token_file,
+                                       &br.webhook_token_len);
+    if (*cfg->twilio_api_key_sid != '\0')
+        br.api_key_secret = read_secret("twilio_api_key_secret_file",
+                                        cfg->twilio_api_key_secret_file,
+                                        &br.api_key_secret_len);
+    if ((br.spool = spool_open(cfg->spool_directory, 1, why)) == NULL)
         msg_fatal("%s", why->data);
 
-    daemon_detach(&opts);
-    if ((base = event_base_new()) == NULL)
+    signal(SIGPIPE, SIG_IGN);
+    if ((br.base = event_base_new()) == NULL)
         msg_fatal("event_base_new failed");
-    ev_term = evsignal_new(base, SIGTERM, on_signal, base);
-    ev_int = evsignal_new(base, SIGINT, on_signal, base);
+    br.metrics = metrics_create();
+    create_twilio(&br, why);
+    create_http(&br, why);
+    ev_term = evsignal_new(br.base, SIGTERM, on_signal, br.base);
+    ev_int = evsignal_new(br.base, SIGINT, on_signal, br.base);
     if (ev_term == NULL || ev_int == NULL
         || evsignal_add(ev_term, NULL) < 0 || evsignal_add(ev_int, NULL) < 0)
         msg_fatal("cannot install signal handlers");
-    signal(SIGPIPE, SIG_IGN);
-    msg_info("starting: config %s, Twilio %s, listen %s, spool %s",
-             cfg->config_file, cfg->twilio_api_url, cfg->bridge_listen,
-             cfg->spool_directory);
-    if (event_base_dispatch(base) < 0)
+
+    daemon_detach(&opts);
+    if (!opts.foreground && event_reinit(br.base) < 0)
+        msg_fatal("event_reinit failed after detaching");
+    /* After the fork: inotify and the spool's work belong to the daemon. */
+    create_jobs(&br, why);
+    listen_text(&br, listen, sizeof(listen));
+    msg_info("starting: config %s, Twilio %s, listen %s, spool %s%s",
+             cfg->config_file, cfg->twilio_api_url, listen,
+             cfg->spool_directory,
+             br.api_key_secret ? ", chat tokens on" : "");
+    if (event_base_dispatch(br.base) < 0)
         msg_fatal("event loop failed");
+
+    /* Callbacks of Twilio requests in flight are dropped, then their owners
+     * free what they keep, then the server frees unanswered exchanges. */
+    twilio_client_free(br.twilio);
+    api_conversations_free(&br);
+    conv_cache_free(br.convs);
+    sync_email_free(&br);       /* its SMTP submissions in flight */
+    sync_reply_free(&br);
+    job_runner_free(br.jobs);   /* jobs in hand stay in active/ */
+    curl_loop_free(br.curl);
+    http_server_free(br.http);
     event_free(ev_term);
     event_free(ev_int);
-    event_base_free(base);
-    spool_close(spool);
+    metrics_free(br.metrics);
+    event_base_free(br.base);
+    spool_close(br.spool);
     address_keys_free(keys);
+    secret_free(br.api_token, br.api_token_len);
+    secret_free(br.twilio_auth_token, br.twilio_auth_token_len);
+    secret_free(br.api_key_secret, br.api_key_secret_len);
+    secret_free(br.webhook_token, br.webhook_token_len);
     config_free(cfg);
     buf_free(why);
     return 0;

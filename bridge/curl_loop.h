@@ -6,8 +6,9 @@
  * curl_multi_socket_action(); finished transfers are taken from
  * curl_multi_info_read() and reported.  Any number of transfers run at once
  * on one thread, and connections are reused between them (up to 64 kept
- * open).  One loop serves the whole bridge: the Twilio client and SMTP
- * submission share it.
+ * open).  One loop serves the whole bridge's HTTP: the Twilio client
+ * (SMTP submission runs on worker threads instead, smtp_submit.h: libcurl
+ * 7.88 blocks on the reply to the end of data).
  *
  * curl_loop_add() starts an easy handle the caller has set up; done is
  * called once from the event loop when the transfer ends, with curl's
@@ -34,8 +35,8 @@
  *
  * Ownership: easy handles always belong to the caller; the loop belongs
  * to whoever created it, and must outlive the modules that use it (free
- * the Twilio client and the SMTP submitter first: they take their
- * handles out with curl_loop_remove() and curl_loop_abort()).
+ * the Twilio client first: it takes its handles out with
+ * curl_loop_remove() and curl_loop_abort()).
  */
 #ifndef POSTMASK_CURL_LOOP_H
 #define POSTMASK_CURL_LOOP_H

@@ -5,3 +5,16 @@ function(pm_bridge_test name)
   pm_unit_test(${name} ${ARGN})
   target_link_libraries(${name} PRIVATE postmask_bridge)
 endfunction()
+
+# Starting conversations.
+pm_bridge_test(test_conv_names test_conv_names.c)
+pm_script_test(bridge_conversations bridge_conversations.sh)
+include(standin.cmake)
+include(twilio_client.cmake)
+
+# Sync: Twilio messages to email, email replies to Twilio.
+pm_unit_test(test_email_compose test_email_compose.c)
+pm_bridge_test(test_message_split test_message_split.c)
+include(http.cmake)
+include(smtp.cmake)
+pm_script_test(bridge_webhook bridge_webhook.sh)

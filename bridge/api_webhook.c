@@ -1,0 +1,182 @@
+/*
+ * api_webhook - POST /twilio/webhook: Twilio's post-event webhooks.
+ *
+ * Twilio gives a webhook 5 seconds and does not retry it, so this handler
+ * does only what must happen before 200: verify X-Twilio-Signature against
+ * webhook_url (403 and one log line when it does not verify; nothing else
+ * happens), and for onMessageAdded write the job into the spool (sync.h)
+ * keyed by the MessageSid, fsync'd, so a retried or duplicated webhook is
+ * answered without a second job.  It never waits for Twilio or SMTP: the
+ * job runner picks the job up through its inotify watch.  Other event
+ * types are acknowledged and ignored; so are messages that postmask made
+ * from email (an echo).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bridge.h"
+#include "form.h"
+#include "http_server.h"
+#include "msg.h"
+#include "spool.h"
+#include "sync.h"
+#include "twilio_signature.h"
+
+#define SID_LEN 34
+
+static int sid_ok(const char *sid, const char *prefix)
+{
+    size_t i;
+
+    if (sid == NULL || strlen(sid) != SID_LEN || strncmp(sid, prefix, 2) != 0)
+        return 0;
+    for (i = 2; i < SID_LEN; i++)
+        if (!strchr("0123456789abcdefABCDEF", sid[i]))
+            return 0;
+    return 1;
+}
+
+int sync_made_from_email(const char *attributes)
+{
+    json_t *attrs = attributes ? json_loads(attributes, 0, NULL) : NULL;
+    const char *origin;
+    int ret;
+
+    origin = json_string_value(json_object_get(json_object_get(attrs,
+                                                               "postmask"),
+                                               "origin"));
+    ret = origin != NULL && strcmp(origin, SYNC_ORIGIN_EMAIL) == 0;
+    json_decref(attrs);
+    return ret;
+}
+
+/* The payload of a message job: every field, first value of each name. */
+static char *job_payload(const struct form *form, size_t *len)
+{
+    json_t *event = json_object(), *payload;
+    size_t i;
+    char *text;
+
+    for (i = 0; i < form->count; i++)
+        if (json_object_get(event, form->pairs[i].name) == NULL)
+            json_object_set_new(event, form->pairs[i].name,
+                                json_string(form->pairs[i].value));
+    payload = json_pack("{s:i, s:I, s:o}", "version", 1, "received",
+                        (json_int_t) time(NULL), "event", event);
+    text = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(payload);
+    *len = text ? strlen(text) : 0;
+    return text;
+}
+
+static void on_message_added(struct bridge *br, struct http_exchange *ex,
+                             const struct form *form)
+{
+    const char *conv = form_get(form, "ConversationSid");
+    const char *msg = form_get(form, "MessageSid");
+    const char *author = form_get(form, "Author");
+    char id[SPOOL_ID_LEN + 1];
+    struct buf *why;
+    char *payload;
+    size_t len;
+    int ret;
+
+    if (!sid_ok(conv, "CH") || !sid_ok(msg, "IM")) {
+        msg_warn("webhook: onMessageAdded from %s without a valid "
+                 "ConversationSid and MessageSid; refused",
+                 http_exchange_peer(ex));
+        http_reply_error(ex, 400, "invalid_field", sid_ok(conv, "CH")
+                         ? "MessageSid" : "ConversationSid",
+                         "onMessageAdded needs ConversationSid (CH...) and "
+                         "MessageSid (IM...)");
+        return;
+    }
+    if (sync_made_from_email(form_get(form, "Attributes"))) {
+        msg_info("%s: webhook: %s: made from email; ignored", conv, msg);
+        http_reply_json(ex, 200, json_object());
+        return;
+    }
+    if ((payload = job_payload(form, &len)) == NULL) {
+        msg_error("%s: webhook: %s: cannot encode the job", conv, msg);
+        http_reply_error(ex, 500, "internal_error", NULL,
+                         "cannot encode the job");
+        return;
+    }
+    why = buf_create(128);
+    ret = spool_enqueue(br->spool, SYNC_KIND_MESSAGE, msg, payload, len, id,
+                        why);
+    free(payload);
+    if (ret < 0) {
+        msg_error("%s: webhook: %s: cannot queue: %s", conv, msg, why->data);
+        http_reply_error(ex, 500, "spool_error", NULL,
+                         "the message could not be queued");
+    } else {
+        msg_info("%s: webhook: %s from %s: %s job %s", conv, msg,
+                 author ? author : "(no author)",
+                 ret == SPOOL_DUPLICATE ? "duplicate of" : "queued as", id);
+        http_reply_json(ex, 200, json_object());
+    }
+    buf_free(why);
+}
+
+static void handle_webhook(struct http_exchange *ex, void *arg)
+{
+    struct bridge *br = arg;
+    const char *url = br->cfg->webhook_url;
+    const char *body, *event;
+    struct buf *why;
+    struct form *form;
+    size_t len;
+
+    if (*url == '\0') {
+        msg_warn("webhook: refused from %s: webhook_url is not set",
+                 http_exchange_peer(ex));
+        http_reply_error(ex, 403, "forbidden", NULL,
+                         "webhooks are not configured");
+        return;
+    }
+    body = http_exchange_body(ex, &len);
+    why = buf_create(128);
+    if (twilio_signature_verify(br->webhook_token, br->webhook_token_len, url,
+                                http_exchange_header(ex, "Content-Type"),
+                                body, len,
+                                http_exchange_header(ex, "X-Twilio-Signature"),
+                                why) < 0) {
+        msg_warn("webhook: refused from %s: %s", http_exchange_peer(ex),
+                 why->data);
+        http_reply_error(ex, 403, "forbidden", NULL,
+                         "X-Twilio-Signature does not verify");
+        buf_free(why);
+        return;
+    }
+    buf_reset(why);
+    if ((form = form_parse(body, len, TWILIO_SIGNATURE_MAX_PARAMS, why))
+        == NULL) {
+        msg_warn("webhook: refused from %s: %s", http_exchange_peer(ex),
+                 why->data);
+        http_reply_error(ex, 400, "invalid_body", NULL, "%s", why->data);
+        buf_free(why);
+        return;
+    }
+    buf_free(why);
+    event = form_get(form, "EventType");
+    if (event != NULL && strcmp(event, "onMessageAdded") == 0) {
+        on_message_added(br, ex, form);
+    } else {
+        msg_info("webhook: %s: not handled; acknowledged",
+                 event ? event : "(no EventType)");
+        http_reply_json(ex, 200, json_object());
+    }
+    form_free(form);
+}
+
+int api_webhook_init(struct bridge *br, struct buf *why)
+{
+    (void) why;
+    if (*br->cfg->webhook_url == '\0')
+        msg_warn("webhook_url is not set: Twilio's webhooks will be refused");
+    http_server_route(br->http, "POST", "/twilio/webhook", "webhook",
+                      handle_webhook, br);
+    return 0;
+}

@@ -1,0 +1,72 @@
+/*
+ * job_runner - works off the spool (spool.h) inside the bridge's event loop.
+ *
+ * Wake-ups: an inotify watch on the spool's active/ directory (a job the
+ * milter or the webhook just wrote is picked up at once, not by a slow
+ * poll), plus a timer every few seconds that releases deferred jobs whose
+ * time has come (spool_release_due), and less often recovers interrupted
+ * enqueues (spool_recover, min_age one hour) and expires dedupe markers
+ * (dedupe_lifetime).  job_runner_kick() wakes it directly.
+ *
+ * Scheduling: jobs in active/ are taken oldest first, at most
+ * job_concurrency at a time; a job is worked on by exactly one handler at a
+ * time (the runner remembers which IDs it has in hand).  One bridge per
+ * spool directory.  At start-up every job already in active/ is taken:
+ * after a crash, the work resumes.
+ *
+ * Handlers: one per job kind, registered with job_runner_register().  The
+ * handler gets a struct job whose spool job has its payload loaded, may
+ * work asynchronously, and ends the job with exactly one of:
+ *   job_done()   success: the job leaves the spool (spool_finish);
+ *   job_retry()  a temporary failure: spool_defer with the reason (the
+ *                spool's backoff; a dead letter after job_maximal_lifetime);
+ *   job_hold()   policy: the job goes to hold/ with the reason, visible in
+ *                postmaskctl queue, released by postmaskctl queue requeue;
+ *   job_dead()   a permanent failure: dead/ with the reason.
+ * Each logs one line "JOBID: done|deferred|held|dead: KIND: detail"; the
+ * handler puts the conversation SID (and the message SID or Postfix queue
+ * ID) in the detail so that an admin can grep one message's story.
+ * A job of an unknown kind, or whose payload cannot be loaded, is dead at
+ * once with the reason.  When the spool cannot record a job's end (a full
+ * disk), the job stays in active/ and is not taken again for
+ * job_minimal_backoff, so that its work is not redone in a tight loop.
+ *
+ * Ownership: the runner owns struct job; it is freed by the end call.
+ * job_runner_free() abandons jobs in hand without calling anything (their
+ * files stay in active/ and are taken again at the next start); handlers
+ * must therefore keep nothing outside struct job that the end of the
+ * process would not free, or free it through their own shutdown hooks.
+ */
+#ifndef POSTMASK_JOB_RUNNER_H
+#define POSTMASK_JOB_RUNNER_H
+
+#include "bridge.h"
+#include "spool.h"
+
+struct job_runner;
+struct job;
+
+typedef void job_handler(struct bridge *br, struct job *job, void *arg);
+
+struct job_runner *job_runner_create(struct bridge *br, struct buf *why);
+void job_runner_free(struct job_runner *jr);
+void job_runner_register(struct job_runner *jr, const char *kind,
+                         job_handler *handler, void *arg);
+/* Takes what is in active/ now (after an enqueue by the bridge itself). */
+void job_runner_kick(struct job_runner *jr);
+/* Jobs in hand (for /healthz and tests). */
+unsigned job_runner_active(const struct job_runner *jr);
+
+/* The job's spool record, payload loaded; belongs to the job. */
+const struct spool_job *job_spool(const struct job *job);
+
+void job_done(struct job *job, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void job_retry(struct job *job, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void job_hold(struct job *job, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void job_dead(struct job *job, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,512 @@
+/*
+ * sync_email - conversation messages to the building contacts' mailboxes
+ * (sync.h): the handler of SYNC_KIND_MESSAGE jobs.
+ *
+ * For one onMessageAdded event:
+ *   1. the conversation and its participants (conv_cache.h);
+ *   2. the author: the participant with the event's ParticipantSid, else
+ *      the one the Author names (asking Twilio again once when neither is
+ *      known yet).  Only a seeker's message goes on: a building contact's
+ *      (they wrote on SMS or WhatsApp) or the system's is done with;
+ *   3. the recipients: every building contact participant with an email
+ *      address in its attributes, each address once;
+ *   4. the message's media, downloaded from Twilio's Media Content Service,
+ *      each at most attachment_size_limit bytes (a larger one is left out
+ *      and the body says so);
+ *   5. one email per recipient (email_compose.h): From the seeker (their
+ *      name, and their email when known, else the proxy address), Subject
+ *      from email_subject_format and the listing title, Message-ID
+ *      <MessageSid@proxy-domain>, submitted (smtp_submit.h) to the masking
+ *      listener, where postmask-milter masks it.
+ * Results: every recipient accepted: done.  A 4xx, a timeout, Twilio
+ * unavailable: the job is deferred and retried by the spool (an email
+ * already accepted for another recipient is then sent again with the same
+ * Message-ID, which mail clients show once).  A 5xx (the masking listener
+ * refused it), a conversation that is gone, Twilio refusing: a dead letter
+ * with the reason, visible in postmaskctl queue.
+ */
+#include <stdlib.h>
+#include <sys/queue.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "conv_cache.h"
+#include "email_compose.h"
+#include "job_runner.h"
+#include "msg.h"
+#include "proxy_address.h"
+#include "smtp_submit.h"
+#include "sync.h"
+#include "twilio_api.h"
+#include "xalloc.h"
+
+struct media {
+    char *sid;
+    char *filename;
+    char *content_type;
+    unsigned char *data;
+    size_t len;
+};
+
+struct run {
+    struct sync_email *owner;
+    LIST_ENTRY(run) entry;      /* in the owner's runs */
+    struct bridge *br;
+    struct job *job;
+    json_t *event;              /* the webhook's fields */
+    const char *conv, *msg;     /* SIDs, in event */
+    int refetched;
+    char *seeker_name, *seeker_email, *proxy, *subject, *chat_service_sid;
+    char **rcpts, **rcpt_names;
+    size_t nrcpts, cur_rcpt;
+    struct media *media;
+    size_t nmedia, cur_media;
+    struct buf *skipped;        /* media left out, for the body */
+    struct buf *replies;        /* SMTP answers, for the log */
+};
+
+struct sync_email {
+    struct smtp_submitter *smtp;
+    LIST_HEAD(, run) runs;      /* jobs in hand */
+};
+
+static void start_conversation(struct run *run, int fresh);
+
+static void run_free(struct run *run)
+{
+    size_t i;
+
+    LIST_REMOVE(run, entry);
+    json_decref(run->event);
+    free(run->seeker_name);
+    free(run->seeker_email);
+    free(run->proxy);
+    free(run->subject);
+    free(run->chat_service_sid);
+    for (i = 0; i < run->nrcpts; i++) {
+        free(run->rcpts[i]);
+        free(run->rcpt_names[i]);
+    }
+    free(run->rcpts);
+    free(run->rcpt_names);
+    for (i = 0; i < run->nmedia; i++) {
+        free(run->media[i].sid);
+        free(run->media[i].filename);
+        free(run->media[i].content_type);
+        free(run->media[i].data);
+    }
+    free(run->media);
+    buf_free(run->skipped);
+    buf_free(run->replies);
+    free(run);
+}
+
+static const char *ev(const struct run *run, const char *name)
+{
+    return json_string_value(json_object_get(run->event, name));
+}
+
+static const char *or_else(const char *s, const char *dflt)
+{
+    return s != NULL ? s : dflt;
+}
+
+static void twilio_failed(struct run *run, const struct twilio_result *res,
+                          const char *what)
+{
+    if (TWILIO_UNAVAILABLE(res))
+        job_retry(run->job, "%s: %s: cannot %s: Twilio unavailable: HTTP %d%s%s",
+                  run->conv, run->msg, what, res->status,
+                  res->message ? ": " : "", or_else(res->message, ""));
+    else if (res->status == 404)
+        job_dead(run->job, "%s: %s: cannot %s: not found at Twilio (HTTP 404)",
+                 run->conv, run->msg, what);
+    else
+        job_dead(run->job, "%s: %s: cannot %s: HTTP %d, Twilio error %d: %s",
+                 run->conv, run->msg, what, res->status, res->code,
+                 or_else(res->message, ""));
+    run_free(run);
+}
+
+static void start_failed(struct run *run, const char *what, struct buf *why)
+{
+    job_retry(run->job, "%s: %s: cannot %s: %s", run->conv, run->msg, what,
+              why->data);
+    buf_free(why);
+    run_free(run);
+}
+
+/* email_subject_format with %s the title and %% a percent sign. */
+static char *format_subject(const char *format, const char *title)
+{
+    struct buf *b = buf_create(128);
+    const char *cp;
+
+    for (cp = format; *cp; cp++) {
+        if (cp[0] == '%' && cp[1] == 's') {
+            buf_append_str(b, title);
+            cp++;
+        } else if (cp[0] == '%' && cp[1] == '%') {
+            buf_append_char(b, '%');
+            cp++;
+        } else {
+            buf_append_char(b, *cp);
+        }
+    }
+    return buf_detach(b, NULL);
+}
+
+static time_t message_date(const struct run *run)
+{
+    const char *text = ev(run, "DateCreated");
+    struct tm tm;
+    char *end;
+
+    memset(&tm, 0, sizeof(tm));
+    if (text != NULL && (end = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm))
+        != NULL)
+        return timegm(&tm);
+    return (time_t) json_integer_value(json_object_get(run->event,
+                                                       "_received"));
+}
+
+/* Step 5: one email per recipient, one after the other. */
+static void submit_next(struct run *run);
+
+static void on_submitted(enum smtp_result result, const char *detail,
+                         void *arg)
+{
+    struct run *run = arg;
+    const char *rcpt = run->rcpts[run->cur_rcpt];
+
+    if (result == SMTP_TEMPFAIL) {
+        job_retry(run->job, "%s: %s: email to %s deferred: %s", run->conv,
+                  run->msg, rcpt, detail);
+        run_free(run);
+        return;
+    }
+    if (result == SMTP_REFUSED) {
+        job_dead(run->job, "%s: %s: email to %s refused: %s", run->conv,
+                 run->msg, rcpt, detail);
+        run_free(run);
+        return;
+    }
+    buf_printf(run->replies, "%s%s (%s)", run->replies->len ? ", " : "", rcpt,
+               detail);
+    run->cur_rcpt++;
+    submit_next(run);
+}
+
+static void submit_next(struct run *run)
+{
+    const struct config *cfg = run->br->cfg;
+    struct email_attachment *atts;
+    struct email_in in;
+    struct buf *mail, *why, *body;
+    size_t i, n = 0;
+    int ret;
+
+    if (run->cur_rcpt == run->nrcpts) {
+        job_done(run->job, "%s: %s: emailed to %zu building contact(s): %s",
+                 run->conv, run->msg, run->nrcpts, run->replies->data);
+        run_free(run);
+        return;
+    }
+    atts = xcalloc(run->nmedia + 1, sizeof(*atts));
+    for (i = 0; i < run->nmedia; i++)
+        if (run->media[i].data != NULL) {
+            atts[n].filename = run->media[i].filename;
+            atts[n].content_type = run->media[i].content_type;
+            atts[n].data = run->media[i].data;
+            atts[n].len = run->media[i].len;
+            n++;
+        }
+    body = buf_create(256);
+    buf_append_str(body, or_else(ev(run, "Body"), ""));
+    if (run->skipped->len)
+        buf_printf(body, "\n\n[%s]", run->skipped->data);
+    memset(&in, 0, sizeof(in));
+    in.conversation_sid = run->conv;
+    in.message_sid = run->msg;
+    in.domain = cfg->proxy_domains.items[0];
+    in.from_name = run->seeker_name;
+    in.from_address = run->seeker_email ? run->seeker_email : run->proxy;
+    in.to_name = run->rcpt_names[run->cur_rcpt];
+    in.to_address = run->rcpts[run->cur_rcpt];
+    in.subject = run->subject;
+    in.body = body->data;
+    in.date = message_date(run);
+    in.attachments = atts;
+    in.nattachments = n;
+    mail = buf_create(4096);
+    why = buf_create(128);
+    ret = email_compose(&in, mail, why);
+    free(atts);
+    buf_free(body);
+    if (ret < 0) {
+        job_dead(run->job, "%s: %s: cannot compose the email: %s", run->conv,
+                 run->msg, why->data);
+        buf_free(mail);
+        buf_free(why);
+        run_free(run);
+        return;
+    }
+    ret = smtp_submit(run->owner->smtp, in.from_address, in.to_address,
+                      mail->data, mail->len, on_submitted, run, why);
+    buf_free(mail);
+    if (ret < 0)
+        start_failed(run, "submit the email", why);
+    else
+        buf_free(why);
+}
+
+/* Step 4: the media, one download after the other. */
+static void download_next(struct run *run);
+
+static void on_downloaded(const struct twilio_result *res, void *arg)
+{
+    struct run *run = arg;
+    struct media *m = &run->media[run->cur_media];
+
+    if (!TWILIO_OK(res)) {
+        twilio_failed(run, res, "download the message's media");
+        return;
+    }
+    if (res->body_len > (size_t) run->br->cfg->attachment_size_limit) {
+        buf_printf(run->skipped, "%s%s (%zu bytes) is too large to attach",
+                   run->skipped->len ? "; " : "", m->filename, res->body_len);
+    } else {
+        m->data = xmemdup(res->body_len ? (const void *) res->body : "",
+                          res->body_len);
+        m->len = res->body_len;
+        if (res->content_type && m->content_type == NULL)
+            m->content_type = xstrdup(res->content_type);
+    }
+    run->cur_media++;
+    download_next(run);
+}
+
+static void download_next(struct run *run)
+{
+    struct buf *why;
+
+    if (run->cur_media == run->nmedia || run->chat_service_sid == NULL) {
+        submit_next(run);
+        return;
+    }
+    why = buf_create(128);
+    if (twilio_media_download(run->br->twilio, run->chat_service_sid,
+                              run->media[run->cur_media].sid, on_downloaded,
+                              run, why) < 0)
+        start_failed(run, "download the message's media", why);
+    else
+        buf_free(why);
+}
+
+/* The event's Media: a JSON array as text; REST and Event Streams spell
+ * the keys differently, so both are read. */
+static void collect_media(struct run *run)
+{
+    const char *text = ev(run, "Media");
+    json_t *list = text ? json_loads(text, 0, NULL) : NULL, *m;
+    const char *sid, *name, *type;
+    size_t i;
+
+    json_array_foreach(list, i, m) {
+        sid = json_string_value(json_object_get(m, "sid"));
+        if (sid == NULL)
+            sid = json_string_value(json_object_get(m, "Sid"));
+        if (sid == NULL)
+            sid = json_string_value(json_object_get(m, "MediaSid"));
+        if (sid == NULL)
+            continue;
+        name = json_string_value(json_object_get(m, "filename"));
+        if (name == NULL)
+            name = json_string_value(json_object_get(m, "Filename"));
+        type = json_string_value(json_object_get(m, "content_type"));
+        if (type == NULL)
+            type = json_string_value(json_object_get(m, "ContentType"));
+        run->media = xrealloc(run->media, (run->nmedia + 1) *
+                              sizeof(*run->media));
+        memset(&run->media[run->nmedia], 0, sizeof(*run->media));
+        run->media[run->nmedia].sid = xstrdup(sid);
+        run->media[run->nmedia].filename = xstrdup(name ? name : "attachment");
+        run->media[run->nmedia].content_type = type ? xstrdup(type) : NULL;
+        run->nmedia++;
+    }
+    json_decref(list);
+}
+
+static void add_recipient(struct run *run, const char *email,
+                          const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < run->nrcpts; i++)
+        if (strcasecmp(run->rcpts[i], email) == 0)
+            return;
+    run->rcpts = xrealloc(run->rcpts, (run->nrcpts + 1) * sizeof(char *));
+    run->rcpt_names = xrealloc(run->rcpt_names,
+                               (run->nrcpts + 1) * sizeof(char *));
+    run->rcpts[run->nrcpts] = xstrdup(email);
+    run->rcpt_names[run->nrcpts] = name ? xstrdup(name) : NULL;
+    run->nrcpts++;
+}
+
+static void on_conversation(const struct conv_info *info,
+                            const struct twilio_result *failure, void *arg)
+{
+    struct run *run = arg;
+    const struct config *cfg = run->br->cfg;
+    const char *psid = ev(run, "ParticipantSid"), *author = ev(run, "Author");
+    const json_t *p = NULL, *q;
+    const char *role, *title;
+    json_t *attrs;
+    struct buf *addr, *why;
+    size_t i;
+
+    if (info == NULL) {
+        twilio_failed(run, failure, "read the conversation");
+        return;
+    }
+    if (psid != NULL && *psid)
+        p = participant_by_sid(info, psid);
+    if (p == NULL && author != NULL)
+        p = participant_by_author(info, author);
+    if (p == NULL && !run->refetched) {
+        run->refetched = 1;     /* a participant added since we cached */
+        start_conversation(run, 1);
+        return;
+    }
+    role = p ? participant_role(p) : NULL;
+    if (role == NULL || strcmp(role, "seeker") != 0) {
+        job_done(run->job, "%s: %s: author %s is %s; no email", run->conv,
+                 run->msg, or_else(author, "(none)"),
+                 p == NULL ? "no participant" : role == NULL
+                 ? "a participant without a role" : "the building contact");
+        run_free(run);
+        return;
+    }
+    attrs = participant_attributes(p);
+    run->seeker_name = xstrdup(or_else(json_string_value(
+        json_object_get(attrs, "name")), ""));
+    if (json_string_value(json_object_get(attrs, "email")))
+        run->seeker_email = xstrdup(json_string_value(
+            json_object_get(attrs, "email")));
+    json_decref(attrs);
+
+    json_array_foreach(info->participants, i, q) {
+        role = participant_role(q);
+        if (role == NULL || strcmp(role, "building_contact") != 0)
+            continue;
+        attrs = participant_attributes(q);
+        if (json_string_value(json_object_get(attrs, "email")))
+            add_recipient(run, json_string_value(json_object_get(attrs,
+                                                                 "email")),
+                          json_string_value(json_object_get(attrs, "name")));
+        json_decref(attrs);
+    }
+    if (run->nrcpts == 0) {
+        job_done(run->job, "%s: %s: no building contact with an email "
+                 "address; no email", run->conv, run->msg);
+        run_free(run);
+        return;
+    }
+    addr = buf_create(128);
+    why = buf_create(128);
+    if (proxy_address_encode(run->br->keys, cfg->proxy_domains.items[0],
+                             run->conv, addr, why) < 0) {
+        job_dead(run->job, "%s: %s: cannot make the proxy address: %s",
+                 run->conv, run->msg, why->data);
+        buf_free(addr);
+        buf_free(why);
+        run_free(run);
+        return;
+    }
+    buf_free(why);
+    run->proxy = buf_detach(addr, NULL);
+    title = json_string_value(json_object_get(info->conversation_attributes,
+                                              "listing_title"));
+    if (title == NULL)
+        title = or_else(info->friendly_name, "your listing");
+    run->subject = format_subject(cfg->email_subject_format, title);
+    if (info->chat_service_sid)
+        run->chat_service_sid = xstrdup(info->chat_service_sid);
+    collect_media(run);
+    download_next(run);
+}
+
+static void start_conversation(struct run *run, int fresh)
+{
+    struct buf *why = buf_create(128);
+
+    if (conv_cache_get(run->br->convs, run->conv, fresh, on_conversation, run,
+                       why) < 0)
+        start_failed(run, "read the conversation", why);
+    else
+        buf_free(why);
+}
+
+static void handle_message(struct bridge *br, struct job *job, void *arg)
+{
+    struct sync_email *se = arg;
+    const struct spool_job *sj = job_spool(job);
+    json_t *payload, *event;
+    json_error_t err;
+    struct run *run;
+
+    payload = json_loadb((const char *) sj->payload, sj->payload_len, 0, &err);
+    event = json_object_get(payload, "event");
+    if (!json_is_object(event)
+        || !json_is_string(json_object_get(event, "ConversationSid"))
+        || !json_is_string(json_object_get(event, "MessageSid"))) {
+        job_dead(job, "not a message job: %s", payload ? "no event with "
+                 "ConversationSid and MessageSid" : err.text);
+        json_decref(payload);
+        return;
+    }
+    run = xcalloc(1, sizeof(*run));
+    run->owner = se;
+    LIST_INSERT_HEAD(&se->runs, run, entry);
+    run->br = br;
+    run->job = job;
+    run->event = json_incref(event);
+    json_object_set(run->event, "_received", json_object_get(payload,
+                                                             "received"));
+    json_decref(payload);
+    run->conv = ev(run, "ConversationSid");
+    run->msg = ev(run, "MessageSid");
+    run->skipped = buf_create(64);
+    run->replies = buf_create(128);
+    if (sync_made_from_email(ev(run, "Attributes"))) {
+        job_done(job, "%s: %s: made from email; no email", run->conv,
+                 run->msg);
+        run_free(run);
+        return;
+    }
+    start_conversation(run, 0);
+}
+
+int sync_email_init(struct bridge *br, struct job_runner *jr, struct buf *why)
+{
+    (void) why;
+    br->sync_email = xcalloc(1, sizeof(*br->sync_email));
+    br->sync_email->smtp = smtp_submitter_create(br->base,
+                                                 br->cfg->smtp_submit_url,
+                                                 br->cfg->smtp_submit_timeout);
+    job_runner_register(jr, SYNC_KIND_MESSAGE, handle_message,
+                        br->sync_email);
+    return 0;
+}
+
+void sync_email_free(struct bridge *br)
+{
+    if (br->sync_email == NULL)
+        return;
+    while (!LIST_EMPTY(&br->sync_email->runs))
+        run_free(LIST_FIRST(&br->sync_email->runs));
+    smtp_submitter_free(br->sync_email->smtp);
+    free(br->sync_email);
+    br->sync_email = NULL;
+}

@@ -1,0 +1,629 @@
+/*
+ * sync_reply - captured email replies into the conversation (sync.h).
+ *
+ * For a capture job (capture_job.h):
+ *   empty        logged, not posted;
+ *   auto_reply   logged, not posted; with auto_reply_action = note, a
+ *                short note saying that one came is posted instead;
+ *   bounce       the building contact participant whose email bounced
+ *                gets email_status "bouncing", last_bounce (ISO 8601) and
+ *                last_bounce_reason in its Attributes; nothing is posted.
+ *                Only a report from the null sender counts (anyone who
+ *                knows a proxy address could forge one otherwise);
+ *   reply        posted as the building contact.
+ * A reply's sender (the From address, letter case ignored) must be the
+ * email of a building contact of the conversation; for anyone else
+ * unknown_sender_action holds the job (hold/), makes it a dead letter
+ * (reject) or posts it all the same (post, the attributes then name the
+ * unverified sender).
+ *
+ * Posting: the text is cut into parts of at most 1,600 characters
+ * (message_split.h); the first part carries the first kept attachment and
+ * every further attachment is a message of its own (Twilio takes one
+ * MediaSid per message), uploaded to the Media Content Service just
+ * before its message is created (Twilio drops unattached media after five
+ * minutes).  Every message: Author = the contact's chat identity, so the
+ * conversation shows them and not "system"; Attributes {"postmask":
+ * {"origin": "email", "message_id", "job", "part", "parts"}};
+ * X-Twilio-Webhook-Enabled: false.
+ *
+ * Exactly once towards Twilio: before posting, the conversation's recent
+ * messages are read, and parts whose attributes already name this job
+ * (a crash after Twilio accepted them, before the job was finished) are
+ * not posted again.
+ *
+ * Failures: Twilio unavailable (429, 5xx, network, after the client's own
+ * retries) defers the job (the spool retries with backoff); Twilio
+ * refusing, or a conversation that is gone or closed, makes it a dead
+ * letter with the reason.
+ */
+#include <stdlib.h>
+#include <sys/queue.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "base64.h"
+#include "capture_job.h"
+#include "conv_cache.h"
+#include "job_runner.h"
+#include "message_split.h"
+#include "msg.h"
+#include "sync.h"
+#include "twilio_api.h"
+#include "xalloc.h"
+
+#define RECENT_MESSAGES 100     /* read back to find parts already posted */
+
+struct item {
+    char *body;                 /* or NULL */
+    int attachment;             /* index into the capture's, or -1 */
+    int posted;                 /* found among the recent messages */
+};
+
+struct run {
+    struct sync_reply *owner;
+    LIST_ENTRY(run) entry;      /* in the owner's runs */
+    struct bridge *br;
+    struct job *job;
+    struct capture_job *cj;
+    const char *cls;            /* classification */
+    char *author;               /* the contact's identity */
+    char *contact_sid;          /* their participant (bounces) */
+    char *chat_service_sid;
+    char *unverified;           /* the sender, when posted unverified */
+    struct item *items;
+    size_t nitems, cur;
+    char *media_sid;            /* of the current item */
+    unsigned bounce_pending;    /* participant updates in flight */
+    int bounce_status;          /* of the first failed update, 0: none */
+    int bounce_code;
+    char *bounce_message;
+};
+
+struct sync_reply {
+    LIST_HEAD(, run) runs;      /* jobs in hand */
+};
+
+static void post_next(struct run *run);
+
+static void run_free(struct run *run)
+{
+    size_t i;
+
+    LIST_REMOVE(run, entry);
+    for (i = 0; i < run->nitems; i++)
+        free(run->items[i].body);
+    free(run->items);
+    capture_job_free(run->cj);
+    free(run->author);
+    free(run->contact_sid);
+    free(run->chat_service_sid);
+    free(run->unverified);
+    free(run->media_sid);
+    free(run->bounce_message);
+    free(run);
+}
+
+static const char *or_else(const char *s, const char *dflt)
+{
+    return s != NULL ? s : dflt;
+}
+
+static const char *queue_id(const struct run *run)
+{
+    return *run->cj->queue_id ? run->cj->queue_id : "-";
+}
+
+static const char *cap_str(const struct run *run, const char *name)
+{
+    return json_string_value(json_object_get(run->cj->capture, name));
+}
+
+/* Twilio failed: defer when it may work later, else a dead letter. */
+static void twilio_failed(struct run *run, const struct twilio_result *res,
+                          const char *what)
+{
+    struct job *job = run->job;
+    const char *sid = run->cj->conversation_sid;
+
+    if (TWILIO_UNAVAILABLE(res))
+        job_retry(job, "%s: cannot %s: Twilio unavailable: HTTP %d%s%s", sid,
+                  what, res->status, res->message ? ": " : "",
+                  res->message ? res->message : "");
+    else if (res->status == 404)
+        job_dead(job, "%s: cannot %s: the conversation is gone (HTTP 404)",
+                 sid, what);
+    else
+        job_dead(job, "%s: cannot %s: HTTP %d, Twilio error %d: %s", sid,
+                 what, res->status, res->code,
+                 res->message ? res->message : "");
+    run_free(run);
+}
+
+static void start_failed(struct run *run, const char *what, struct buf *why)
+{
+    job_retry(run->job, "%s: cannot %s: %s", run->cj->conversation_sid, what,
+              why->data);
+    buf_free(why);
+    run_free(run);
+}
+
+/* Bounces: the contact's email status in their participant attributes. */
+static void on_bounce_updated(const struct twilio_result *res, void *arg)
+{
+    struct run *run = arg;
+
+    if (!TWILIO_OK(res) && run->bounce_status == 0) {
+        run->bounce_status = res->status ? res->status : -1;
+        run->bounce_code = res->code;
+        run->bounce_message = xstrdup(or_else(res->message, ""));
+    }
+    if (--run->bounce_pending > 0)
+        return;
+    if (run->bounce_status != 0) {
+        struct twilio_result fail = {.op = "update_participant",
+            .status = run->bounce_status < 0 ? 0 : run->bounce_status,
+            .code = run->bounce_code, .message = run->bounce_message,
+            .retry_after = -1};
+
+        twilio_failed(run, &fail, "record the bounce");
+        return;
+    }
+    conv_cache_forget(run->br->convs, run->cj->conversation_sid);
+    job_done(run->job, "%s: bounce recorded for the building contact "
+             "(queue id %s): %s", run->cj->conversation_sid, queue_id(run),
+             or_else(json_string_value(json_object_get(json_object_get(
+                 run->cj->capture, "bounce"), "status")), "no status"));
+    run_free(run);
+}
+
+static void record_bounce(struct run *run, const struct conv_info *info)
+{
+    json_t *bounce = json_object_get(run->cj->capture, "bounce");
+    const char *rcpt = json_string_value(json_object_get(bounce, "recipient"));
+    const char *status = json_string_value(json_object_get(bounce, "status"));
+    const char *diag = json_string_value(json_object_get(bounce,
+                                                         "diagnostic"));
+    char when[32];
+    time_t now = time(NULL);
+    json_t *p, *attrs;
+    const char *email, *psid;
+    size_t i;
+    struct buf *reason = buf_create(128);
+
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    buf_printf(reason, "%s%s%s", status ? status : "", status && diag ? " "
+               : "", diag ? diag : "");
+    json_array_foreach(info->participants, i, p) {
+        const char *role = participant_role(p);
+
+        attrs = participant_attributes(p);
+        email = json_string_value(json_object_get(attrs, "email"));
+        psid = json_string_value(json_object_get(p, "sid"));
+        /* The bounced recipient's participants; all contacts' if unknown. */
+        if (role == NULL || strcmp(role, "building_contact") != 0
+            || email == NULL || psid == NULL
+            || (rcpt != NULL && *rcpt && strcasecmp(email, rcpt) != 0)) {
+            json_decref(attrs);
+            continue;
+        }
+        json_object_set_new(attrs, "email_status", json_string("bouncing"));
+        json_object_set_new(attrs, "last_bounce", json_string(when));
+        json_object_set_new(attrs, "last_bounce_reason",
+                            json_string(reason->data));
+        {
+            struct buf *why = buf_create(128);
+
+            if (twilio_participant_update_attributes(run->br->twilio,
+                                                     info->sid, psid, attrs,
+                                                     on_bounce_updated, run,
+                                                     why) == 0) {
+                run->bounce_pending++;
+            } else if (run->bounce_status == 0) {
+                run->bounce_status = -1;        /* retried, like no answer */
+                run->bounce_message = xstrdup(why->data);
+            }
+            buf_free(why);
+        }
+        json_decref(attrs);
+    }
+    buf_free(reason);
+    if (run->bounce_pending == 0 && run->bounce_status != 0) {
+        struct twilio_result fail = {.op = "update_participant",
+            .message = run->bounce_message, .retry_after = -1};
+
+        twilio_failed(run, &fail, "record the bounce");
+    } else if (run->bounce_pending == 0) {
+        job_done(run->job, "%s: bounce (queue id %s) names no building "
+                 "contact of the conversation (%s); nothing recorded",
+                 info->sid, queue_id(run), rcpt ? rcpt : "no recipient");
+        run_free(run);
+    }
+}
+
+/* The building contact whose email sent this (case ignored), or NULL. */
+static const json_t *find_contact(const struct conv_info *info,
+                                  const char *from, const json_t **any)
+{
+    const json_t *p, *found = NULL;
+    const char *role, *email;
+    json_t *attrs;
+    size_t i;
+
+    *any = NULL;
+    json_array_foreach(info->participants, i, p) {
+        role = participant_role(p);
+        if (role == NULL || strcmp(role, "building_contact") != 0
+            || json_string_value(json_object_get(p, "identity")) == NULL)
+            continue;
+        if (*any == NULL)
+            *any = p;
+        attrs = participant_attributes(p);
+        email = json_string_value(json_object_get(attrs, "email"));
+        if (found == NULL && email != NULL && from != NULL
+            && strcasecmp(email, from) == 0)
+            found = p;
+        json_decref(attrs);
+    }
+    return found;
+}
+
+/* The messages to post: text parts, the first with the first attachment. */
+static void plan_items(struct run *run, const char *text)
+{
+    json_t *atts = json_object_get(run->cj->capture, "attachments"), *a;
+    char **parts;
+    size_t nparts, i, k;
+    int first_att = 1;
+
+    nparts = message_split(text ? text : "", TWILIO_BODY_MAX, &parts);
+    run->items = xcalloc(nparts + json_array_size(atts) + 1,
+                         sizeof(*run->items));
+    for (i = 0; i < nparts; i++) {
+        run->items[i].body = parts[i];
+        run->items[i].attachment = -1;
+    }
+    free(parts);
+    k = nparts;
+    json_array_foreach(atts, i, a) {
+        if (!json_is_true(json_object_get(a, "kept"))
+            || !json_is_string(json_object_get(a, "data")))
+            continue;
+        if (first_att && nparts > 0) {
+            run->items[0].attachment = (int) i;
+        } else {
+            run->items[k].attachment = (int) i;
+            k++;
+        }
+        first_att = 0;
+    }
+    run->nitems = k;
+}
+
+static json_t *item_attributes(const struct run *run, size_t k)
+{
+    json_t *pm = json_object(), *attrs = json_object();
+    const char *mid = cap_str(run, "message_id");
+
+    json_object_set_new(pm, "origin", json_string(SYNC_ORIGIN_EMAIL));
+    if (mid)
+        json_object_set_new(pm, "message_id", json_string(mid));
+    json_object_set_new(pm, "job", json_string(job_spool(run->job)->id));
+    json_object_set_new(pm, "part", json_integer((json_int_t) k + 1));
+    json_object_set_new(pm, "parts", json_integer((json_int_t) run->nitems));
+    if (strcmp(run->cls, "auto_reply") == 0)
+        json_object_set_new(pm, "kind", json_string("auto_reply_note"));
+    if (run->unverified)
+        json_object_set_new(pm, "unverified_sender",
+                            json_string(run->unverified));
+    json_object_set_new(attrs, "postmask", pm);
+    return attrs;
+}
+
+static void on_created(const struct twilio_result *res, void *arg)
+{
+    struct run *run = arg;
+
+    if (!TWILIO_OK(res)) {
+        twilio_failed(run, res, "post the message");
+        return;
+    }
+    msg_info("%s: posted: %s part %zu/%zu as %s (job %s, queue id %s)",
+             run->cj->conversation_sid,
+             or_else(json_string_value(json_object_get(res->json, "sid")), "?"),
+             run->cur + 1, run->nitems, run->author, job_spool(run->job)->id,
+             queue_id(run));
+    free(run->media_sid);
+    run->media_sid = NULL;
+    run->items[run->cur].posted = 1;
+    run->cur++;
+    post_next(run);
+}
+
+static void create_message(struct run *run)
+{
+    struct twilio_message_params p = {0};
+    struct item *it = &run->items[run->cur];
+    struct buf *why = buf_create(128);
+    json_t *attrs = item_attributes(run, run->cur);
+    int ret;
+
+    p.author = run->author;
+    p.body = it->body;
+    p.attributes = attrs;
+    p.media_sid = run->media_sid;
+    p.webhook_enabled = "false";
+    ret = twilio_message_create(run->br->twilio, run->cj->conversation_sid,
+                                &p, on_created, run, why);
+    json_decref(attrs);
+    if (ret < 0)
+        start_failed(run, "post the message", why);
+    else
+        buf_free(why);
+}
+
+static void on_uploaded(const struct twilio_result *res, void *arg)
+{
+    struct run *run = arg;
+    const char *sid;
+
+    if (!TWILIO_OK(res)
+        || (sid = json_string_value(json_object_get(res->json, "sid"))) == NULL) {
+        twilio_failed(run, res, "upload an attachment");
+        return;
+    }
+    run->media_sid = xstrdup(sid);
+    create_message(run);
+}
+
+static void post_next(struct run *run)
+{
+    struct item *it;
+    json_t *a;
+    const char *text;
+    unsigned char *data;
+    size_t len;
+    struct buf *why;
+    int ret;
+
+    while (run->cur < run->nitems && run->items[run->cur].posted)
+        run->cur++;
+    if (run->cur == run->nitems) {
+        job_done(run->job, "%s: %s posted as %s in %zu message(s) (queue id "
+                 "%s)", run->cj->conversation_sid, run->cls, run->author,
+                 run->nitems, queue_id(run));
+        run_free(run);
+        return;
+    }
+    it = &run->items[run->cur];
+    if (it->attachment >= 0 && run->chat_service_sid == NULL) {
+        /* No service to upload to: the text goes, the file cannot. */
+        msg_warn("%s: the conversation has no chat service; attachment %d "
+                 "of job %s not posted", run->cj->conversation_sid,
+                 it->attachment + 1, job_spool(run->job)->id);
+        it->attachment = -1;
+        if (it->body == NULL) {
+            it->posted = 1;
+            run->cur++;
+            post_next(run);
+            return;
+        }
+    }
+    if (it->attachment < 0) {
+        create_message(run);
+        return;
+    }
+    a = json_array_get(json_object_get(run->cj->capture, "attachments"),
+                       (size_t) it->attachment);
+    text = json_string_value(json_object_get(a, "data"));
+    if (base64_decode(text, strlen(text), &data, &len) < 0) {
+        job_dead(run->job, "%s: attachment %d of the capture is not base64",
+                 run->cj->conversation_sid, it->attachment + 1);
+        run_free(run);
+        return;
+    }
+    why = buf_create(128);
+    ret = twilio_media_upload(run->br->twilio, run->chat_service_sid,
+                              or_else(json_string_value(json_object_get(a,
+                                                                        "type")),
+                                      "application/octet-stream"),
+                              json_string_value(json_object_get(a, "name")),
+                              data, len, on_uploaded, run, why);
+    free(data);
+    if (ret < 0)
+        start_failed(run, "upload an attachment", why);
+    else
+        buf_free(why);
+}
+
+/* The recent messages: which parts of this job Twilio already has. */
+static void on_recent(const struct twilio_result *res, void *arg)
+{
+    struct run *run = arg;
+    const char *id = job_spool(run->job)->id, *text;
+    json_t *msgs, *m, *attrs, *pm;
+    json_int_t part;
+    size_t i;
+
+    if (!TWILIO_OK(res)) {
+        twilio_failed(run, res, "read the recent messages");
+        return;
+    }
+    msgs = json_object_get(res->json, "messages");
+    json_array_foreach(msgs, i, m) {
+        text = json_string_value(json_object_get(m, "attributes"));
+        attrs = text ? json_loads(text, 0, NULL) : NULL;
+        pm = json_object_get(attrs, "postmask");
+        text = json_string_value(json_object_get(pm, "job"));
+        part = json_integer_value(json_object_get(pm, "part"));
+        if (text && strcmp(text, id) == 0 && part >= 1
+            && (size_t) part <= run->nitems) {
+            run->items[part - 1].posted = 1;
+            msg_info("%s: part %d/%zu of job %s is already in the "
+                     "conversation; not posted again",
+                     run->cj->conversation_sid, (int) part, run->nitems, id);
+        }
+        json_decref(attrs);
+    }
+    post_next(run);
+}
+
+static void post_reply(struct run *run, const char *text)
+{
+    struct buf *why = buf_create(128);
+
+    plan_items(run, text);
+    if (run->nitems == 0) {
+        job_done(run->job, "%s: %s has no text and no attachment; nothing "
+                 "posted (queue id %s)", run->cj->conversation_sid, run->cls,
+                 queue_id(run));
+        run_free(run);
+        buf_free(why);
+        return;
+    }
+    if (twilio_message_list_recent(run->br->twilio, run->cj->conversation_sid,
+                                   RECENT_MESSAGES, on_recent, run, why) < 0)
+        start_failed(run, "read the recent messages", why);
+    else
+        buf_free(why);
+}
+
+static void on_conversation(const struct conv_info *info,
+                            const struct twilio_result *failure, void *arg)
+{
+    struct run *run = arg;
+    const struct config *cfg = run->br->cfg;
+    const json_t *contact, *any;
+    const char *from = json_string_value(json_object_get(
+        json_object_get(run->cj->capture, "from"), "address"));
+    struct buf *note;
+
+    if (info == NULL) {
+        twilio_failed(run, failure, "read the conversation");
+        return;
+    }
+    if (info->state && strcmp(info->state, "closed") == 0) {
+        job_dead(run->job, "%s: the conversation is closed; %s (queue id %s) "
+                 "not posted", info->sid, run->cls, queue_id(run));
+        run_free(run);
+        return;
+    }
+    if (info->chat_service_sid)
+        run->chat_service_sid = xstrdup(info->chat_service_sid);
+    if (strcmp(run->cls, "bounce") == 0) {
+        /* Real delivery reports come from the null sender (RFC 5321
+         * 4.5.5); anyone else could mark the contact as bouncing. */
+        if (*run->cj->envelope_sender != '\0') {
+            job_done(run->job, "%s: delivery report from %s, not from the "
+                     "null sender (queue id %s): not recorded", info->sid,
+                     run->cj->envelope_sender, queue_id(run));
+            run_free(run);
+            return;
+        }
+        record_bounce(run, info);
+        return;
+    }
+    contact = find_contact(info, from, &any);
+    if (contact == NULL) {
+        if (any == NULL) {
+            job_dead(run->job, "%s: the conversation has no building contact "
+                     "with a chat identity to post as", info->sid);
+            run_free(run);
+            return;
+        }
+        if (strcmp(cfg->unknown_sender_action, "hold") == 0) {
+            job_hold(run->job, "%s: sender %s is not the building contact "
+                     "(unknown_sender_action = hold; queue id %s)", info->sid,
+                     from && *from ? from : "(none)", queue_id(run));
+            run_free(run);
+            return;
+        }
+        if (strcmp(cfg->unknown_sender_action, "reject") == 0) {
+            job_dead(run->job, "%s: sender %s is not the building contact "
+                     "(unknown_sender_action = reject; queue id %s)",
+                     info->sid, from && *from ? from : "(none)",
+                     queue_id(run));
+            run_free(run);
+            return;
+        }
+        msg_warn("%s: sender %s is not the building contact; posted all the "
+                 "same (unknown_sender_action = post)", info->sid,
+                 from && *from ? from : "(none)");
+        run->unverified = xstrdup(from ? from : "");
+        contact = any;
+    }
+    run->author = xstrdup(json_string_value(json_object_get(contact,
+                                                            "identity")));
+    run->contact_sid = xstrdup(or_else(json_string_value(json_object_get(contact,
+                                                                 "sid")), ""));
+    if (strcmp(run->cls, "auto_reply") == 0) {
+        note = buf_create(128);
+        buf_printf(note, "(An automatic reply came from this contact's "
+                   "email%s%s.)", cap_str(run, "subject") ? ": " : "",
+                   cap_str(run, "subject") ? cap_str(run, "subject") : "");
+        post_reply(run, note->data);
+        buf_free(note);
+        return;
+    }
+    post_reply(run, cap_str(run, "text"));
+}
+
+static void handle_capture(struct bridge *br, struct job *job, void *arg)
+{
+    struct sync_reply *sr = arg;
+    const struct spool_job *sj = job_spool(job);
+    struct buf *why = buf_create(128);
+    struct capture_job *cj;
+    struct run *run;
+
+    if ((cj = capture_job_decode(sj->payload, sj->payload_len, why)) == NULL) {
+        job_dead(job, "cannot decode the capture: %s", why->data);
+        buf_free(why);
+        return;
+    }
+    run = xcalloc(1, sizeof(*run));
+    run->owner = sr;
+    LIST_INSERT_HEAD(&sr->runs, run, entry);
+    run->br = br;
+    run->job = job;
+    run->cj = cj;
+    run->cls = cap_str(run, "classification");
+    if (run->cls == NULL)
+        run->cls = "reply";
+    if (strcmp(run->cls, "empty") == 0
+        || (strcmp(run->cls, "auto_reply") == 0
+            && strcmp(br->cfg->auto_reply_action, "note") != 0)) {
+        job_done(job, "%s: %s (queue id %s) not posted%s%s",
+                 cj->conversation_sid, run->cls, queue_id(run),
+                 cap_str(run, "auto_reply_reason") ? ": " : "",
+                 or_else(cap_str(run, "auto_reply_reason"), ""));
+        run_free(run);
+        buf_free(why);
+        return;
+    }
+    if (conv_cache_get(br->convs, cj->conversation_sid, 0, on_conversation,
+                       run, why) < 0)
+        start_failed(run, "read the conversation", why);
+    else
+        buf_free(why);
+}
+
+int sync_reply_init(struct bridge *br, struct job_runner *jr,
+                    struct buf *why)
+{
+    (void) why;
+    br->sync_reply = xcalloc(1, sizeof(*br->sync_reply));
+    job_runner_register(jr, CAPTURE_JOB_KIND, handle_capture, br->sync_reply);
+    return 0;
+}
+
+void sync_reply_free(struct bridge *br)
+{
+    if (br->sync_reply == NULL)
+        return;
+    while (!LIST_EMPTY(&br->sync_reply->runs))
+        run_free(LIST_FIRST(&br->sync_reply->runs));
+    free(br->sync_reply);
+    br->sync_reply = NULL;
+}
