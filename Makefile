@@ -7,7 +7,7 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 CTEST_ARGS ?= --output-on-failure
 
-.PHONY: all deps build build-asan check check-build check-asan fuzz clean
+.PHONY: all deps build build-asan check check-build check-asan demo fuzz clean
 
 all: build
 
@@ -30,9 +30,25 @@ check-asan: build-asan
 
 check: check-build check-asan
 
+# The full local demo: a private Postfix on loopback, postmask-milter,
+# postmask-bridge and the Twilio stand-in play one conversation and print
+# each hop; everything started is stopped at the end.  As root.
+demo: build
+	PM_DEMO=1 BIN=$(CURDIR)/$(BUILD) SRC=$(CURDIR) sh tests/postfix/e2e_flow.sh
+
 fuzz: deps
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DPOSTMASK_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+
+# The Debian package, unsigned and binary-only, in build-deb/ (the .deb,
+# .buildinfo and .changes; build-deb/src is the copy it was built from).
+# Needs debhelper and dpkg-dev: apt-get install debhelper devscripts.  The
+# tests are not run again inside the package build (make check runs them);
+# make deb DEB_BUILD_OPTIONS= runs them there too.
+DEB_BUILD ?= build-deb
+.PHONY: deb
+deb: deps
+	sh packaging/build-deb.sh $(CURDIR)/$(DEB_BUILD)

@@ -1,0 +1,111 @@
+# tests/postfix/e2e_lib.sh - the whole chain for the end-to-end tests and
+# the demo: a private Postfix (tests/postfix/harness.sh) with its MX and
+# masking listeners, postmask-milter, postmask-bridge sharing the milter's
+# configuration and spool (as in production), and the Twilio stand-in
+# posting its webhooks to the bridge.  Sourced by the test; e2e_setup
+# starts it all, e2e_start_conversation makes the conversation the tests
+# play in ($SID, $PROXY).
+. "$SRC/tests/lib.sh"
+. "$SRC/tests/lib_bridge.sh"
+. "$SRC/tests/postfix/harness.sh"
+export LC_ALL=C
+
+DEMO=${PM_DEMO:-}
+say() { [ -z "$DEMO" ] || printf '%s\n' "$*"; }
+show() { [ -z "$DEMO" ] || sed 's/^/    /' "$1"; }
+step() { [ -z "$DEMO" ] || printf '\n== %s\n' "$*"; }
+
+SEEKER_EMAIL=ann.seeker@seeker.example
+SEEKER_PHONE=+14155550123
+CONTACT_EMAIL=bob@building.example
+CONTACT_PHONE=+14155550777
+API_TOKEN=e2e-api-token-0123456789
+
+e2e_setup() {
+    pf_setup
+    pf_start
+    set -- $(_pf_free_ports 1)
+    BRIDGE_PORT=$1
+    WEBHOOK_URL="http://127.0.0.1:$BRIDGE_PORT/twilio/webhook"
+    t_standin_start "$PF_DIR/standin" "$WEBHOOK_URL"
+    (umask 077
+     echo "$API_TOKEN" > "$PF_PM_DIR/api_token"
+     cp "$T_STANDIN_TOKEN_FILE" "$PF_PM_DIR/twilio_auth_token")
+    pf_pmconf -e "bridge_listen = 127.0.0.1:$BRIDGE_PORT" \
+        "twilio_api_url = $T_STANDIN_URL" "twilio_media_url = $T_STANDIN_URL" \
+        "twilio_account_sid = $T_STANDIN_ACCOUNT" \
+        "twilio_auth_token_file = $PF_PM_DIR/twilio_auth_token" \
+        "api_token_file = $PF_PM_DIR/api_token" \
+        "webhook_url = $WEBHOOK_URL" \
+        "smtp_submit_url = smtp://127.0.0.1:$PF_PORT_MASKING" \
+        "sms_proxy_numbers = +15005550006" \
+        "mask_bodies = yes" \
+        "job_minimal_backoff = 1s" "job_maximal_backoff = 2s" \
+        "twilio_retry_limit = 2" "twilio_maximal_retry_delay = 1s" \
+        "twilio_request_timeout = 5s" "smtp_submit_timeout = 5s"
+    pf_milter_start || t_fail "the milter did not start: $(cat "$PF_MILTER_LOG")"
+    t_bridge_run "$PF_PM_DIR" || t_fail "port $BRIDGE_PORT was taken"
+}
+
+# POST /v1/conversations for Ann (SMS) and Bob (email): sets SID, PROXY.
+e2e_start_conversation() {
+    cat > "$T_WORK/start.json" <<JSON
+{"seeker": {"id": "s-1001", "name": "Ann Seeker", "email": "$SEEKER_EMAIL",
+            "sms": "$SEEKER_PHONE"},
+ "building_contact": {"id": "bc-77", "name": "Bob Builder", "email": "$CONTACT_EMAIL",
+                      "sms": "$CONTACT_PHONE"},
+ "listing": {"id": "L-5", "title": "Unit 4B, 12 Harbour St"}}
+JSON
+    show "$T_WORK/start.json"
+    e2e_code=$(curl -s -o "$T_WORK/started.json" -w '%{http_code}' \
+        -H "Authorization: Bearer $API_TOKEN" --data-binary @"$T_WORK/start.json" \
+        "$T_BRIDGE_URL/v1/conversations")
+    [ "$e2e_code" = 201 ] || t_fail "start: HTTP $e2e_code: $(cat "$T_WORK/started.json")"
+    say "-> HTTP $e2e_code"
+    [ -z "$DEMO" ] || jq . "$T_WORK/started.json" | sed 's/^/    /'
+    SID=$(jq -r .conversation_sid "$T_WORK/started.json")
+    PROXY=$(jq -r .proxy_address "$T_WORK/started.json")
+}
+
+# e2e_sms TEXT [FROM]: the seeker (or FROM) texts TEXT; sets MSG (the
+# message SID).
+e2e_sms() {
+    curl -s -o "$T_WORK/inbound.json" -d "ConversationSid=$SID" \
+        --data-urlencode "From=${2:-$SEEKER_PHONE}" --data-urlencode "Body=$1" \
+        "$T_STANDIN_URL/_standin/inbound" || t_fail "the stand-in did not answer"
+    MSG=$(jq -r .sid "$T_WORK/inbound.json")
+}
+
+# e2e_reply MESSAGE-ID TEXT: the contact replies by email to the proxy
+# address, through the MX.
+e2e_reply() {
+    {
+        echo "From: Bob Builder <$CONTACT_EMAIL>"
+        echo "To: Ann Seeker <$PROXY>"
+        echo "Subject: Re: Unit 4B, 12 Harbour St"
+        echo "Message-ID: <$1>"
+        echo "Content-Type: text/plain; charset=\"UTF-8\""
+        echo
+        printf '%s\n' "$2"
+    } > "$T_WORK/reply.$1.eml"
+    pf_swaks_expect 0 mx --from "$CONTACT_EMAIL" --to "$PROXY" \
+        --data "$T_WORK/reply.$1.eml"
+}
+
+# Waits (bounded) until CMD succeeds.
+wait_for() {
+    w_what=$1
+    shift
+    _pf_poll "$PF_TIMEOUT" "$@" || t_fail "timed out waiting for $w_what: $(tail -5 "$T_BRIDGE_LOG")"
+}
+messages() { curl -s "$T_STANDIN_URL/_standin/conversations/$SID/messages"; }
+message_count() { messages | jq '.messages | length'; }
+count_is() { [ "$(message_count)" = "$1" ]; }
+bodies_with() { messages | jq --arg b "$1" '[.messages[] | select(.body == $b)] | length'; }
+bridge_logged() { grep -q -- "$1" "$T_BRIDGE_LOG"; }
+# standin_count OPERATION: how many requests of it reached the stand-in.
+standin_count() {
+    curl -s "$T_STANDIN_URL/_standin/requests" | jq --arg op "$1" \
+        '[.requests[] | select(.operation == $op)] | length'
+}
+standin_count_above() { [ "$(standin_count "$1")" -gt "$2" ]; }
