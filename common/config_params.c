@@ -485,11 +485,11 @@ static int check_host_port(const char *name, const char *value,
     if (colon != NULL && colon != value
         && (value[0] != '[' || colon[-1] == ']')
         && parse_number(colon + 1, &end, &port) == 0 && *end == '\0'
-        && port > 0 && port < 65536
+        && port >= 0 && port < 65536
         && (value[0] == '[' || memchr(value, ':', (size_t) (colon - value)) == NULL))
         return 0;
     buf_printf(why, "%s: \"%s\": expected HOST:PORT with a port "
-               "from 1 to 65535", name, value);
+               "from 0 to 65535", name, value);
     return -1;
 }
 
