@@ -261,7 +261,7 @@ static void test_message(void **state)
 {
     const char *name = *state;
     char path[4096];
-    char *raw, *expected, *body, *sender;
+    char *raw, *expected, *body = NULL, *sender;
     size_t raw_len, exp_len;
     struct capture_options opts = {ATTACH_LIMIT, trusted, 1};
     struct capture *cap = NULL;
