@@ -268,6 +268,11 @@ show "$T_WORK/queue"
 [ "$(message_count)" = 6 ] || t_fail "the conversation has $(message_count) messages, want 6: $(messages)"
 [ "$(pf_sink_count)" = 2 ] || t_fail "the contact got $(pf_sink_count) emails, want 2"
 step "Transcript of the conversation at Twilio"
-[ -z "$DEMO" ] || messages | jq -r '.messages[] | "    [\(.index)] \(.author): \(.body)"'
+[ -z "$DEMO" ] || messages | jq -r '.messages[] | (.body | if length > 160
+    then .[0:160] + "... (\(length) characters)" else . end) as $b
+    | "    [\(.index)] \(.author): \($b | gsub("\n"; "\n        "))"'
 t_bridge_stop
+say ""
+say "Demo complete: every hop above was checked; the private Postfix, the milter"
+say "and the stand-in are stopped now, and their directory removed."
 t_pass
