@@ -13,6 +13,7 @@ t_bridge_run() {
     t_on_exit t_bridge_cleanup
     t_br_lines=0
     [ -f "$T_BRIDGE_LOG" ] && t_br_lines=$(wc -l < "$T_BRIDGE_LOG")
+    : >> "$T_BRIDGE_LOG"
     "$BIN/postmask-bridge" -f -c "$1" 2>>"$T_BRIDGE_LOG" &
     T_BRIDGE_PID=$!
     t_br_i=0
