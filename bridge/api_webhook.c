@@ -24,6 +24,12 @@
 #include "twilio_signature.h"
 
 #define SID_LEN 34
+/*
+ * A message body of up to 32 KB (Twilio's limit for chat), percent-encoded
+ * (up to 9 bytes for a 3-byte character), with Attributes and Media: a
+ * webhook may be much larger than bridge_request_size_limit allows the API.
+ */
+#define WEBHOOK_BODY_MAX (1024 * 1024)
 
 static int sid_ok(const char *sid, const char *prefix)
 {
@@ -178,5 +184,7 @@ int api_webhook_init(struct bridge *br, struct buf *why)
         msg_warn("webhook_url is not set: Twilio's webhooks will be refused");
     http_server_route(br->http, "POST", "/twilio/webhook", "webhook",
                       handle_webhook, br);
+    http_server_route_limit(br->http, "POST", "/twilio/webhook",
+                            WEBHOOK_BODY_MAX);
     return 0;
 }

@@ -67,6 +67,7 @@ struct http_route {
     char *name;
     http_handler *handler;
     void *arg;
+    size_t max_body;                /* 0: the server's */
 };
 
 struct http_header {
@@ -614,13 +615,15 @@ static void on_request(struct evhttp_request *req, void *arg)
                          "%zu bytes", srv->max_headers);
         return;
     }
-    if (ex->body_len > srv->max_body) {
+    route = route_find(srv, ex->method, ex->path, &path_known);
+    if (ex->body_len > (route && route->max_body ? route->max_body
+                        : srv->max_body)) {
         http_reply_error(ex, 413, "payload_too_large", NULL,
                          "the request body is larger than %zu bytes",
-                         srv->max_body);
+                         route && route->max_body ? route->max_body
+                         : srv->max_body);
         return;
     }
-    route = route_find(srv, ex->method, ex->path, &path_known);
     if (route == NULL && !path_known) {
         http_reply_error(ex, 404, "not_found", NULL,
                          "there is no resource at this path");
@@ -822,6 +825,23 @@ void http_server_route(struct http_server *srv, const char *method,
     r->name = xstrdup(route_name);
     r->handler = handler;
     r->arg = arg;
+    r->max_body = 0;
+}
+
+void http_server_route_limit(struct http_server *srv, const char *method,
+                             const char *path, size_t max_body)
+{
+    size_t i, largest = srv->max_body;
+
+    for (i = 0; i < srv->nroutes; i++) {
+        if (strcmp(srv->routes[i].method, method) == 0
+            && strcmp(srv->routes[i].path, path) == 0)
+            srv->routes[i].max_body = max_body;
+        if (srv->routes[i].max_body > largest)
+            largest = srv->routes[i].max_body;
+    }
+    /* evhttp must let the largest body through to our own check. */
+    evhttp_set_max_body_size(srv->http, evhttp_limit(largest));
 }
 
 void http_server_free(struct http_server *srv)

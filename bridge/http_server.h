@@ -67,6 +67,10 @@ int http_server_port(const struct http_server *srv);
 void http_server_route(struct http_server *srv, const char *method,
                        const char *path, const char *route_name,
                        http_handler *handler, void *arg);
+/* A body limit of its own for one route (registered before), instead of
+ * max_body: Twilio's webhooks may be larger than the API's requests. */
+void http_server_route_limit(struct http_server *srv, const char *method,
+                             const char *path, size_t max_body);
 
 /* Request accessors; the strings belong to the exchange. */
 const char *http_exchange_method(const struct http_exchange *ex);

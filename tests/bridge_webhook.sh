@@ -106,6 +106,17 @@ set -- $(event IMnotasid)
 post "$(sign "$URL" "$@")" "$@"
 [ "$code/$(jq -r .field "$T_WORK/answer")" = 400/MessageSid ] || t_fail "bad MessageSid: $code $(cat "$T_WORK/answer")"
 
-[ "$(jobs)" = 2 ] || t_fail "$(jobs) jobs queued, want 2 (M1, M2)"
+# A long chat message (32,000 characters, 96 KB of UTF-8, about 190 KB
+# percent-encoded) is larger than bridge_request_size_limit but is a
+# webhook Twilio may send: accepted.
+M6=IM00000000000000000000000000000006
+long=$(awk 'BEGIN { for (i = 0; i < 32000; i++) printf "\342\202\254" }')
+set -- "AccountSid=AC0123456789abcdef0123456789abcdef" "EventType=onMessageAdded" \
+    "ConversationSid=$CONV" "MessageSid=$M6" "Author=seeker_1" "Body=$long" \
+    "Index=1" "Source=SDK"
+post "$(sign "$URL" "$@")" "$@"
+[ "$code" = 200 ] || t_fail "a 32,000-character message: HTTP $code: $(head -c 300 "$T_WORK/answer")"
+
+[ "$(jobs)" = 3 ] || t_fail "$(jobs) jobs queued, want 3 (M1, M2, M6)"
 t_bridge_stop
 t_pass
