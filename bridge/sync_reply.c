@@ -28,9 +28,10 @@
  * X-Twilio-Webhook-Enabled: false.
  *
  * Exactly once towards Twilio: before posting, the conversation's recent
- * messages are read, and parts whose attributes already name this job
- * (a crash after Twilio accepted them, before the job was finished) are
- * not posted again.
+ * messages are read back to the time of the capture (100 at first, more
+ * while even the oldest read is newer, up to 3,200), and parts whose
+ * attributes already name this job (a crash after Twilio accepted them,
+ * before the job was finished) are not posted again.
  *
  * Failures: Twilio unavailable (429, 5xx, network, after the client's own
  * retries) defers the job (the spool retries with backoff); Twilio
@@ -54,6 +55,7 @@
 #include "xalloc.h"
 
 #define RECENT_MESSAGES 100     /* read back to find parts already posted */
+#define RECENT_MAX      3200    /* ... growing 4-fold up to this many */
 
 struct item {
     char *body;                 /* or NULL */
@@ -74,6 +76,7 @@ struct run {
     char *unverified;           /* the sender, when posted unverified */
     struct item *items;
     size_t nitems, cur;
+    unsigned recent;            /* messages asked for */
     char *media_sid;            /* of the current item */
     unsigned bounce_pending;    /* participant updates in flight */
     int bounce_status;          /* of the first failed update, 0: none */
@@ -437,6 +440,32 @@ static void post_next(struct run *run)
         buf_free(why);
 }
 
+/* A message's date_created, 0 when it has none that parses. */
+static time_t message_time(const json_t *m)
+{
+    const char *text = json_string_value(json_object_get(m, "date_created"));
+    struct tm tm;
+
+    memset(&tm, 0, sizeof(tm));
+    if (text == NULL || strptime(text, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
+        return 0;
+    return timegm(&tm);
+}
+
+static void on_recent(const struct twilio_result *res, void *arg);
+
+static void read_recent(struct run *run, unsigned count)
+{
+    struct buf *why = buf_create(128);
+
+    run->recent = count;
+    if (twilio_message_list_recent(run->br->twilio, run->cj->conversation_sid,
+                                   count, on_recent, run, why) < 0)
+        start_failed(run, "read the recent messages", why);
+    else
+        buf_free(why);
+}
+
 /* The recent messages: which parts of this job Twilio already has. */
 static void on_recent(const struct twilio_result *res, void *arg)
 {
@@ -451,6 +480,16 @@ static void on_recent(const struct twilio_result *res, void *arg)
         return;
     }
     msgs = json_object_get(res->json, "messages");
+    /*
+     * Newest first: when even the oldest of a full list is not older than
+     * the capture, parts of this job may lie further back: ask for more.
+     */
+    if (json_array_size(msgs) >= run->recent && run->recent < RECENT_MAX
+        && message_time(json_array_get(msgs, json_array_size(msgs) - 1))
+        >= run->cj->received) {
+        read_recent(run, run->recent * 4);
+        return;
+    }
     json_array_foreach(msgs, i, m) {
         text = json_string_value(json_object_get(m, "attributes"));
         attrs = text ? json_loads(text, 0, NULL) : NULL;
@@ -471,22 +510,15 @@ static void on_recent(const struct twilio_result *res, void *arg)
 
 static void post_reply(struct run *run, const char *text)
 {
-    struct buf *why = buf_create(128);
-
     plan_items(run, text);
     if (run->nitems == 0) {
         job_done(run->job, "%s: %s has no text and no attachment; nothing "
                  "posted (queue id %s)", run->cj->conversation_sid, run->cls,
                  queue_id(run));
         run_free(run);
-        buf_free(why);
         return;
     }
-    if (twilio_message_list_recent(run->br->twilio, run->cj->conversation_sid,
-                                   RECENT_MESSAGES, on_recent, run, why) < 0)
-        start_failed(run, "read the recent messages", why);
-    else
-        buf_free(why);
+    read_recent(run, RECENT_MESSAGES);
 }
 
 static void on_conversation(const struct conv_info *info,

@@ -2,8 +2,9 @@
 # e2e_faults - the whole chain (e2e_lib.sh) under faults; every message
 # still arrives exactly once:
 #   1. the bridge killed with SIGKILL after Twilio accepted a reply and
-#      before the job was finished: after the restart the job runs again,
-#      finds its message in the conversation, and posts nothing twice;
+#      before the job was finished, and more than a page of newer messages
+#      posted meanwhile: after the restart the job runs again, finds its
+#      message in the conversation, and posts nothing twice;
 #   2. the bridge killed while an email job waits for Twilio: after the
 #      restart the contact gets the email, once;
 #   3. Twilio answering 500 and 429 for a while: the reply is deferred by
@@ -28,6 +29,18 @@ fault create_message hang_applied 1
 e2e_reply crash1@mail.building.example "First reply: the crash test."
 wait_for "the reply to reach Twilio" count_is 1
 t_bridge_kill
+# While the bridge is down the conversation goes on: 120 newer messages,
+# more than one page, lie between the reply and the restarted job.
+FILL=120
+i=0
+while [ $i -lt $FILL ]; do
+    i=$((i + 1))
+    curl -s -o /dev/null -u "$T_STANDIN_ACCOUNT:$T_STANDIN_TOKEN" \
+        -d Author=system -d "Body=filler $i" \
+        "$T_STANDIN_URL/v1/Conversations/$SID/Messages" \
+        || t_fail "cannot post filler message $i"
+done
+count_is $((FILL + 1)) || t_fail "the filler messages did not all arrive: $(message_count)"
 t_bridge_run "$PF_PM_DIR" || t_fail "the bridge did not restart"
 wait_for "the job to be finished after the restart" \
     bridge_logged "part 1/1 of job .* is already in the conversation"
@@ -53,7 +66,7 @@ wait_for "the email job to be done" bridge_logged "done: twilio_message: $SID: $
 fault create_message 500 4
 fault list_messages 429 2 1
 e2e_reply flaky1@mail.building.example "Third reply: Twilio was flaky."
-wait_for "the reply after Twilio recovered" count_is 3
+wait_for "the reply after Twilio recovered" count_is $((FILL + 3))
 wait_for "the capture job to be done" bridge_logged "done: capture: $SID: reply posted"
 bridge_logged "deferred: capture: $SID" || t_fail "the reply was never deferred: the faults did not bite"
 [ "$(bodies_with "Third reply: Twilio was flaky.")" = 1 ] \
@@ -69,7 +82,7 @@ pf_wait_delivered 2 || t_fail "the deferred email was not delivered after Postfi
 wait_for "the email job to be done" bridge_logged "done: twilio_message: $SID: $MSG: emailed"
 [ "$(pf_sink_count)" = 2 ] || t_fail "$(pf_sink_count) emails, want 2"
 # Exactly once: 2 replies in, 2 texts out.
-[ "$(message_count)" = 4 ] || t_fail "the conversation has $(message_count) messages, want 4: $(messages | jq -c '[.messages[] | .body]')"
+[ "$(message_count)" = $((FILL + 4)) ] || t_fail "the conversation has $(message_count) messages, want $((FILL + 4))"
 
 # --- 5. A job that can never succeed is a dead letter with its reason:
 # a reply to a conversation that was deleted at Twilio.
