@@ -22,26 +22,14 @@
 #include "spool.h"
 #include "sync.h"
 #include "twilio_signature.h"
+#include "twilio_sid.h"
 
-#define SID_LEN 34
 /*
  * A message body of up to 32 KB (Twilio's limit for chat), percent-encoded
  * (up to 9 bytes for a 3-byte character), with Attributes and Media: a
  * webhook may be much larger than bridge_request_size_limit allows the API.
  */
 #define WEBHOOK_BODY_MAX (1024 * 1024)
-
-static int sid_ok(const char *sid, const char *prefix)
-{
-    size_t i;
-
-    if (sid == NULL || strlen(sid) != SID_LEN || strncmp(sid, prefix, 2) != 0)
-        return 0;
-    for (i = 2; i < SID_LEN; i++)
-        if (!strchr("0123456789abcdefABCDEF", sid[i]))
-            return 0;
-    return 1;
-}
 
 int sync_made_from_email(const char *attributes)
 {
@@ -88,11 +76,11 @@ static void on_message_added(struct bridge *br, struct http_exchange *ex,
     size_t len;
     int ret;
 
-    if (!sid_ok(conv, "CH") || !sid_ok(msg, "IM")) {
+    if (!twilio_sid_valid(conv, "CH") || !twilio_sid_valid(msg, "IM")) {
         msg_warn("webhook: onMessageAdded from %s without a valid "
                  "ConversationSid and MessageSid; refused",
                  http_exchange_peer(ex));
-        http_reply_error(ex, 400, "invalid_field", sid_ok(conv, "CH")
+        http_reply_error(ex, 400, "invalid_field", twilio_sid_valid(conv, "CH")
                          ? "MessageSid" : "ConversationSid",
                          "onMessageAdded needs ConversationSid (CH...) and "
                          "MessageSid (IM...)");

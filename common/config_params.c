@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "config_params.h"
+#include "twilio_sid.h"
 #include "xalloc.h"
 
 #define OFF(field)  offsetof(struct config, field)
@@ -508,16 +509,8 @@ static int check_url(const char *name, const char *value,
 static int check_account_sid(const char *name, const char *value,
                              struct buf *why)
 {
-    size_t i;
-
-    if (strlen(value) == 34 && (strncmp(value, "AC", 2) == 0
-                                || strncmp(value, "SK", 2) == 0)) {
-        for (i = 2; i < 34; i++)
-            if (!isxdigit((unsigned char) value[i]))
-                break;
-        if (i == 34)
-            return 0;
-    }
+    if (twilio_sid_valid(value, "AC") || twilio_sid_valid(value, "SK"))
+        return 0;
     buf_printf(why, "%s: \"%s\" is not an account SID (AC "
                "and 32 hex digits) or an API key SID (SK and 32 hex digits)",
                name, value);
@@ -590,15 +583,8 @@ static int check_display_format(const char *name, const char *value,
 static int check_sid(const char *name, const char *value, const char *prefix,
                      const char *what, struct buf *why)
 {
-    size_t i;
-
-    if (strlen(value) == 34 && strncmp(value, prefix, 2) == 0) {
-        for (i = 2; i < 34; i++)
-            if (!isxdigit((unsigned char) value[i]))
-                break;
-        if (i == 34)
-            return 0;
-    }
+    if (twilio_sid_valid(value, prefix))
+        return 0;
     buf_printf(why, "%s: \"%s\" is not %s SID (%s and 32 hex digits)",
                name, value, what, prefix);
     return -1;

@@ -8,19 +8,8 @@
 
 #include "capture.h"
 #include "email_compose.h"
+#include "twilio_sid.h"
 #include "utf8.h"
-
-static int sid_ok(const char *sid, const char *prefix)
-{
-    size_t i;
-
-    if (sid == NULL || strlen(sid) != 34 || strncmp(sid, prefix, 2) != 0)
-        return 0;
-    for (i = 2; i < 34; i++)
-        if (!strchr("0123456789abcdefABCDEF", sid[i]))
-            return 0;
-    return 1;
-}
 
 /* An addr-spec or domain we can put in a header unquoted. */
 static int plain_ok(const char *s, int want_at)
@@ -48,10 +37,10 @@ static int check(const struct email_in *in, struct buf *why)
 {
     size_t i;
 
-    if (!sid_ok(in->conversation_sid, "CH"))
+    if (!twilio_sid_valid(in->conversation_sid, "CH"))
         buf_printf(why, "email: \"%s\" is not a conversation SID",
                    in->conversation_sid ? in->conversation_sid : "");
-    else if (!sid_ok(in->message_sid, "IM"))
+    else if (!twilio_sid_valid(in->message_sid, "IM"))
         buf_printf(why, "email: \"%s\" is not a message SID",
                    in->message_sid ? in->message_sid : "");
     else if (in->domain == NULL || !plain_ok(in->domain, 0))

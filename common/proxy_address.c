@@ -27,6 +27,7 @@
 #include "base32.h"
 #include "msg.h"
 #include "proxy_address.h"
+#include "twilio_sid.h"
 
 #define SID_BYTES        16
 #define RAW_BYTES        (SID_BYTES + PROXY_TAG_BYTES)
@@ -75,14 +76,7 @@ static int ascii_caseequal(const char *a, const char *b)
 
 int conversation_sid_valid(const char *sid)
 {
-    size_t i;
-
-    if (sid == NULL || sid[0] != 'C' || sid[1] != 'H')
-        return 0;
-    for (i = 2; i < CONVERSATION_SID_LEN; i++)
-        if (hex_value((unsigned char) sid[i]) < 0)
-            return 0;
-    return sid[CONVERSATION_SID_LEN] == '\0';
+    return twilio_sid_valid(sid, "CH");
 }
 
 const char *proxy_status_text(enum proxy_status status)
