@@ -24,6 +24,7 @@
 #include "access_token.h"
 #include "bridge.h"
 #include "http_server.h"
+#include "iso8601.h"
 #include "msg.h"
 #include "utf8.h"
 
@@ -75,12 +76,11 @@ static void handle_post(struct http_exchange *ex, void *arg)
     const struct config *cfg = br->cfg;
     struct access_token_params params;
     struct buf *token, *why;
-    char detail[160], expires[32];
+    char detail[160], expires[ISO8601_SIZE];
     const char *body, *key, *identity, *fault;
     json_error_t jerr;
     json_t *root, *value;
     size_t len;
-    struct tm tm;
 
     if (!http_exchange_bearer_ok(ex, br->api_token, br->api_token_len)) {
         http_exchange_add_header(ex, "WWW-Authenticate", "Bearer");
@@ -151,10 +151,7 @@ static void handle_post(struct http_exchange *ex, void *arg)
         http_reply_error(ex, 500, "internal_error", NULL,
                          "the token could not be made");
     } else {
-        time_t exp = params.now + params.ttl;
-
-        gmtime_r(&exp, &tm);
-        strftime(expires, sizeof(expires), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        iso8601_format(params.now + params.ttl, expires);
         http_reply_json(ex, 201, json_pack("{s:s, s:s, s:s, s:I}",
                                            "token", token->data,
                                            "identity", identity,

@@ -33,6 +33,7 @@
 
 #include "conv_cache.h"
 #include "email_compose.h"
+#include "iso8601.h"
 #include "job_runner.h"
 #include "msg.h"
 #include "proxy_address.h"
@@ -159,14 +160,10 @@ static char *format_subject(const char *format, const char *title)
 
 static time_t message_date(const struct run *run)
 {
-    const char *text = ev(run, "DateCreated");
-    struct tm tm;
-    char *end;
+    time_t t;
 
-    memset(&tm, 0, sizeof(tm));
-    if (text != NULL && (end = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm))
-        != NULL)
-        return timegm(&tm);
+    if (iso8601_parse(ev(run, "DateCreated"), &t) == 0)
+        return t;
     return (time_t) json_integer_value(json_object_get(run->event,
                                                        "_received"));
 }

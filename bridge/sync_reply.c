@@ -47,6 +47,7 @@
 #include "base64.h"
 #include "capture_job.h"
 #include "conv_cache.h"
+#include "iso8601.h"
 #include "job_runner.h"
 #include "message_split.h"
 #include "msg.h"
@@ -188,14 +189,13 @@ static void record_bounce(struct run *run, const struct conv_info *info)
     const char *status = json_string_value(json_object_get(bounce, "status"));
     const char *diag = json_string_value(json_object_get(bounce,
                                                          "diagnostic"));
-    char when[32];
-    time_t now = time(NULL);
+    char when[ISO8601_SIZE];
     json_t *p, *attrs;
     const char *email, *psid;
     size_t i;
     struct buf *reason = buf_create(128);
 
-    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    iso8601_format(time(NULL), when);
     buf_printf(reason, "%s%s%s", status ? status : "", status && diag ? " "
                : "", diag ? diag : "");
     json_array_foreach(info->participants, i, p) {
@@ -443,13 +443,12 @@ static void post_next(struct run *run)
 /* A message's date_created, 0 when it has none that parses. */
 static time_t message_time(const json_t *m)
 {
-    const char *text = json_string_value(json_object_get(m, "date_created"));
-    struct tm tm;
+    time_t t;
 
-    memset(&tm, 0, sizeof(tm));
-    if (text == NULL || strptime(text, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
+    if (iso8601_parse(json_string_value(json_object_get(m, "date_created")),
+                      &t) < 0)
         return 0;
-    return timegm(&tm);
+    return t;
 }
 
 static void on_recent(const struct twilio_result *res, void *arg);
