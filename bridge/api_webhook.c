@@ -31,20 +31,6 @@
  */
 #define WEBHOOK_BODY_MAX (1024 * 1024)
 
-int sync_made_from_email(const char *attributes)
-{
-    json_t *attrs = attributes ? json_loads(attributes, 0, NULL) : NULL;
-    const char *origin;
-    int ret;
-
-    origin = json_string_value(json_object_get(json_object_get(attrs,
-                                                               "postmask"),
-                                               "origin"));
-    ret = origin != NULL && strcmp(origin, SYNC_ORIGIN_EMAIL) == 0;
-    json_decref(attrs);
-    return ret;
-}
-
 /* The payload of a message job: every field, first value of each name. */
 static char *job_payload(const struct form *form, size_t *len)
 {

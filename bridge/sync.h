@@ -31,11 +31,13 @@
 #include <jansson.h>
 
 #include "bridge.h"
+#include "twilio_client.h"
 
 #define SYNC_KIND_MESSAGE   "twilio_message"
 #define SYNC_ORIGIN_EMAIL   "email"
 
 struct job_runner;
+struct job;
 
 int sync_email_init(struct bridge *br, struct job_runner *jr,
                     struct buf *why);
@@ -47,5 +49,14 @@ void sync_reply_free(struct bridge *br);
 /* 1 when message attributes (Twilio's JSON text, or NULL) say postmask
  * made the message from an email. */
 int sync_made_from_email(const char *attributes);
+
+/*
+ * Ends a job after a Twilio call failed for good: deferred when Twilio was
+ * unavailable (it may work later), a dead letter when Twilio refused it
+ * (a 404 included).  about starts the reason ("CH...: IM..."), what says
+ * what could not be done ("post the message").
+ */
+void sync_twilio_failed(struct job *job, const char *about,
+                        const struct twilio_result *res, const char *what);
 
 #endif

@@ -116,17 +116,11 @@ static const char *or_else(const char *s, const char *dflt)
 static void twilio_failed(struct run *run, const struct twilio_result *res,
                           const char *what)
 {
-    if (TWILIO_UNAVAILABLE(res))
-        job_retry(run->job, "%s: %s: cannot %s: Twilio unavailable: HTTP %d%s%s",
-                  run->conv, run->msg, what, res->status,
-                  res->message ? ": " : "", or_else(res->message, ""));
-    else if (res->status == 404)
-        job_dead(run->job, "%s: %s: cannot %s: not found at Twilio (HTTP 404)",
-                 run->conv, run->msg, what);
-    else
-        job_dead(run->job, "%s: %s: cannot %s: HTTP %d, Twilio error %d: %s",
-                 run->conv, run->msg, what, res->status, res->code,
-                 or_else(res->message, ""));
+    struct buf *about = buf_create(80);
+
+    buf_printf(about, "%s: %s", run->conv, run->msg);
+    sync_twilio_failed(run->job, about->data, res, what);
+    buf_free(about);
     run_free(run);
 }
 

@@ -128,20 +128,7 @@ static const char *cap_str(const struct run *run, const char *name)
 static void twilio_failed(struct run *run, const struct twilio_result *res,
                           const char *what)
 {
-    struct job *job = run->job;
-    const char *sid = run->cj->conversation_sid;
-
-    if (TWILIO_UNAVAILABLE(res))
-        job_retry(job, "%s: cannot %s: Twilio unavailable: HTTP %d%s%s", sid,
-                  what, res->status, res->message ? ": " : "",
-                  res->message ? res->message : "");
-    else if (res->status == 404)
-        job_dead(job, "%s: cannot %s: the conversation is gone (HTTP 404)",
-                 sid, what);
-    else
-        job_dead(job, "%s: cannot %s: HTTP %d, Twilio error %d: %s", sid,
-                 what, res->status, res->code,
-                 res->message ? res->message : "");
+    sync_twilio_failed(run->job, run->cj->conversation_sid, res, what);
     run_free(run);
 }
 
