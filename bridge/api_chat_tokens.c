@@ -82,12 +82,8 @@ static void handle_post(struct http_exchange *ex, void *arg)
     json_t *root, *value;
     size_t len;
 
-    if (!http_exchange_bearer_ok(ex, br->api_token, br->api_token_len)) {
-        http_exchange_add_header(ex, "WWW-Authenticate", "Bearer");
-        http_reply_error(ex, 401, "unauthorized", NULL,
-                         "a valid bearer token is required");
+    if (!http_require_bearer(ex, br->api_token, br->api_token_len))
         return;
-    }
     if (*cfg->twilio_api_key_sid == '\0' || *cfg->twilio_chat_service_sid == '\0'
         || br->api_key_secret == NULL) {
         http_reply_error(ex, 501, "chat_tokens_disabled", NULL,

@@ -41,12 +41,8 @@ static void handle_post(struct http_exchange *ex, void *arg)
     json_t *error = NULL;
     size_t len;
 
-    if (!http_exchange_bearer_ok(ex, br->api_token, br->api_token_len)) {
-        http_exchange_add_header(ex, "WWW-Authenticate", "Bearer");
-        http_reply_error(ex, 401, "unauthorized", NULL,
-                         "a valid bearer token is required");
+    if (!http_require_bearer(ex, br->api_token, br->api_token_len))
         return;
-    }
     body = http_exchange_body(ex, &len);
     err.message = buf_create(128);
     if (conv_request_parse(body, len, &req, &err) < 0) {

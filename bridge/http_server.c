@@ -950,6 +950,17 @@ int http_exchange_bearer_ok(const struct http_exchange *ex,
     return CRYPTO_memcmp(got, want, sizeof(got)) == 0;
 }
 
+int http_require_bearer(struct http_exchange *ex, const char *token,
+                        size_t token_len)
+{
+    if (http_exchange_bearer_ok(ex, token, token_len))
+        return 1;
+    http_exchange_add_header(ex, "WWW-Authenticate", "Bearer");
+    http_reply_error(ex, 401, "unauthorized", NULL,
+                     "a valid bearer token is required");
+    return 0;
+}
+
 void http_exchange_add_header(struct http_exchange *ex, const char *name,
                               const char *value)
 {

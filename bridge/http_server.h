@@ -91,6 +91,13 @@ int http_exchange_alive(const struct http_exchange *ex);
  */
 int http_exchange_bearer_ok(const struct http_exchange *ex,
                             const char *token, size_t token_len);
+/*
+ * The same check for a handler: 1 when the token is right; else it
+ * answers 401 {"error": "unauthorized"} with "WWW-Authenticate: Bearer"
+ * (which frees the exchange) and returns 0.
+ */
+int http_require_bearer(struct http_exchange *ex, const char *token,
+                        size_t token_len);
 
 /* Adds a response header to the coming answer. */
 void http_exchange_add_header(struct http_exchange *ex, const char *name,
