@@ -206,15 +206,8 @@ int mask_body(const void *raw, size_t len, const struct mask_list *originals,
     size_t start, pos, i;
     int after_cr = 0, rc = 0;
 
-    if (proxy == NULL || strchr(proxy, '@') == NULL) {
-        buf_append_str(why, "no proxy address to mask with");
+    if (mask_inputs_ok(originals, proxy, why) < 0)
         return -1;
-    }
-    if (originals->count > MASK_MAX_ORIGINALS) {
-        buf_printf(why, "%zu original sender addresses, more than the %d "
-                   "postmask masks", originals->count, MASK_MAX_ORIGINALS);
-        return -1;
-    }
     mask_matcher_init(&matcher, originals);
     if (matcher.count == 0) {
         mask_matcher_free(&matcher);

@@ -72,6 +72,21 @@ int mask_equal(const char *a, const char *b)
     return strlen(b) == n && mask_equal_n(a, b, n);
 }
 
+int mask_inputs_ok(const struct mask_list *originals, const char *proxy,
+                   struct buf *why)
+{
+    if (proxy == NULL || strchr(proxy, '@') == NULL) {
+        buf_append_str(why, "no proxy address to mask with");
+        return -1;
+    }
+    if (originals->count > MASK_MAX_ORIGINALS) {
+        buf_printf(why, "%zu original sender addresses, more than the %d "
+                   "postmask masks", originals->count, MASK_MAX_ORIGINALS);
+        return -1;
+    }
+    return 0;
+}
+
 void mask_matcher_init(struct mask_matcher *m, const struct mask_list *originals)
 {
     size_t i;

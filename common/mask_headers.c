@@ -342,15 +342,8 @@ int mask_rewrite(const struct mask_header *headers, size_t count,
     long reply_to = -1;
 
     memset(out, 0, sizeof(*out));
-    if (proxy == NULL || strchr(proxy, '@') == NULL) {
-        buf_append_str(why, "no proxy address to mask with");
+    if (mask_inputs_ok(originals, proxy, why) < 0)
         return -1;
-    }
-    if (originals->count > MASK_MAX_ORIGINALS) {
-        buf_printf(why, "%zu original sender addresses, more than the %d "
-                   "postmask masks", originals->count, MASK_MAX_ORIGINALS);
-        return -1;
-    }
     mask_matcher_init(&matcher, originals);
     memset(&rw, 0, sizeof(rw));
     rw.originals = originals;

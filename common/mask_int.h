@@ -62,6 +62,10 @@ int mask_ascii_lower(int c);
 int mask_equal(const char *a, const char *b);
 int mask_equal_n(const char *a, const char *b, size_t n);
 void mask_matcher_init(struct mask_matcher *m, const struct mask_list *originals);
+/* What mask_rewrite() and mask_body() both need: a proxy address with an
+ * '@', and at most MASK_MAX_ORIGINALS originals; 0, or -1 with why. */
+int mask_inputs_ok(const struct mask_list *originals, const char *proxy,
+                   struct buf *why);
 void mask_matcher_free(struct mask_matcher *m);
 int mask_find(const struct mask_matcher *m, const char *text, size_t len,
               size_t from, size_t *start, size_t *end);
