@@ -846,7 +846,9 @@ int spool_hold(struct spool *spool, const char *id, const char *reason,
     return rc;
 }
 
-int spool_requeue(struct spool *spool, const char *id, struct buf *why)
+/* Back into active/ as a new job (no attempts, lifetime from now). */
+static int spool_restart(struct spool *spool, const char *id, int release,
+                         struct buf *why)
 {
     struct spool_job *job;
     int rc;
@@ -855,15 +857,31 @@ int spool_requeue(struct spool *spool, const char *id, struct buf *why)
         return -1;
     if ((rc = spool_find(spool, id, SPOOL_MASK_ALL, 1, &job, why)) != 0)
         return rc;
-    if (job->state != SPOOL_ACTIVE) {
+    if (release && job->state != SPOOL_HOLD && job->state != SPOOL_DEAD) {
+        buf_printf(why, "job %s is %s, not held or dead", id,
+                   spool_state_names[job->state]);
+        rc = -1;
+    } else if (job->state != SPOOL_ACTIVE) {
         job->created = time(NULL);
         job->attempts = 0;
         job->next_attempt = 0;
+        if (release)
+            job->released = 1;
         spool_set_error(job, NULL);
         rc = spool_move(spool, job, SPOOL_ACTIVE, 1, why);
     }
     spool_job_free(job);
     return rc;
+}
+
+int spool_requeue(struct spool *spool, const char *id, struct buf *why)
+{
+    return spool_restart(spool, id, 0, why);
+}
+
+int spool_release(struct spool *spool, const char *id, struct buf *why)
+{
+    return spool_restart(spool, id, 1, why);
 }
 
 int spool_delete(struct spool *spool, const char *id, struct buf *why)

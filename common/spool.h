@@ -20,11 +20,14 @@
  * A reader therefore never sees a partial job.  A crash (or a failed rename)
  * after the marker and before the rename leaves a complete job in incoming/
  * that spool_recover() moves into active/; as its marker already answers
- * retries, spool_recover() should run periodically, not only at start-up.  State changes rename the file first
- * and then rewrite its metadata through a temporary file, so a job is never
- * in two directories at once; a move into active/ (requeue, release) rewrites
- * first, so that a worker never takes a job whose metadata is still old
- * nor has it moved away under the rewrite.
+ * retries, spool_recover() should run periodically, not only at start-up.
+ * State changes rename the file first and then rewrite its metadata through
+ * a temporary file, so a job is never in two directories at once; a move
+ * into active/ (spool_requeue, spool_release) rewrites first, so that a
+ * worker never takes a job whose metadata is still old (a released job
+ * without its mark would be held again) nor has it moved away under the
+ * rewrite; if that rewrite fails, the job stays where it was, unchanged.
+ * spool_release_due() changes no metadata: it only moves.
  *
  * Dedupe markers outlive their jobs (a retried webhook after success is still
  * a duplicate) until spool_expire_dedupe() removes those older than a
@@ -87,6 +90,8 @@ struct spool_job {
     unsigned attempts;
     time_t next_attempt;        /* 0: as soon as possible */
     char *last_error;           /* owned; NULL when none */
+    int released;               /* 1: an admin released it (spool_release);
+                                   0 in files from before the field */
     unsigned char *payload;     /* owned; NULL when not loaded */
     size_t payload_len;         /* always the stored size */
 };
@@ -166,15 +171,30 @@ int spool_bury(struct spool *spool, const char *id, const char *reason,
  * as a new one: no attempts, no last error, created now (its lifetime starts
  * over); an active job is left as it is.  spool_delete() removes the job;
  * its dedupe marker stays until it expires.
+ *
+ * spool_release() is spool_requeue() for a job that a policy stopped, and
+ * sets its released mark (struct spool_job's released).  It takes only a
+ * job in hold/ or dead/: a policy holds (unauthenticated_sender_action =
+ * hold) or buries (= reject) what it stops.  A job in any other state is
+ * left alone: -1, "job ID is active, not held or dead" (or "deferred").
+ * The mark is written with the rest of the metadata before the move into
+ * active/, so a worker never takes a released job unmarked.  It stays
+ * through every later state change (defer, retries, death by lifetime,
+ * hold, requeue) until the job is gone; nothing clears it (to take a
+ * release back, delete the job).  The worker reads it as "an admin looked
+ * at this and lets it through": the bridge posts a held reply that is not
+ * authenticated as the building contact's (bridge/sync_reply.c).
  */
 int spool_hold(struct spool *spool, const char *id, const char *reason,
                struct buf *why);
 int spool_requeue(struct spool *spool, const char *id, struct buf *why);
+int spool_release(struct spool *spool, const char *id, struct buf *why);
 int spool_delete(struct spool *spool, const char *id, struct buf *why);
 
 /*
  * Moves deferred jobs whose time has come (next_attempt <= now) into
- * active/, keeping their attempts and last error; returns how many, or -1.
+ * active/, keeping their attempts, last error and released mark; returns
+ * how many, or -1.
  */
 int spool_release_due(struct spool *spool, time_t now, struct buf *why);
 

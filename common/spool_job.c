@@ -22,17 +22,18 @@
 
 enum spool_field {
     F_ID, F_KIND, F_DEDUPE, F_CREATED, F_ATTEMPTS, F_NEXT_ATTEMPT,
-    F_LAST_ERROR, F_PAYLOAD_SIZE, F_COUNT
+    F_LAST_ERROR, F_PAYLOAD_SIZE, F_RELEASED, F_COUNT
 };
 
 static const char *const spool_field_names[F_COUNT] = {
     "id", "kind", "dedupe", "created", "attempts", "next-attempt",
-    "last-error", "payload-size",
+    "last-error", "payload-size", "released",
 };
 
 #define F_BIT(f)        (1u << (f))
 #define F_REQUIRED      (((1u << F_COUNT) - 1) \
-                         & ~(F_BIT(F_DEDUPE) | F_BIT(F_LAST_ERROR)))
+                         & ~(F_BIT(F_DEDUPE) | F_BIT(F_LAST_ERROR) \
+                             | F_BIT(F_RELEASED)))
 
 static const char spool_hex[] = "0123456789ABCDEF";
 
@@ -125,6 +126,8 @@ void spool_job_format(const struct spool_job *job, struct buf *out)
         }
         buf_append_char(out, '\n');
     }
+    if (job->released)
+        buf_append_str(out, "released: 1\n");
     buf_printf(out, "payload-size: %zu\n\n", job->payload_len);
     if (job->payload_len)
         buf_append(out, job->payload, job->payload_len);
@@ -143,11 +146,15 @@ static int spool_parse_number(const char *cp, size_t len,
     if (len == 0 || len > 20 || (cp[0] == '0' && len > 1))
         return -1;
     for (i = 0; i < len; i++) {
+        unsigned digit;
+
         if (cp[i] < '0' || cp[i] > '9')
             return -1;
-        if (val > (max - (unsigned) (cp[i] - '0')) / 10)
+        digit = (unsigned) (cp[i] - '0');
+        /* digit > max first: max - digit must not wrap around. */
+        if (digit > max || val > (max - digit) / 10)
             return -2;
-        val = val * 10 + (unsigned) (cp[i] - '0');
+        val = val * 10 + digit;
     }
     *out = val;
     return 0;
@@ -311,6 +318,11 @@ static int spool_parse_field(struct spool_job *job, const char *cp,
     case F_PAYLOAD_SIZE:
         rc = spool_parse_number(val, val_len, SPOOL_PAYLOAD_MAX, &num);
         break;
+    case F_RELEASED:
+        rc = spool_parse_number(val, val_len, 1, &num);
+        if (rc == 0 && num == 0)
+            rc = -2;            /* written only as 1 */
+        break;
     default:
         msg_panic("spool_parse_field: field %d", field);
     }
@@ -333,6 +345,9 @@ static int spool_parse_field(struct spool_job *job, const char *cp,
         break;
     case F_ATTEMPTS:
         job->attempts = (unsigned) num;
+        break;
+    case F_RELEASED:
+        job->released = 1;
         break;
     default:
         *payload_size = num;

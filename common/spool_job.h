@@ -9,16 +9,19 @@
  *   attempts: <n>\n
  *   next-attempt: <unix time>\n
  *   last-error: <text, newlines folded to spaces>\n                     (optional)
+ *   released: 1\n                                                   (optional)
  *   payload-size: <n>\n
  *   \n
  *   <exactly n payload bytes>
  *
  * Header fields may come in any order; each must appear once, except the
- * two optional ones.  Numbers are plain decimal without sign or leading
- * zeros.  Values are never empty and hold no control characters:
- * spool_job_format() folds newlines and other control characters in
- * last_error to spaces, cuts it to SPOOL_ERROR_MAX bytes, and leaves an
- * empty one out.  The header is at most SPOOL_JOB_HEAD_MAX bytes
+ * three optional ones.  "released" is written only for a released job
+ * (spool.h) and only as 1; a job file without it (every file written before
+ * the field existed) is not released.  Numbers are plain decimal without
+ * sign or leading zeros.  Values are never empty and hold no control
+ * characters: spool_job_format() folds newlines and other control
+ * characters in last_error to spaces, cuts it to SPOOL_ERROR_MAX bytes, and
+ * leaves an empty one out.  The header is at most SPOOL_JOB_HEAD_MAX bytes
  * and the payload at most SPOOL_PAYLOAD_MAX.
  *
  * spool_job_format() appends the file image of job to out.

@@ -3,13 +3,19 @@
  * postqueue -p and postsuper do for Postfix's queue.
  *
  *   postmaskctl queue [list]          every job, oldest first: ID, kind,
- *                                     state, age, attempts, last error
+ *                                     state, age, attempts, then
+ *                                     "(released)" for a released job and
+ *                                     the last error
  *   postmaskctl queue show ID         the job's metadata, a blank line, and
  *                                     its payload
  *   postmaskctl queue requeue ID      back into active/ as a new job (no
  *                                     attempts, a fresh lifetime)
+ *   postmaskctl queue release ID      a held or dead job back into active/
+ *                                     as a new job, marked released: the
+ *                                     worker lets it through the policy
+ *                                     that stopped it (spool.h)
  *   postmaskctl queue hold ID         into hold/, where no worker takes it,
- *                                     until it is requeued
+ *                                     until it is requeued or released
  *   postmaskctl queue delete ID       removed for good (its dedupe key stays
  *                                     known until the marker expires)
  *
@@ -41,7 +47,7 @@
 #include "spool.h"
 
 #define QUEUE_USAGE "usage: postmaskctl queue [list]\n" \
-    "       postmaskctl queue show|requeue|hold|delete ID\n"
+    "       postmaskctl queue show|requeue|release|hold|delete ID\n"
 
 static int queue_failed(const char *why)
 {
@@ -180,6 +186,8 @@ static int queue_list(struct spool *sp, struct buf *why)
         queue_format_age(age, sizeof(age), now - jobs[i]->created);
         printf("%-16s %-14s %-8s %6s %7u", jobs[i]->id, jobs[i]->kind,
                spool_state_name(jobs[i]->state), age, jobs[i]->attempts);
+        if (jobs[i]->released)
+            fputs("  (released)", stdout);
         if (jobs[i]->last_error) {
             fputs("  ", stdout);
             queue_print_escaped(stdout,
@@ -221,6 +229,8 @@ static int queue_show(struct spool *sp, const char *id, struct buf *why)
         queue_print_field("dedupe", job->dedupe_key);
     if (job->last_error)
         queue_print_field("last-error", job->last_error);
+    if (job->released)
+        printf("released: yes\n");
     printf("payload-size: %zu\n\n", job->payload_len);
     if (isatty(fileno(stdout)))
         queue_print_escaped(stdout, job->payload, job->payload_len, 1);
@@ -239,6 +249,7 @@ static const struct queue_action {
     const char *done;
 } queue_actions[] = {
     {"requeue", "requeued"},
+    {"release", "released"},
     {"hold", "held"},
     {"delete", "deleted"},
 };
@@ -250,6 +261,8 @@ static int queue_change(struct spool *sp, const struct queue_action *action,
 
     if (strcmp(action->name, "requeue") == 0)
         rc = spool_requeue(sp, id, why);
+    else if (strcmp(action->name, "release") == 0)
+        rc = spool_release(sp, id, why);
     else if (strcmp(action->name, "hold") == 0)
         rc = spool_hold(sp, id, NULL, why);
     else

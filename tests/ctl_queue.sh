@@ -1,9 +1,10 @@
 #!/bin/sh
 # ctl_queue - `postmaskctl queue` end to end: list (empty, then jobs in
 # every state, escaped last errors), show (metadata and the exact payload),
-# hold, requeue and delete with their confirmations, unknown and malformed
-# IDs, usage errors, a missing spool, and, as root, that it works as the
-# spool's owner so the files keep their owner.  Jobs come from
+# hold, requeue, release and delete with their confirmations (release: only
+# held or dead jobs, the mark shown by list and show, and kept), unknown and
+# malformed IDs, usage errors, a missing spool, and, as root, that it works
+# as the spool's owner so the files keep their owner.  Jobs come from
 # tests/spool_crash_writer (in COUNT mode) and from files written here by
 # hand.  Needs $BIN/postmaskctl; $BIN and $SRC come from CTest.
 set -eu
@@ -47,7 +48,7 @@ expect_line() {
 }
 
 USAGE="usage: postmaskctl queue [list]
-       postmaskctl queue show|requeue|hold|delete ID"
+       postmaskctl queue show|requeue|release|hold|delete ID"
 
 # No spool yet: an error, and postmaskctl does not create it.
 run
@@ -128,6 +129,28 @@ run requeue "$B"
 expect "requeue held" 0 "$B: requeued" ""
 run show "$B"
 expect_line "requeued job" "^state: active\$"
+run release "$B"
+expect "release active" 1 "" \
+    "postmaskctl: queue: job $B is active, not held or dead"
+run show "$B"
+grep -q "^released:" "$T_WORK/ctl.out" &&
+    t_check_fail "a refused release marked $B"
+run hold "$B"
+run release "$B"
+expect "release held" 0 "$B: released" ""
+run show "$B"
+expect_line "released job" "^state: active\$"
+expect_line "released job, flag" "^released: yes\$"
+run list
+expect_line "list, released" \
+    "^$B crash_test +active +[0-9]+s +0  \\(released\\)\$"
+run hold "$B"
+run show "$B"
+expect_line "released job held again keeps its flag" "^released: yes\$"
+run requeue "$B"
+run release "$OLD"
+expect "release deferred" 1 "" \
+    "postmaskctl: queue: job $OLD is deferred, not held or dead"
 run requeue "$OLD"
 expect "requeue deferred" 0 "$OLD: requeued" ""
 run show "$OLD"
@@ -141,9 +164,48 @@ run
 [ "$(tail -n 1 "$T_WORK/ctl.out")" = "-- 3 jobs" ] ||
     t_check_fail "list after delete: \"$(tail -n 1 "$T_WORK/ctl.out")\""
 
+# Release as the admin does it: a reply the bridge held (a job file as
+# written before the released field existed), and a dead letter.
+HELD=00000002AAAAAAAA
+DEAD=00000003AAAAAAAA
+for job in "hold $HELD" "dead $DEAD"; do
+    # shellcheck disable=SC2086  # word splitting wanted
+    set -- $job
+    {
+        printf 'postmask-job 1\nid: %s\nkind: capture\n' "$2"
+        printf 'created: 1000\nattempts: 0\nnext-attempt: 0\n'
+        printf 'last-error: CH00: reply not posted: not authenticated\n'
+        printf 'payload-size: 2\n\n{}'
+    } >"$SPOOL/$1/$2"
+done
+run
+expect_line "list, held reply" \
+    "^$HELD capture +hold +[0-9]+d +0  CH00: reply not posted: not auth"
+grep -Eq "^($HELD|$DEAD) .*released" "$T_WORK/ctl.out" &&
+    t_check_fail "list shows (released) before the release: $out"
+run show "$HELD"
+grep -q "^released:" "$T_WORK/ctl.out" && t_check_fail "$HELD shows released"
+run release "$HELD"
+expect "release held reply" 0 "$HELD: released" ""
+run show "$HELD"
+expect_line "released reply" "^state: active\$"
+expect_line "released reply, flag" "^released: yes\$"
+grep -q "^last-error:" "$T_WORK/ctl.out" &&
+    t_check_fail "released $HELD kept its last error"
+run release "$HELD"
+expect "release twice" 1 "" \
+    "postmaskctl: queue: job $HELD is active, not held or dead"
+run release "$DEAD"
+expect "release dead letter" 0 "$DEAD: released" ""
+run
+expect_line "list, released dead letter" \
+    "^$DEAD capture +active +[0-9]+s +0  \\(released\\)\$"
+run delete "$HELD"
+run delete "$DEAD"
+
 # Unknown and malformed IDs: exit 1, one line; nothing outside the spool.
 : >"$DIR/victim"
-for action in show requeue hold delete; do
+for action in show requeue release hold delete; do
     run "$action" 0123456789ABCDEF
     expect "$action unknown" 1 "" "postmaskctl: queue: no job 0123456789ABCDEF"
     run "$action" ../../victim
@@ -157,7 +219,8 @@ done
     t_check_fail "delete ../../victim removed a file outside the spool"
 
 # Usage errors: exit 2.
-for args in bogus show hold "requeue $A $B" "delete $A extra" "list extra"
+for args in bogus show hold release "requeue $A $B" "release $A $B" \
+    "delete $A extra" "list extra"
 do
     # shellcheck disable=SC2086  # word splitting wanted
     run $args
@@ -172,6 +235,9 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
     expect "hold as owner" 0 "$A: held" ""
     run requeue "$A"
     expect "requeue as owner" 0 "$A: requeued" ""
+    run hold "$A"
+    run release "$A"
+    expect "release as owner" 0 "$A: released" ""
     not_owned=$(find "$SPOOL" ! -user nobody)
     [ -z "$not_owned" ] || t_check_fail "files not owned by nobody: $not_owned"
     # Owner but for the mode: nobody may not write, so neither may we.

@@ -832,7 +832,7 @@ static void test_hold_requeue_delete(void **state)
 }
 
 enum op { OP_LOAD, OP_FINISH, OP_DEFER, OP_BURY, OP_HOLD, OP_REQUEUE,
-    OP_DELETE, OP_COUNT };
+    OP_RELEASE, OP_DELETE, OP_COUNT };
 
 static int run_op(struct fixture *fx, enum op op, const char *id)
 {
@@ -859,6 +859,9 @@ static int run_op(struct fixture *fx, enum op op, const char *id)
     case OP_REQUEUE:
         rc = spool_requeue(fx->sp, id, fx->why);
         break;
+    case OP_RELEASE:
+        rc = spool_release(fx->sp, id, fx->why);
+        break;
     case OP_DELETE:
         rc = spool_delete(fx->sp, id, fx->why);
         break;
@@ -866,6 +869,123 @@ static int run_op(struct fixture *fx, enum op op, const char *id)
         fail();
     }
     return rc;
+}
+
+/* Release: held or dead jobs only, and the mark stays with the job. */
+static void test_release(void **state)
+{
+    struct fixture *fx = *state;
+    char id[SPOOL_ID_LEN + 1];
+    struct spool_job *job;
+    time_t now = time(NULL);
+
+    char want[128];
+    struct spool_job **jobs;
+    size_t count;
+    static const char old_image[] =
+        "postmask-job 1\n"
+        "id: 00000001AAAAAAAA\n"
+        "kind: capture\n"
+        "created: 1700000000\n"
+        "attempts: 3\n"
+        "next-attempt: 0\n"
+        "last-error: reply not posted: the sender is not authenticated\n"
+        "payload-size: 2\n"
+        "\n"
+        "{}";
+
+    enqueue_ok(fx, "capture", "rel", "payload", id);
+    /* Active, then deferred: refused, and nothing changes. */
+    assert_int_equal(spool_release(fx->sp, id, fx->why), -1);
+    snprintf(want, sizeof(want), "job %s is active, not held or dead", id);
+    assert_string_equal(fx->why->data, want);
+    buf_reset(fx->why);
+    assert_int_equal(spool_defer(fx->sp, id, "451 busy", now, fx->why), 0);
+    assert_int_equal(spool_release(fx->sp, id, fx->why), -1);
+    snprintf(want, sizeof(want), "job %s is deferred, not held or dead", id);
+    assert_string_equal(fx->why->data, want);
+    buf_reset(fx->why);
+    job = load_ok(fx, id, 0);
+    assert_int_equal(job->state, SPOOL_DEFERRED);
+    assert_int_equal(job->released, 0);
+    spool_job_free(job);
+
+    /* Held by policy: released into active/, as new, marked. */
+    assert_int_equal(spool_hold(fx->sp, id, "not authenticated", fx->why), 0);
+    assert_int_equal(spool_release(fx->sp, id, fx->why), 0);
+    job = load_ok(fx, id, 1);
+    assert_int_equal(job->state, SPOOL_ACTIVE);
+    assert_int_equal(job->released, 1);
+    assert_int_equal(job->attempts, 0);
+    assert_null(job->last_error);
+    assert_memory_equal(job->payload, "payload", 7);
+    spool_job_free(job);
+
+    /*
+     * The mark survives a failed attempt (the bridge retries a released
+     * reply that Twilio refused for now), a reopened spool, the listing
+     * (which reads headers only), a hold and a requeue.
+     */
+    assert_int_equal(spool_defer(fx->sp, id, "twilio 503", now, fx->why), 0);
+    spool_close(fx->sp);
+    fx->sp = spool_open(fx->dir, 0, fx->why);
+    assert_non_null(fx->sp);
+    spool_set_policy(fx->sp, &test_policy);
+    job = load_ok(fx, id, 0);
+    assert_int_equal(job->state, SPOOL_DEFERRED);
+    assert_int_equal(job->attempts, 1);
+    assert_string_equal(job->last_error, "twilio 503");
+    assert_int_equal(job->released, 1);
+    spool_job_free(job);
+    assert_int_equal(spool_list(fx->sp, SPOOL_MASK(SPOOL_DEFERRED), &jobs,
+                                &count, fx->why), 0);
+    assert_int_equal(count, 1);
+    assert_int_equal(jobs[0]->released, 1);
+    spool_job_list_free(jobs, count);
+    assert_int_equal(spool_release_due(fx->sp, now + 99999, fx->why), 1);
+    job = load_ok(fx, id, 0);
+    assert_int_equal(job->state, SPOOL_ACTIVE);
+    assert_int_equal(job->released, 1);
+    spool_job_free(job);
+    assert_int_equal(spool_hold(fx->sp, id, "again", fx->why), 0);
+    assert_int_equal(spool_requeue(fx->sp, id, fx->why), 0);
+    job = load_ok(fx, id, 0);
+    assert_int_equal(job->released, 1);
+    spool_job_free(job);
+
+    /* A dead letter may be released too; a requeue alone marks nothing. */
+    enqueue_ok(fx, "capture", "rel2", "p2", id);
+    assert_int_equal(spool_bury(fx->sp, id, "rejected", fx->why), 0);
+    assert_int_equal(spool_requeue(fx->sp, id, fx->why), 0);
+    job = load_ok(fx, id, 0);
+    assert_int_equal(job->released, 0);
+    spool_job_free(job);
+    assert_int_equal(spool_bury(fx->sp, id, "rejected", fx->why), 0);
+    assert_int_equal(spool_release(fx->sp, id, fx->why), 0);
+    job = load_ok(fx, id, 0);
+    assert_int_equal(job->state, SPOOL_ACTIVE);
+    assert_int_equal(job->released, 1);
+    spool_job_free(job);
+
+    /* A job file written before the field existed: held, not released. */
+    plant(fx, "hold", "00000001AAAAAAAA", old_image, sizeof(old_image) - 1);
+    job = load_ok(fx, "00000001AAAAAAAA", 1);
+    assert_int_equal(job->state, SPOOL_HOLD);
+    assert_int_equal(job->released, 0);
+    spool_job_free(job);
+    assert_int_equal(spool_release(fx->sp, "00000001AAAAAAAA", fx->why), 0);
+    job = load_ok(fx, "00000001AAAAAAAA", 1);
+    assert_int_equal(job->state, SPOOL_ACTIVE);
+    assert_int_equal(job->released, 1);
+    assert_int_equal(job->attempts, 0);
+    assert_null(job->last_error);
+    assert_memory_equal(job->payload, "{}", 2);
+    spool_job_free(job);
+
+    assert_int_equal(spool_release(fx->sp, "0123456789ABCDEF", fx->why),
+                     SPOOL_NOTFOUND);
+    assert_string_equal(fx->why->data, "");
+    assert_int_equal(spool_release(fx->sp, "../x", fx->why), -1);
 }
 
 /* Unknown IDs are "not found"; malformed ones never reach a path. */
@@ -1236,7 +1356,7 @@ static void test_expire_dedupe(void **state)
  * anyway); the child reports "rc why" through a pipe.
  */
 enum locked_op { LOCKED_ENQUEUE_KEY, LOCKED_ENQUEUE, LOCKED_DEFER,
-    LOCKED_HOLD_REASON };
+    LOCKED_HOLD_REASON, LOCKED_RELEASE };
 
 static void run_locked(struct fixture *fx, const char *locked,
                        enum locked_op op, const char *id, int *rc_out,
@@ -1278,6 +1398,9 @@ static void run_locked(struct fixture *fx, const char *locked,
                 break;
             case LOCKED_HOLD_REASON:
                 rc = spool_hold(sp, id, "held", why);
+                break;
+            case LOCKED_RELEASE:
+                rc = spool_release(sp, id, why);
                 break;
             }
             chmod(path, 0700);
@@ -1400,6 +1523,22 @@ static void test_write_failures(void **state)
     assert_int_equal(job->state, SPOOL_HOLD);
     assert_null(job->last_error);
     assert_memory_equal(job->payload, "p", 1);
+    spool_job_free(job);
+    assert_int_equal(count_files(fx, "incoming"), 0);
+
+    /*
+     * incoming/ unwritable when a held job is released: the mark is written
+     * before the move, so the job stays in hold/, not released, rather than
+     * reach a worker unmarked (which would hold it again).
+     */
+    OWN();
+    run_locked(fx, "incoming", LOCKED_RELEASE, id, &rc, why, sizeof(why));
+    assert_int_equal(rc, -1);
+    assert_why(why, pathf(head, "write %s/incoming/%s.", fx->dir, id),
+               ".upd: Permission denied");
+    job = load_ok(fx, id, 0);
+    assert_int_equal(job->state, SPOOL_HOLD);
+    assert_int_equal(job->released, 0);
     spool_job_free(job);
     assert_int_equal(count_files(fx, "incoming"), 0);
     assert_string_equal(fx->why->data, "");
@@ -1541,6 +1680,7 @@ int main(void)
         T(test_defer_dead_after_lifetime),
         T(test_bury_and_finish),
         T(test_hold_requeue_delete),
+        T(test_release),
         T(test_unknown_and_invalid_ids),
         T(test_release_due),
         T(test_list_order_and_masks),

@@ -69,7 +69,22 @@ static void test_roundtrip(void **state)
     assert_string_equal(back->last_error, "HTTP 503 from twilio");
     assert_int_equal(back->payload_len, job->payload_len);
     assert_memory_equal(back->payload, job->payload, job->payload_len);
+    assert_int_equal(back->released, 0);
     spool_job_free(back);
+
+    /* Released: written as "released: 1" and read back. */
+    job->released = 1;
+    buf_reset(image);
+    spool_job_format(job, image);
+    assert_non_null(strstr(image->data, "\nreleased: 1\n"));
+    assert_int_equal(spool_job_parse(image->data, image->len, 1, &back, why),
+                     0);
+    assert_int_equal(back->released, 1);
+    spool_job_free(back);
+    job->released = 0;
+    buf_reset(image);
+    spool_job_format(job, image);
+    assert_null(strstr(image->data, "released"));
 
     /* Without the payload: size checked, bytes not copied. */
     assert_int_equal(spool_job_parse(image->data, image->len, 0, &back, why),
@@ -119,6 +134,7 @@ static void test_minimal(void **state)
                                      why), 0);
     assert_null(job->dedupe_key);
     assert_null(job->last_error);
+    assert_int_equal(job->released, 0);     /* as in files from before it */
     assert_non_null(job->payload);
     assert_int_equal(job->payload_len, 0);
     spool_job_format(job, image);
@@ -129,6 +145,11 @@ static void test_minimal(void **state)
     assert_int_equal(spool_job_parse(IMG(V PS3 NX AT CR KD ID "\nabc"), 1,
                                      &job, why), 0);
     assert_memory_equal(job->payload, "abc", 3);
+    assert_int_equal(job->released, 0);
+    spool_job_free(job);
+    assert_int_equal(spool_job_parse(IMG(V PS3 "released: 1\n" NX AT CR KD ID
+                                         "\nabc"), 1, &job, why), 0);
+    assert_int_equal(job->released, 1);
     spool_job_free(job);
     buf_free(image);
     buf_free(why);
@@ -242,6 +263,14 @@ static const struct bad_case bad_cases[] = {
      "line 4: empty field \"dedupe\""},
     {"empty last-error", IMG(V ID KD CR AT NX "last-error: \n" PS0 "\n"),
      "line 7: empty field \"last-error\""},
+    {"released 0", IMG(V ID KD CR AT NX "released: 0\n" PS0 "\n"),
+     "line 7: number out of range in field \"released\""},
+    {"released 2", IMG(V ID KD CR AT NX "released: 2\n" PS0 "\n"),
+     "line 7: number out of range in field \"released\""},
+    {"released yes", IMG(V ID KD CR AT NX "released: yes\n" PS0 "\n"),
+     "line 7: bad number in field \"released\""},
+    {"released twice", IMG(V ID KD CR AT NX "released: 1\nreleased: 1\n" PS0
+                           "\n"), "line 8: duplicate field \"released\""},
     {"empty number", IMG(V ID KD CR "attempts: \n" NX PS0 "\n"),
      "line 5: empty field \"attempts\""},
     {"bad kind", IMG(V ID "kind: Capture\n" CR AT NX PS0 "\n"),

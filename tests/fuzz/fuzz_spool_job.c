@@ -29,6 +29,7 @@ static int job_same(const struct spool_job *a, const struct spool_job *b)
         && str_same(a->last_error, b->last_error)
         && a->created == b->created && a->attempts == b->attempts
         && a->next_attempt == b->next_attempt
+        && a->released == b->released
         && a->payload_len == b->payload_len
         && memcmp(a->payload, b->payload, a->payload_len) == 0;
 }
@@ -62,6 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!spool_id_valid(job->id) || !spool_kind_valid(job->kind)
             || job->payload == NULL || head->payload != NULL
             || head->payload_len != job->payload_len
+            || head->released != job->released
             || job->payload_len > SPOOL_PAYLOAD_MAX)
             __builtin_trap();
         spool_job_format(job, image);
