@@ -16,8 +16,11 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "address_keys.h"
+#include "msg.h"
 #include "secret_file.h"
 #include "xalloc.h"
 
@@ -230,4 +233,28 @@ void address_keys_free(struct address_keys *keys)
         free(keys->keys);
     }
     free(keys);
+}
+
+void address_key_mac(const struct address_key *key, const char *context,
+                     const unsigned char *data, size_t data_len,
+                     unsigned char *out, size_t out_len)
+{
+    unsigned char msg[64 + ADDRESS_KEYID_MAX + 2 + ADDRESS_MAC_DATA_MAX];
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    size_t ctx_len = strlen(context), id_len = strlen(key->id), len = 0;
+
+    if (ctx_len >= 64 || data_len > ADDRESS_MAC_DATA_MAX)
+        msg_panic("address_key_mac: context or data too long");
+    memcpy(msg, context, ctx_len + 1);                  /* with its NUL */
+    len += ctx_len + 1;
+    memcpy(msg + len, key->id, id_len + 1);             /* with its NUL */
+    len += id_len + 1;
+    memcpy(msg + len, data, data_len);
+    len += data_len;
+    if (HMAC(EVP_sha256(), key->secret, (int) key->secret_len, msg, len,
+             md, &md_len) == NULL || md_len < out_len)
+        msg_fatal("%s: HMAC-SHA256 failed", context);
+    memcpy(out, md, out_len);
+    OPENSSL_cleanse(md, sizeof(md));
 }

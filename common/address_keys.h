@@ -47,4 +47,15 @@ void address_keys_free(struct address_keys *keys);
 /* Is id[0..len) a valid key id: 1 to 8 characters of [a-z0-9]? */
 int address_keyid_valid(const char *id, size_t len);
 
+/*
+ * The MACs of proxy addresses and bounce tags: the first out_len (at most
+ * 32) bytes of HMAC-SHA256(key's secret, context 0x00 KEYID 0x00 data).
+ * context names what is signed ("postmask-proxy-v1"), so that one kind
+ * of MAC can never stand for another.  Exits (msg_fatal) if OpenSSL fails.
+ */
+#define ADDRESS_MAC_DATA_MAX 64
+void address_key_mac(const struct address_key *key, const char *context,
+                     const unsigned char *data, size_t data_len,
+                     unsigned char *out, size_t out_len);
+
 #endif

@@ -21,8 +21,6 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "base32.h"
 #include "msg.h"
@@ -103,23 +101,8 @@ static void proxy_tag(const struct address_key *key,
                       const unsigned char sid_bytes[SID_BYTES],
                       unsigned char tag[PROXY_TAG_BYTES])
 {
-    unsigned char msg[sizeof(TAG_CONTEXT) + ADDRESS_KEYID_MAX + 1 + SID_BYTES];
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int md_len = 0;
-    size_t id_len = strlen(key->id);
-    size_t len = 0;
-
-    memcpy(msg, TAG_CONTEXT, sizeof(TAG_CONTEXT));      /* with its NUL */
-    len += sizeof(TAG_CONTEXT);
-    memcpy(msg + len, key->id, id_len + 1);             /* with its NUL */
-    len += id_len + 1;
-    memcpy(msg + len, sid_bytes, SID_BYTES);
-    len += SID_BYTES;
-    if (HMAC(EVP_sha256(), key->secret, (int) key->secret_len, msg, len,
-             md, &md_len) == NULL || md_len < PROXY_TAG_BYTES)
-        msg_fatal("proxy address: HMAC-SHA256 failed");
-    memcpy(tag, md, PROXY_TAG_BYTES);
-    OPENSSL_cleanse(md, sizeof(md));
+    address_key_mac(key, TAG_CONTEXT, sid_bytes, SID_BYTES, tag,
+                    PROXY_TAG_BYTES);
 }
 
 int proxy_address_encode(const struct address_keys *keys, const char *domain,
