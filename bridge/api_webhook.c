@@ -9,7 +9,8 @@
  * answered without a second job.  It never waits for Twilio or SMTP: the
  * job runner picks the job up through its inotify watch.  Other event
  * types are acknowledged and ignored; so are messages that postmask made
- * from email (an echo).
+ * from email (an echo).  The log names the author by ParticipantSid; the
+ * Author (a phone number or email address) only at debug level (-v).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,7 @@ static void on_message_added(struct bridge *br, struct http_exchange *ex,
     const char *conv = form_get(form, "ConversationSid");
     const char *msg = form_get(form, "MessageSid");
     const char *author = form_get(form, "Author");
+    const char *psid = form_get(form, "ParticipantSid");
     char id[SPOOL_ID_LEN + 1];
     struct buf *why;
     char *payload;
@@ -92,9 +94,15 @@ static void on_message_added(struct bridge *br, struct http_exchange *ex,
         http_reply_error(ex, 500, "spool_error", NULL,
                          "the message could not be queued");
     } else {
+        /* The Author is a phone number or an email address: personal
+         * data, logged at debug level only; the participant SID names
+         * the author at info level. */
         msg_info("%s: webhook: %s from %s: %s job %s", conv, msg,
-                 author ? author : "(no author)",
+                 twilio_sid_valid(psid, "MB") ? psid : "no participant",
                  ret == SPOOL_DUPLICATE ? "duplicate of" : "queued as", id);
+        if (msg_verbose())
+            msg_info("%s: webhook: %s: author %s", conv, msg,
+                     author ? author : "(none)");
         http_reply_json(ex, 200, json_object());
     }
     buf_free(why);

@@ -3,7 +3,9 @@
  *
  * One struct start per request, a small state machine advanced by the
  * Twilio callbacks.  Every path ends in finish(), which calls back and
- * frees the start.
+ * frees the start.  Log lines name participants by their SIDs, never by
+ * their phone numbers (only at debug level, -v); the HTTP answers, which go
+ * to the application that gave the numbers, may name them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -241,6 +243,11 @@ static const char *json_str(const json_t *obj, const char *name)
     return json_string_value(json_object_get(obj, name));
 }
 
+static const char *or_dash(const char *s)
+{
+    return s != NULL ? s : "-";
+}
+
 static int twilio_code_is(const struct twilio_result *res, int code)
 {
     return !TWILIO_OK(res) && res->code == code;
@@ -401,15 +408,24 @@ static void on_participant(const struct twilio_result *res, void *arg)
 
     if (TWILIO_OK(res)) {
         w->found = json_incref(res->json);
-        msg_info("%s: participant added: %s %s, role=%s", st->sid,
-                 w->identity ? "identity" : "address",
-                 w->identity ? w->identity : w->address, w->role);
+        /* An address is a phone number: named at debug level only. */
+        msg_info("%s: participant added: %s, %s %s, role=%s", st->sid,
+                 or_dash(json_str(res->json, "sid")), w->channel,
+                 w->identity ? w->identity : "binding", w->role);
+        if (msg_verbose() && w->address != NULL)
+            msg_info("%s: participant %s: address %s", st->sid,
+                     or_dash(json_str(res->json, "sid")), w->address);
         json_array_append(st->participants, res->json);
         st->cur++;
         step_participant(st);
     } else if (w->address != NULL && twilio_code_is(res, 50416)) {
-        msg_info("%s: proxy number in use with %s elsewhere (50416); trying "
-                 "the next", st->sid, w->address);
+        msg_info("%s: proxy number %s%s is in use with the %s's %s address "
+                 "in another conversation (50416); trying the next", st->sid,
+                 w->prefix, w->pool->items[st->order[st->pool_try]], w->role,
+                 w->channel);
+        if (msg_verbose())
+            msg_info("%s: the %s's address: %s", st->sid, w->role,
+                     w->address);
         st->pool_try++;
         step_participant(st);
     } else if ((twilio_code_is(res, 50433) || twilio_code_is(res, 50437))
@@ -506,7 +522,10 @@ static void step_participant(struct start *st)
             buf_printf(msg, "%s: every proxy number is already in use with "
                        "%s in another open conversation; close one, or add "
                        "numbers", w->field, w->address);
-            msg_warn("%s: conversation incomplete: %s", st->sid, msg->data);
+            /* The answer names the address the caller gave; the log not. */
+            msg_warn("%s: conversation incomplete: %s: every proxy number is "
+                     "already in use with this address in another open "
+                     "conversation", st->sid, w->field);
             buf_free(proxy);
             finish(st, 409, error_body("proxy_numbers_exhausted", w->field,
                                        msg->data), 0);

@@ -13,11 +13,18 @@
  *   4. the message's media, downloaded from Twilio's Media Content Service,
  *      each at most attachment_size_limit bytes (a larger one is left out
  *      and the body says so);
- *   5. one email per recipient (email_compose.h): From the seeker (their
- *      name, and their email when known, else the proxy address), Subject
- *      from email_subject_format and the listing title, Message-ID
- *      <MessageSid@proxy-domain>, submitted (smtp_submit.h) to the masking
- *      listener, where postmask-milter masks it.
+ *   5. one email per recipient (email_compose.h): From the seeker's name
+ *      (through masked_display_format) and the conversation's proxy
+ *      address, which is also the envelope sender, so that no log on the
+ *      way (Postfix's maillog included) ever holds the seeker's address;
+ *      the seeker's email, where the text carries it, is masked into the
+ *      proxy address here (mask_body); Subject from email_subject_format
+ *      and the listing title, Message-ID <MessageSid@proxy-domain>;
+ *      submitted (smtp_submit.h) to the masking listener, where
+ *      postmask-milter checks and masks it again as a safety net.
+ * Privacy: log lines and job reasons (which postmaskctl queue shows) name
+ * participants by their SIDs, never by their phone numbers or email
+ * addresses; with -v (msg_verbose()) the addresses are logged too.
  * Results: every recipient accepted: done.  A 4xx, a timeout, Twilio
  * unavailable: the job is deferred and retried by the spool (an email
  * already accepted for another recipient is then sent again with the same
@@ -35,6 +42,7 @@
 #include "email_compose.h"
 #include "iso8601.h"
 #include "job_runner.h"
+#include "mask.h"
 #include "msg.h"
 #include "proxy_address.h"
 #include "smtp_submit.h"
@@ -59,7 +67,7 @@ struct run {
     const char *conv, *msg;     /* SIDs, in event */
     int refetched;
     char *seeker_name, *seeker_email, *proxy, *subject, *chat_service_sid;
-    char **rcpts, **rcpt_names;
+    char **rcpts, **rcpt_names, **rcpt_sids;   /* sids: for the logs */
     size_t nrcpts, cur_rcpt;
     struct media *media;
     size_t nmedia, cur_media;
@@ -88,9 +96,11 @@ static void run_free(struct run *run)
     for (i = 0; i < run->nrcpts; i++) {
         free(run->rcpts[i]);
         free(run->rcpt_names[i]);
+        free(run->rcpt_sids[i]);
     }
     free(run->rcpts);
     free(run->rcpt_names);
+    free(run->rcpt_sids);
     for (i = 0; i < run->nmedia; i++) {
         free(run->media[i].sid);
         free(run->media[i].filename);
@@ -165,28 +175,95 @@ static time_t message_date(const struct run *run)
 /* Step 5: one email per recipient, one after the other. */
 static void submit_next(struct run *run);
 
+/*
+ * The server's answer for the log, with the recipient's address (Postfix
+ * names it in "550 5.1.1 <bob@...>: Recipient address rejected") replaced
+ * by the participant SID (ASCII case ignored).
+ */
+static void append_scrubbed(struct buf *out, const char *text,
+                            const char *addr, const char *sid)
+{
+    size_t len = strlen(addr);
+    const char *cp;
+
+    for (cp = text; *cp;) {
+        if (len > 0 && strncasecmp(cp, addr, len) == 0) {
+            buf_append_str(out, sid);
+            cp += len;
+        } else {
+            buf_append_char(out, *cp++);
+        }
+    }
+}
+
 static void on_submitted(enum smtp_result result, const char *detail,
                          void *arg)
 {
     struct run *run = arg;
     const char *rcpt = run->rcpts[run->cur_rcpt];
+    const char *sid = run->rcpt_sids[run->cur_rcpt];
+    struct buf *answer = buf_create(128);
 
+    if (msg_verbose())
+        msg_info("%s: %s: email to %s (%s): %s", run->conv, run->msg, sid,
+                 rcpt, detail);
+    append_scrubbed(answer, detail, rcpt, sid);
     if (result == SMTP_TEMPFAIL) {
         job_retry(run->job, "%s: %s: email to %s deferred: %s", run->conv,
-                  run->msg, rcpt, detail);
+                  run->msg, sid, answer->data);
+        buf_free(answer);
         run_free(run);
         return;
     }
     if (result == SMTP_REFUSED) {
         job_dead(run->job, "%s: %s: email to %s refused: %s", run->conv,
-                 run->msg, rcpt, detail);
+                 run->msg, sid, answer->data);
+        buf_free(answer);
         run_free(run);
         return;
     }
-    buf_printf(run->replies, "%s%s (%s)", run->replies->len ? ", " : "", rcpt,
-               detail);
+    buf_printf(run->replies, "%s%s (%s)", run->replies->len ? ", " : "", sid,
+               answer->data);
+    buf_free(answer);
     run->cur_rcpt++;
     submit_next(run);
+}
+
+/*
+ * The seeker's email in the composed text (they may write it in an SMS)
+ * becomes the proxy address, as postmask-milter would do it: the milter
+ * no longer learns the address from the envelope or From.  Returns 0, or
+ * -1 with why when the message could not be masked.
+ */
+static int mask_seeker(const struct run *run, struct buf *mail,
+                       struct buf *why)
+{
+    struct mask_list originals;
+    char *addr;
+    const char *end;
+    struct buf *body;
+    size_t head;
+    int ret;
+
+    if (run->seeker_email == NULL || strchr(run->seeker_email, '@') == NULL)
+        return 0;
+    if ((end = strstr(mail->data, "\r\n\r\n")) == NULL) {
+        buf_printf(why, "the composed email has no end of header");
+        return -1;
+    }
+    head = (size_t) (end - mail->data) + 4;
+    addr = xstrdup(run->seeker_email);
+    originals.count = 1;
+    originals.items = &addr;
+    body = buf_create(mail->len + 64);
+    ret = mask_body(mail->data, mail->len, &originals, run->proxy, body, why);
+    if (ret > 0) {
+        buf_truncate(mail, head);
+        buf_append(mail, body->data, body->len);
+    }
+    buf_free(body);
+    free(addr);
+    return ret < 0 ? -1 : 0;
 }
 
 static void submit_next(struct run *run)
@@ -195,6 +272,7 @@ static void submit_next(struct run *run)
     struct email_attachment *atts;
     struct email_in in;
     struct buf *mail, *why, *body;
+    char *name;
     size_t i, n = 0;
     int ret;
 
@@ -217,12 +295,13 @@ static void submit_next(struct run *run)
     buf_append_str(body, or_else(ev(run, "Body"), ""));
     if (run->skipped->len)
         buf_printf(body, "\n\n[%s]", run->skipped->data);
+    name = mask_display_name(cfg->masked_display_format, run->seeker_name);
     memset(&in, 0, sizeof(in));
     in.conversation_sid = run->conv;
     in.message_sid = run->msg;
     in.domain = cfg->proxy_domains.items[0];
-    in.from_name = run->seeker_name;
-    in.from_address = run->seeker_email ? run->seeker_email : run->proxy;
+    in.from_name = name;
+    in.from_address = run->proxy;
     in.to_name = run->rcpt_names[run->cur_rcpt];
     in.to_address = run->rcpts[run->cur_rcpt];
     in.subject = run->subject;
@@ -233,7 +312,10 @@ static void submit_next(struct run *run)
     mail = buf_create(4096);
     why = buf_create(128);
     ret = email_compose(&in, mail, why);
+    if (ret == 0)
+        ret = mask_seeker(run, mail, why);
     free(atts);
+    free(name);
     buf_free(body);
     if (ret < 0) {
         job_dead(run->job, "%s: %s: cannot compose the email: %s", run->conv,
@@ -330,7 +412,7 @@ static void collect_media(struct run *run)
 }
 
 static void add_recipient(struct run *run, const char *email,
-                          const char *name)
+                          const char *name, const char *sid)
 {
     size_t i;
 
@@ -340,8 +422,11 @@ static void add_recipient(struct run *run, const char *email,
     run->rcpts = xrealloc(run->rcpts, (run->nrcpts + 1) * sizeof(char *));
     run->rcpt_names = xrealloc(run->rcpt_names,
                                (run->nrcpts + 1) * sizeof(char *));
+    run->rcpt_sids = xrealloc(run->rcpt_sids,
+                              (run->nrcpts + 1) * sizeof(char *));
     run->rcpts[run->nrcpts] = xstrdup(email);
     run->rcpt_names[run->nrcpts] = name ? xstrdup(name) : NULL;
+    run->rcpt_sids[run->nrcpts] = xstrdup(sid ? sid : "a participant");
     run->nrcpts++;
 }
 
@@ -372,8 +457,14 @@ static void on_conversation(const struct conv_info *info,
     }
     role = p ? participant_role(p) : NULL;
     if (role == NULL || strcmp(role, "seeker") != 0) {
+        /* The Author is a phone number or an address: the participant
+         * SID names them (the Author only at debug level). */
+        if (msg_verbose())
+            msg_info("%s: %s: author %s", run->conv, run->msg,
+                     or_else(author, "(none)"));
         job_done(run->job, "%s: %s: author %s is %s; no email", run->conv,
-                 run->msg, or_else(author, "(none)"),
+                 run->msg, p ? or_else(json_string_value(json_object_get(
+                     p, "sid")), "a participant") : "unknown",
                  p == NULL ? "no participant" : role == NULL
                  ? "a participant without a role" : "the building contact");
         run_free(run);
@@ -395,7 +486,8 @@ static void on_conversation(const struct conv_info *info,
         if (json_string_value(json_object_get(attrs, "email")))
             add_recipient(run, json_string_value(json_object_get(attrs,
                                                                  "email")),
-                          json_string_value(json_object_get(attrs, "name")));
+                          json_string_value(json_object_get(attrs, "name")),
+                          json_string_value(json_object_get(q, "sid")));
         json_decref(attrs);
     }
     if (run->nrcpts == 0) {

@@ -8,14 +8,23 @@
  *   bounce       the building contact participant whose email bounced
  *                gets email_status "bouncing", last_bounce (ISO 8601) and
  *                last_bounce_reason in its Attributes; nothing is posted.
- *                Only a report from the null sender counts (anyone who
- *                knows a proxy address could forge one otherwise);
+ *                Only a report from the null sender to a bounce tag that
+ *                the milter verified (capture job "bounce_tag": "valid",
+ *                bounce_tag.h) counts, and only for the building contacts
+ *                whose email is the failed recipient it names (case
+ *                ignored); anything else is done with the reason logged,
+ *                nothing updated (anyone who knows a proxy address could
+ *                forge a report otherwise);
  *   reply        posted as the building contact.
- * A reply's sender (the From address, letter case ignored) must be the
- * email of a building contact of the conversation; for anyone else
- * unknown_sender_action holds the job (hold/), makes it a dead letter
- * (reject) or posts it all the same (post, the attributes then name the
- * unverified sender).
+ * A reply is posted as the building contact only when its From address is
+ * a building contact's recorded email (addr_match.h) and the milter found
+ * the From domain authenticated (capture "sender_authentication": DMARC,
+ * aligned DKIM or aligned SPF in a trusted Authentication-Results header).
+ * Otherwise unauthenticated_sender_action holds the job (hold/, with the
+ * reason; postmaskctl queue release posts it), makes it a dead letter
+ * (reject) or posts it all the same (post); a posted unverified reply's
+ * attributes say why ("unverified"), a verified one's which check passed
+ * ("authenticated").
  *
  * Posting: the text is cut into parts of at most 1,600 characters
  * (message_split.h); the first part carries the first kept attachment and
@@ -44,6 +53,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "addr_match.h"
 #include "base64.h"
 #include "capture_job.h"
 #include "conv_cache.h"
@@ -74,7 +84,9 @@ struct run {
     char *author;               /* the contact's identity */
     char *contact_sid;          /* their participant (bounces) */
     char *chat_service_sid;
-    char *unverified;           /* the sender, when posted unverified */
+    char *unverified;           /* why the sender is not verified, when
+                                 * posted all the same */
+    char *authenticated;        /* the check that verified the sender */
     struct item *items;
     size_t nitems, cur;
     unsigned recent;            /* messages asked for */
@@ -104,6 +116,7 @@ static void run_free(struct run *run)
     free(run->contact_sid);
     free(run->chat_service_sid);
     free(run->unverified);
+    free(run->authenticated);
     free(run->media_sid);
     free(run->bounce_message);
     free(run);
@@ -182,6 +195,24 @@ static void record_bounce(struct run *run, const struct conv_info *info)
     size_t i;
     struct buf *reason = buf_create(128);
 
+    if (rcpt == NULL || *rcpt == '\0') {
+        job_done(run->job, "%s: delivery report (queue id %s) names no "
+                 "failed recipient; nothing recorded", info->sid,
+                 queue_id(run));
+        buf_free(reason);
+        run_free(run);
+        return;
+    }
+    if (status != NULL && status[0] != '5') {
+        /* 4.x.x: a delay report (RFC 3464 Action: delayed); 2.x.x: a
+         * success notice.  The contact's mailbox is not failing. */
+        job_done(run->job, "%s: delivery report with status %s (queue id "
+                 "%s) is no failure; nothing recorded", info->sid, status,
+                 queue_id(run));
+        buf_free(reason);
+        run_free(run);
+        return;
+    }
     iso8601_format(time(NULL), when);
     buf_printf(reason, "%s%s%s", status ? status : "", status && diag ? " "
                : "", diag ? diag : "");
@@ -191,10 +222,9 @@ static void record_bounce(struct run *run, const struct conv_info *info)
         attrs = participant_attributes(p);
         email = json_string_value(json_object_get(attrs, "email"));
         psid = json_string_value(json_object_get(p, "sid"));
-        /* The bounced recipient's participants; all contacts' if unknown. */
+        /* Only the building contacts whose email is the failed one. */
         if (role == NULL || strcmp(role, "building_contact") != 0
-            || email == NULL || psid == NULL
-            || (rcpt != NULL && *rcpt && strcasecmp(email, rcpt) != 0)) {
+            || email == NULL || psid == NULL || strcasecmp(email, rcpt) != 0) {
             json_decref(attrs);
             continue;
         }
@@ -226,13 +256,17 @@ static void record_bounce(struct run *run, const struct conv_info *info)
         twilio_failed(run, &fail, "record the bounce");
     } else if (run->bounce_pending == 0) {
         job_done(run->job, "%s: bounce (queue id %s) names no building "
-                 "contact of the conversation (%s); nothing recorded",
-                 info->sid, queue_id(run), rcpt ? rcpt : "no recipient");
+                 "contact of the conversation; nothing recorded",
+                 info->sid, queue_id(run));
         run_free(run);
     }
 }
 
-/* The building contact whose email sent this (case ignored), or NULL. */
+/*
+ * The building contact whose recorded email is the From address (addr_match.h:
+ * the local part exact, the domain's case ignored), or NULL; *any is the
+ * first building contact that can author messages.
+ */
 static const json_t *find_contact(const struct conv_info *info,
                                   const char *from, const json_t **any)
 {
@@ -251,23 +285,74 @@ static const json_t *find_contact(const struct conv_info *info,
             *any = p;
         attrs = participant_attributes(p);
         email = json_string_value(json_object_get(attrs, "email"));
-        if (found == NULL && email != NULL && from != NULL
-            && strcasecmp(email, from) == 0)
+        if (found == NULL && addr_same_mailbox(email, from))
             found = p;
         json_decref(attrs);
     }
     return found;
 }
 
-/* The messages to post: text parts, the first with the first attachment. */
+/* Unicode code points in UTF-8 text. */
+static size_t code_points(const char *text)
+{
+    size_t n = 0;
+
+    for (; *text; text++)
+        n += ((unsigned char) *text & 0xC0) != 0x80;
+    return n;
+}
+
+/*
+ * Keeps the first limit of nparts text parts; the last kept one is cut
+ * again to leave room for the marker, which ends it.  Frees the rest and
+ * returns how many characters of text were not kept.
+ */
+static size_t cut_parts(char **parts, size_t nparts, size_t limit,
+                        const char *marker)
+{
+    size_t total = 0, kept = 0, room, nsub, i;
+    char **sub;
+    struct buf *last = buf_create(TWILIO_BODY_MAX * 2);
+
+    for (i = 0; i < nparts; i++)
+        total += code_points(parts[i]);
+    room = TWILIO_BODY_MAX - code_points(marker) - 2;
+    nsub = message_split(parts[limit - 1], room, &sub);
+    if (nsub > 0)
+        buf_printf(last, "%s%s", sub[0], *marker ? "\n\n" : "");
+    buf_append_str(last, marker);
+    message_split_free(sub, nsub);
+    for (i = limit - 1; i < nparts; i++)
+        free(parts[i]);
+    parts[limit - 1] = buf_detach(last, NULL);
+    for (i = 0; i < limit; i++)
+        kept += code_points(parts[i]);
+    kept -= code_points(marker);
+    return total > kept ? total - kept : 0;
+}
+
+/*
+ * The messages to post, at most reply_part_limit: text parts, the first
+ * with the first attachment, then one message per further attachment.
+ */
 static void plan_items(struct run *run, const char *text)
 {
+    const struct config *cfg = run->br->cfg;
+    size_t limit = (size_t) cfg->reply_part_limit;
     json_t *atts = json_object_get(run->cj->capture, "attachments"), *a;
     char **parts;
-    size_t nparts, i, k;
+    size_t nparts, i, k, cut = 0, dropped = 0;
     int first_att = 1;
 
     nparts = message_split(text ? text : "", TWILIO_BODY_MAX, &parts);
+    if (nparts > limit) {
+        cut = cut_parts(parts, nparts, limit, cfg->reply_cut_marker);
+        msg_info("%s: job %s: reply cut to %zu of %zu parts "
+                 "(reply_part_limit); %zu characters not posted, kept in "
+                 "the capture", run->cj->conversation_sid,
+                 job_spool(run->job)->id, limit, nparts, cut);
+        nparts = limit;
+    }
     run->items = xcalloc(nparts + json_array_size(atts) + 1,
                          sizeof(*run->items));
     for (i = 0; i < nparts; i++) {
@@ -282,12 +367,19 @@ static void plan_items(struct run *run, const char *text)
             continue;
         if (first_att && nparts > 0) {
             run->items[0].attachment = (int) i;
-        } else {
+        } else if (k < limit) {
             run->items[k].attachment = (int) i;
             k++;
+        } else {
+            dropped++;
         }
         first_att = 0;
     }
+    if (dropped > 0)
+        msg_info("%s: job %s: %zu attachment(s) not posted: "
+                 "reply_part_limit is %zu messages",
+                 run->cj->conversation_sid, job_spool(run->job)->id, dropped,
+                 limit);
     run->nitems = k;
 }
 
@@ -305,8 +397,10 @@ static json_t *item_attributes(const struct run *run, size_t k)
     if (strcmp(run->cls, "auto_reply") == 0)
         json_object_set_new(pm, "kind", json_string("auto_reply_note"));
     if (run->unverified)
-        json_object_set_new(pm, "unverified_sender",
-                            json_string(run->unverified));
+        json_object_set_new(pm, "unverified", json_string(run->unverified));
+    if (run->authenticated)
+        json_object_set_new(pm, "authenticated",
+                            json_string(run->authenticated));
     json_object_set_new(attrs, "postmask", pm);
     return attrs;
 }
@@ -512,7 +606,8 @@ static void on_conversation(const struct conv_info *info,
 {
     struct run *run = arg;
     const struct config *cfg = run->br->cfg;
-    const json_t *contact, *any;
+    const json_t *contact, *any, *auth;
+    const char *method;
     const char *from = json_string_value(json_object_get(
         json_object_get(run->cj->capture, "from"), "address"));
     struct buf *note;
@@ -531,11 +626,21 @@ static void on_conversation(const struct conv_info *info,
         run->chat_service_sid = xstrdup(info->chat_service_sid);
     if (strcmp(run->cls, "bounce") == 0) {
         /* Real delivery reports come from the null sender (RFC 5321
-         * 4.5.5); anyone else could mark the contact as bouncing. */
+         * 4.5.5) to the tagged envelope sender of mail we sent (the milter
+         * verified the tag); anyone else could mark the contact as
+         * bouncing. */
         if (*run->cj->envelope_sender != '\0') {
-            job_done(run->job, "%s: delivery report from %s, not from the "
-                     "null sender (queue id %s): not recorded", info->sid,
-                     run->cj->envelope_sender, queue_id(run));
+            job_done(run->job, "%s: delivery report not from the null "
+                     "sender (queue id %s): not recorded", info->sid,
+                     queue_id(run));
+            run_free(run);
+            return;
+        }
+        if (strcmp(run->cj->bounce_tag, "valid") != 0) {
+            job_done(run->job, "%s: delivery report without a valid bounce "
+                     "tag (%s; queue id %s): not recorded", info->sid,
+                     *run->cj->bounce_tag ? run->cj->bounce_tag : "none",
+                     queue_id(run));
             run_free(run);
             return;
         }
@@ -543,33 +648,53 @@ static void on_conversation(const struct conv_info *info,
         return;
     }
     contact = find_contact(info, from, &any);
-    if (contact == NULL) {
-        if (any == NULL) {
-            job_dead(run->job, "%s: the conversation has no building contact "
-                     "with a chat identity to post as", info->sid);
+    if (any == NULL) {
+        job_dead(run->job, "%s: the conversation has no building contact "
+                 "with a chat identity to post as", info->sid);
+        run_free(run);
+        return;
+    }
+    auth = json_object_get(run->cj->capture, "sender_authentication");
+    method = json_string_value(json_object_get(auth, "method"));
+    if (contact == NULL || method == NULL) {
+        const char *action = cfg->unauthenticated_sender_action;
+        struct buf *why = buf_create(128);
+
+        if (contact == NULL)
+            buf_printf(why, "the From address is not the building contact's");
+        else
+            buf_printf(why, "the sender is not authenticated: %s",
+                       or_else(json_string_value(json_object_get(auth,
+                                                                 "detail")),
+                               "no authentication recorded"));
+        if (job_spool(run->job)->released) {
+            msg_info("%s: job %s: %s; released by the admin, posted "
+                     "(queue id %s)", info->sid, job_spool(run->job)->id,
+                     why->data, queue_id(run));
+        } else if (strcmp(action, "post") != 0) {
+            if (strcmp(action, "hold") == 0)
+                job_hold(run->job, "%s: reply not posted: %s "
+                         "(unauthenticated_sender_action = hold; queue id "
+                         "%s; postmaskctl queue release posts it)",
+                         info->sid, why->data, queue_id(run));
+            else
+                job_dead(run->job, "%s: reply not posted: %s "
+                         "(unauthenticated_sender_action = reject; queue id "
+                         "%s)", info->sid, why->data, queue_id(run));
+            buf_free(why);
             run_free(run);
             return;
-        }
-        if (strcmp(cfg->unknown_sender_action, "hold") == 0) {
-            job_hold(run->job, "%s: sender %s is not the building contact "
-                     "(unknown_sender_action = hold; queue id %s)", info->sid,
-                     from && *from ? from : "(none)", queue_id(run));
-            run_free(run);
-            return;
-        }
-        if (strcmp(cfg->unknown_sender_action, "reject") == 0) {
-            job_dead(run->job, "%s: sender %s is not the building contact "
-                     "(unknown_sender_action = reject; queue id %s)",
-                     info->sid, from && *from ? from : "(none)",
+        } else {
+            msg_warn("%s: job %s: %s; posted all the same "
+                     "(unauthenticated_sender_action = post; queue id %s)",
+                     info->sid, job_spool(run->job)->id, why->data,
                      queue_id(run));
-            run_free(run);
-            return;
         }
-        msg_warn("%s: sender %s is not the building contact; posted all the "
-                 "same (unknown_sender_action = post)", info->sid,
-                 from && *from ? from : "(none)");
-        run->unverified = xstrdup(from ? from : "");
-        contact = any;
+        run->unverified = buf_detach(why, NULL);
+        if (contact == NULL)
+            contact = any;
+    } else {
+        run->authenticated = xstrdup(method);
     }
     run->author = xstrdup(json_string_value(json_object_get(contact,
                                                             "identity")));

@@ -84,6 +84,8 @@ void capture_free(struct capture *cap)
     free(cap->dkim_result);
     free(cap->spf_result);
     free(cap->dmarc_result);
+    free(cap->auth_method);
+    free(cap->auth_detail);
     free(cap->text);
     for (i = 0; i < cap->attachment_count; i++) {
         free(cap->attachments[i].name);
@@ -135,6 +137,41 @@ static InternetAddressMailbox *first_mailbox(InternetAddressList *list,
     return NULL;
 }
 
+/* Mailboxes in list, those in groups too. */
+static size_t count_mailboxes(InternetAddressList *list, int depth)
+{
+    int i, n = list ? internet_address_list_length(list) : 0;
+    size_t count = 0;
+
+    for (i = 0; i < n && depth < 4; i++) {
+        InternetAddress *ia = internet_address_list_get_address(list, i);
+
+        if (INTERNET_ADDRESS_IS_MAILBOX(ia))
+            count++;
+        else if (INTERNET_ADDRESS_IS_GROUP(ia))
+            count += count_mailboxes(internet_address_group_get_members(
+                INTERNET_ADDRESS_GROUP(ia)), depth + 1);
+    }
+    return count;
+}
+
+/* Top-level header fields called name (case ignored). */
+static size_t count_headers(GMimeMessage *msg, const char *name)
+{
+    GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+    int i, n = hl ? g_mime_header_list_get_count(hl) : 0;
+    size_t count = 0;
+
+    for (i = 0; i < n; i++) {
+        GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+        const char *hn = h ? g_mime_header_get_name(h) : NULL;
+
+        if (hn != NULL && strcasecmp(hn, name) == 0)
+            count++;
+    }
+    return count;
+}
+
 static char *message_id_of(const char *value)
 {
     char *id, *clean;
@@ -168,7 +205,15 @@ static void read_headers(GMimeMessage *msg, const struct capture_options *opts,
         g_mime_object_get_header(GMIME_OBJECT(msg), "In-Reply-To"));
     cap->references = clean_or_null(
         g_mime_object_get_header(GMIME_OBJECT(msg), "References"));
-    capture_authres(msg, opts, cap);
+    {
+        struct capture_auth_results *list = xcalloc(1, sizeof(*list));
+
+        capture_authres(msg, opts, cap, list);
+        capture_sender_auth(list, count_mailboxes(g_mime_message_get_from(msg),
+                                                  0),
+                            count_headers(msg, "From"), cap);
+        free(list);
+    }
 }
 
 static void take_text(struct capture *cap, struct capture_body *body)

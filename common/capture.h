@@ -29,10 +29,13 @@
  * Attachments larger than opts->attachment_size_limit are listed with
  * kept = 0 and no data.  Authentication-Results headers are kept verbatim
  * (unfolded; at most 64 of them); the dkim/spf/dmarc results are read from
- * the A-R headers whose authserv-id is in opts->trusted_authserv_ids, or,
- * when that list is empty, from the topmost A-R header only (the one the
- * receiving MX added).  Every string is valid UTF-8 without control
- * characters (text keeps newline and tab).
+ * the A-R headers whose authserv-id is in opts->trusted_authserv_ids (none
+ * when that list is empty).  From them auth_method says which check
+ * authenticates the From domain: "dmarc" (dmarc=pass for it), "dkim" (an
+ * aligned dkim=pass), "spf" (an aligned spf=pass), or NULL; auth_detail
+ * says what passed or why nothing did (capture_sender_auth.c has the
+ * rules).  Every string is valid UTF-8 without control characters (text
+ * keeps newline and tab).
  *
  * Hostile input is bounded: GMime sees the message only up to the first
  * line that would pass 20000 header fields, 4096 "--" lines or 64 multipart
@@ -89,6 +92,8 @@ struct capture {
     char *dkim_result;          /* "pass", "fail", ...; NULL when unknown */
     char *spf_result;
     char *dmarc_result;
+    char *auth_method;          /* "dmarc", "dkim", "spf"; NULL: not authenticated */
+    char *auth_detail;          /* what passed, or why nothing did; never NULL */
     char *text;                 /* UTF-8; for a reply the new text only */
     struct capture_attachment *attachments;
     size_t attachment_count;
@@ -114,6 +119,7 @@ const char *capture_class_name(enum capture_class cls);
  * The capture as JSON: {"classification", "auto_reply_reason", "from":
  * {"address", "name"}, "subject", "message_id", "in_reply_to",
  * "references", "authentication_results": [...], "dkim", "spf", "dmarc",
+ * "sender_authentication": {"method", "detail"},
  * "text", "attachments": [{"name", "type", "size", "inline", "kept"
  * [, "content_id"] [, "data" (base64, only with with_data and kept)]}],
  * "bounce": {"recipient", "status", "diagnostic"} (bounce only)}.

@@ -6,12 +6,17 @@
  * Authentication-Results value goes to cap->auth_results (unfolded, runs of
  * white space made one space; at most CAPTURE_MAX_AUTH_RESULTS of them).
  * Results are read only from the headers whose authserv-id is one of
- * opts->trusted_authserv_ids (ASCII case ignored) or, when that list is
- * empty, from the topmost one alone: the receiving MX adds its header on
- * top, and anything below it came from the sender.  For spf and dmarc the
- * first result found counts; for dkim a "pass" from any signature wins,
- * else the first result.  Results are lower case ("pass", "fail", ...).
- * Comments and quoted strings are honoured while splitting.  No state.
+ * opts->trusted_authserv_ids (ASCII case ignored): the MX's own verifiers
+ * write those, and the MX removes the same ids from incoming mail.  With an
+ * empty list no header is trusted.  For spf and dmarc the first result
+ * found counts; for dkim a "pass" from any signature wins, else the first
+ * result.  Results are lower case ("pass", "fail", ...).  Comments and
+ * quoted strings are honoured while splitting.
+ *
+ * Each trusted dkim, spf and dmarc result is also kept with the domain it
+ * is about (header.d, or the domain of header.i; the domain of
+ * smtp.mailfrom; header.from) for capture_sender_auth(), which decides
+ * whether the From domain is authenticated.  No state.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -95,7 +100,74 @@ static void set_result(char **slot, const char *result, int pass_wins)
     }
 }
 
-static void read_results(const char *value, struct capture *cap)
+/* The domain of a property value: after the last '@', if any. */
+static const char *domain_of(const char *value)
+{
+    const char *at = strrchr(value, '@');
+
+    return at ? at + 1 : value;
+}
+
+/* Reads "ptype.property=value" pairs up to the next ';' into r. */
+static const char *read_properties(const char *p, const char *method,
+                                   struct capture_auth_result *r)
+{
+    int quoted = 0;
+
+    while (*p && *p != ';') {
+        char name[32], value[1024];
+        size_t n = 0, v = 0;
+        int cut = 0;
+
+        p = skip_ws(p);
+        while (*p && *p != '=' && *p != ';' && *p != ' ' && *p != '\t') {
+            if (n < sizeof(name) - 1)
+                name[n++] = (char) ((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
+            p++;
+        }
+        name[n] = '\0';
+        if (*p != '=') {
+            if (*p && *p != ';')
+                p++;
+            continue;
+        }
+        p++;
+        quoted = 0;
+        while (*p && (quoted || (*p != ';' && *p != ' ' && *p != '\t'))) {
+            if (*p == '"')
+                quoted = !quoted;
+            else if (v < sizeof(value) - 1)
+                value[v++] = *p;
+            else
+                cut = 1;
+            p++;
+        }
+        value[v] = '\0';
+        if (cut || (r->domain[0] != '\0' && strcmp(name, "header.i") == 0))
+            continue;           /* header.d, when both, names the signer */
+        if ((strcmp(method, "dkim") == 0
+             && (strcmp(name, "header.d") == 0 || strcmp(name, "header.i") == 0))
+            || (strcmp(method, "spf") == 0 && strcmp(name, "smtp.mailfrom") == 0)
+            || (strcmp(method, "dmarc") == 0 && strcmp(name, "header.from") == 0)) {
+            const char *d = domain_of(value);
+
+            if (strlen(d) <= CAPTURE_AUTH_DOMAIN_MAX)
+                strcpy(r->domain, d);
+        }
+    }
+    return p;
+}
+
+static void keep_result(struct capture_auth_results *list,
+                        const struct capture_auth_result *r)
+{
+    if (list->count == CAPTURE_MAX_AUTH_KEPT)
+        return;
+    list->items[list->count++] = *r;
+}
+
+static void read_results(const char *value, struct capture *cap,
+                         struct capture_auth_results *list)
 {
     struct buf *plain = buf_create(256);
     const char *p;
@@ -110,16 +182,19 @@ static void read_results(const char *value, struct capture *cap)
         p++;
     }
     while (*p == ';' && count++ < RESINFO_MAX) {
-        char method[32], result[24];
+        struct capture_auth_result r;
         size_t n = 0;
 
+        memset(&r, 0, sizeof(r));
         p = skip_ws(p + 1);
-        while (method_char(*p) && n < sizeof(method) - 1) {
+        while (method_char(*p) && n < sizeof(r.method) - 1) {
             char c = *p++;
 
-            method[n++] = (char) ((c >= 'A' && c <= 'Z') ? c + 32 : c);
+            r.method[n++] = (char) ((c >= 'A' && c <= 'Z') ? c + 32 : c);
         }
-        method[n] = '\0';
+        r.method[n] = '\0';
+        while (method_char(*p))
+            p++;
         if (*p == '/') {                /* method version */
             p++;
             while (*p >= '0' && *p <= '9')
@@ -130,19 +205,26 @@ static void read_results(const char *value, struct capture *cap)
             p = skip_ws(p + 1);
             n = 0;
             while (((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
-                   && n < sizeof(result) - 1) {
+                   && n < sizeof(r.result) - 1) {
                 char c = *p++;
 
-                result[n++] = (char) ((c >= 'A' && c <= 'Z') ? c + 32 : c);
+                r.result[n++] = (char) ((c >= 'A' && c <= 'Z') ? c + 32 : c);
             }
-            result[n] = '\0';
+            r.result[n] = '\0';
+            while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
+                p++;
+            p = read_properties(p, r.method, &r);
             if (n > 0) {
-                if (strcmp(method, "dkim") == 0)
-                    set_result(&cap->dkim_result, result, 1);
-                else if (strcmp(method, "spf") == 0)
-                    set_result(&cap->spf_result, result, 0);
-                else if (strcmp(method, "dmarc") == 0)
-                    set_result(&cap->dmarc_result, result, 0);
+                if (strcmp(r.method, "dkim") == 0)
+                    set_result(&cap->dkim_result, r.result, 1);
+                else if (strcmp(r.method, "spf") == 0)
+                    set_result(&cap->spf_result, r.result, 0);
+                else if (strcmp(r.method, "dmarc") == 0)
+                    set_result(&cap->dmarc_result, r.result, 0);
+                if (list != NULL && (strcmp(r.method, "dkim") == 0
+                                     || strcmp(r.method, "spf") == 0
+                                     || strcmp(r.method, "dmarc") == 0))
+                    keep_result(list, &r);
             }
         }
         /* On to the next result. */
@@ -157,15 +239,15 @@ static void read_results(const char *value, struct capture *cap)
 }
 
 void capture_authres(GMimeMessage *msg, const struct capture_options *opts,
-                     struct capture *cap)
+                     struct capture *cap, struct capture_auth_results *list)
 {
-    GMimeHeaderList *list = g_mime_object_get_header_list(GMIME_OBJECT(msg));
-    int count = list ? g_mime_header_list_get_count(list) : 0;
-    int i, seen = 0;
+    GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+    int count = hl ? g_mime_header_list_get_count(hl) : 0;
+    int i;
     size_t alloc = 0;
 
     for (i = 0; i < count; i++) {
-        GMimeHeader *h = g_mime_header_list_get_header_at(list, i);
+        GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
         const char *name = h ? g_mime_header_get_name(h) : NULL;
         const char *raw;
         char *value;
@@ -177,10 +259,10 @@ void capture_authres(GMimeMessage *msg, const struct capture_options *opts,
             raw = "";
         value = capture_clean_line(raw, strnlen(raw, AUTHRES_MAX * 2),
                                    AUTHRES_MAX);
-        if (opts->trusted_authserv_count == 0 ? seen == 0
-            : trusted(value, opts))
-            read_results(value, cap);
-        seen++;
+        if (trusted(value, opts)) {
+            list->trusted_headers++;
+            read_results(value, cap, list);
+        }
         if (cap->auth_results_count < CAPTURE_MAX_AUTH_RESULTS) {
             if (cap->auth_results_count == alloc) {
                 alloc = alloc ? 2 * alloc : 4;

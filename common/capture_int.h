@@ -10,6 +10,7 @@
  *   capture_flowed.c    RFC 3676 format=flowed to plain lines
  *   capture_classify.c  auto-reply and bounce signals; delivery-status
  *   capture_authres.c   Authentication-Results: kept values and results
+ *   capture_sender_auth.c  DMARC, aligned DKIM or aligned SPF for From
  *   capture_text.c      the new text of a reply (capture_text.h)
  *   capture_html.c      HTML to plain text (capture_text.h)
  *   capture_json.c      capture_to_json()
@@ -78,8 +79,26 @@ void capture_classify(GMimeMessage *msg, const char *envelope_sender,
 void capture_dsn_parse(const char *text, size_t len, struct capture *cap);
 void capture_failed_recipients(GMimeMessage *msg, struct capture *cap);
 
-/* capture_authres.c */
+/* capture_authres.c: the trusted results, for capture_sender_auth(). */
+#define CAPTURE_MAX_AUTH_KEPT      64      /* trusted results kept */
+#define CAPTURE_AUTH_DOMAIN_MAX    253
+struct capture_auth_result {
+    char method[16];            /* "dkim", "spf" or "dmarc" */
+    char result[16];            /* "pass", "fail", ... */
+    char domain[CAPTURE_AUTH_DOMAIN_MAX + 1];   /* what it is about, or "" */
+};
+struct capture_auth_results {
+    struct capture_auth_result items[CAPTURE_MAX_AUTH_KEPT];
+    size_t count;
+    size_t trusted_headers;     /* trusted A-R headers seen */
+};
 void capture_authres(GMimeMessage *msg, const struct capture_options *opts,
-                     struct capture *cap);
+                     struct capture *cap, struct capture_auth_results *list);
+
+/* capture_sender_auth.c: is the From domain authenticated?  Sets
+ * cap->auth_method and cap->auth_detail. */
+void capture_sender_auth(const struct capture_auth_results *list,
+                         size_t from_mailboxes, size_t from_headers,
+                         struct capture *cap);
 
 #endif

@@ -67,6 +67,8 @@ void capture_job_encode(const struct capture_job_info *info,
                     "received", (json_int_t) info->received,
                     "capture", capture_to_json(cap, 1),
                     "raw", b64->data, b64->len);
+    if (obj != NULL && info->bounce_tag != NULL)
+        json_object_set_new(obj, "bounce_tag", json_string(info->bounce_tag));
     if (obj == NULL)
         msg_panic("capture_job_encode: json_pack failed (bad UTF-8?)");
     if ((text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
@@ -85,7 +87,7 @@ struct capture_job *capture_job_decode(const void *payload, size_t len,
 {
     json_error_t err;
     json_t *obj, *capture;
-    const char *sid, *proxy, *sender, *queue_id, *raw;
+    const char *sid, *proxy, *sender, *queue_id, *raw, *bounce_tag = "";
     size_t raw_len;
     json_int_t version, received;
     struct capture_job *job;
@@ -96,10 +98,11 @@ struct capture_job *capture_job_decode(const void *payload, size_t len,
         return NULL;
     }
     if (json_unpack_ex(obj, &err, JSON_STRICT,
-                       "{s:I, s:s, s:s, s:s, s:s, s:I, s:o, s:s%}",
+                       "{s:I, s:s, s:s, s:s, s:s, s:I, s?s, s:o, s:s%}",
                        "version", &version, "conversation_sid", &sid,
                        "proxy_address", &proxy, "envelope_sender", &sender,
                        "queue_id", &queue_id, "received", &received,
+                       "bounce_tag", &bounce_tag,
                        "capture", &capture, "raw", &raw, &raw_len) < 0) {
         buf_printf(why, "capture job: %s", err.text);
         json_decref(obj);
@@ -125,6 +128,7 @@ struct capture_job *capture_job_decode(const void *payload, size_t len,
     job->envelope_sender = xstrdup(sender);
     job->queue_id = xstrdup(queue_id);
     job->received = (time_t) received;
+    job->bounce_tag = xstrdup(bounce_tag);
     job->capture = json_incref(capture);
     json_decref(obj);
     return job;
@@ -138,6 +142,7 @@ void capture_job_free(struct capture_job *job)
     free(job->proxy_address);
     free(job->envelope_sender);
     free(job->queue_id);
+    free(job->bounce_tag);
     json_decref(job->capture);
     free(job->raw);
     free(job);

@@ -8,6 +8,9 @@
  *    "envelope_sender": "..." ("" for the null sender),
  *    "queue_id": "..." (Postfix's, or "" when unknown),
  *    "received": <unix time>,
+ *    "bounce_tag": "valid" | "expired" | "forged" | "malformed" (only when
+ *                  the proxy recipient carried a "+b" tag, bounce_tag.h;
+ *                  "valid": it verified and had not expired),
  *    "capture": capture_to_json(cap, 1)   (attachments with their data),
  *    "raw": "<the whole message, base64>"}
  * so that a capture can be parsed again after a fix (from "raw").
@@ -44,6 +47,8 @@ struct capture_job_info {
     const char *envelope_sender;
     const char *queue_id;
     time_t received;
+    const char *bounce_tag;     /* bounce_tag_status_name() of the tag of
+                                 * the recipient, or NULL: none */
 };
 
 struct capture_job {
@@ -52,6 +57,7 @@ struct capture_job {
     char *envelope_sender;
     char *queue_id;
     time_t received;
+    char *bounce_tag;           /* "valid", "expired", ...; "" when none */
     json_t *capture;            /* owned reference: capture_to_json() form */
     unsigned char *raw;         /* owned */
     size_t raw_len;

@@ -94,6 +94,13 @@ json_t *capture_to_json(const struct capture *cap, int with_data)
     set(obj, "dkim", string_or_null(cap->dkim_result));
     set(obj, "spf", string_or_null(cap->spf_result));
     set(obj, "dmarc", string_or_null(cap->dmarc_result));
+    {
+        json_t *auth = checked(json_object());
+
+        set(auth, "method", string_or_null(cap->auth_method));
+        set(auth, "detail", string_or_null(cap->auth_detail));
+        set(obj, "sender_authentication", auth);
+    }
     set(obj, "text", string_or_null(cap->text ? cap->text : ""));
     for (i = 0; i < cap->attachment_count; i++)
         if (json_array_append_new(files,

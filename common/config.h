@@ -51,6 +51,9 @@ struct config {
     long capture_size_limit;    /* bytes */
     long attachment_size_limit; /* bytes */
     struct config_list trusted_authserv_ids;
+    long capture_rate_limit;        /* captures per conversation per hour; 0: none */
+    long rcpt_failure_limit;        /* refused proxy RCPTs per client IP per minute; 0: none */
+    long bounce_tag_lifetime;       /* seconds a bounce tag stays valid */
 
     /* Masking outbound mail (milter, masking listener). */
     struct config_list masking_daemon_names;
@@ -99,7 +102,9 @@ struct config {
     char *smtp_submit_url;
     long smtp_submit_timeout;       /* seconds */
     char *email_subject_format;     /* with one %s */
-    char *unknown_sender_action;    /* hold | post | reject */
+    char *unauthenticated_sender_action;    /* hold | post | reject */
+    long reply_part_limit;          /* Twilio messages one reply becomes */
+    char *reply_cut_marker;         /* ends the last part of a cut reply */
     char *auto_reply_action;        /* ignore | note */
     long participant_cache_ttl;     /* seconds */
     long job_concurrency;           /* jobs worked on at once */

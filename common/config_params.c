@@ -14,6 +14,7 @@
 #include "config.h"
 #include "config_params.h"
 #include "twilio_sid.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #define OFF(field)  offsetof(struct config, field)
@@ -44,6 +45,8 @@ static int check_smtp_url(const char *name, const char *value,
                           struct buf *why);
 static int check_subject_format(const char *name, const char *value,
                                 struct buf *why);
+static int check_cut_marker(const char *name, const char *value,
+                            struct buf *why);
 
 const struct config_param config_params[] = {
     /* Proxy addresses. */
@@ -80,6 +83,15 @@ const struct config_param config_params[] = {
     {"trusted_authserv_ids", CONFIG_LIST, "", 0, 0, NULL, NULL, 0,
      OFF(trusted_authserv_ids),
      "authserv-ids whose Authentication-Results are believed"},
+    {"capture_rate_limit", CONFIG_INT, "60", 0, 1000000, NULL, NULL, 0,
+     OFF(capture_rate_limit),
+     "captures per conversation per hour; more get 450 (0: no limit)"},
+    {"rcpt_failure_limit", CONFIG_INT, "20", 0, 1000000, NULL, NULL, 0,
+     OFF(rcpt_failure_limit),
+     "refused proxy recipients per client IP per minute (0: no limit)"},
+    {"bounce_tag_lifetime", CONFIG_TIME, "7d", 3600, 365 * DAY, NULL, NULL,
+     0, OFF(bounce_tag_lifetime),
+     "how long the bounce tag of an outbound envelope sender is honoured"},
 
     /* Masking outbound mail. */
     {"masking_daemon_names", CONFIG_LIST, "postmask-masking", 0, 0, NULL,
@@ -196,9 +208,15 @@ const struct config_param config_params[] = {
     {"email_subject_format", CONFIG_STRING, "Re: %s", 0, 0, NULL,
      check_subject_format, 0, OFF(email_subject_format),
      "Subject of emails to building contacts; %s is the listing title"},
-    {"unknown_sender_action", CONFIG_ENUM, "hold", 0, 0, "hold|post|reject",
-     NULL, 0, OFF(unknown_sender_action),
-     "what happens to a reply from someone who is not the building contact"},
+    {"unauthenticated_sender_action", CONFIG_ENUM, "hold", 0, 0,
+     "hold|post|reject", NULL, 0, OFF(unauthenticated_sender_action),
+     "what happens to a reply not authenticated as the building contact"},
+    {"reply_part_limit", CONFIG_INT, "5", 1, 100, NULL, NULL, 0,
+     OFF(reply_part_limit),
+     "most Twilio messages one reply is posted as; the rest is cut"},
+    {"reply_cut_marker", CONFIG_STRING,
+     "[The rest of this email was cut.]", 0, 0, NULL, check_cut_marker, 0,
+     OFF(reply_cut_marker), "text that ends the last part of a cut reply"},
     {"auto_reply_action", CONFIG_ENUM, "ignore", 0, 0, "ignore|note", NULL, 0,
      OFF(auto_reply_action),
      "ignore auto-replies, or post a short note into the conversation"},
@@ -670,5 +688,21 @@ static int check_subject_format(const char *name, const char *value,
     buf_printf(why, "%s: \"%s\": at most one %%s (the listing title), "
                "%%%% for a percent sign, and no control characters", name,
                value);
+    return -1;
+}
+
+/* A line of text, short enough to leave most of a Twilio message. */
+static int check_cut_marker(const char *name, const char *value,
+                            struct buf *why)
+{
+    const char *cp;
+
+    for (cp = value; *cp; cp++)
+        if ((unsigned char) *cp < 0x20 || *cp == 0x7f)
+            break;
+    if (*cp == '\0' && cp - value <= 200 && utf8_valid(value, strlen(value)))
+        return 0;
+    buf_printf(why, "%s: at most 200 bytes of UTF-8 text on one line, "
+               "without control characters", name);
     return -1;
 }

@@ -4,9 +4,9 @@
  *
  * Headers:
  *   Date          the message's creation time
- *   From          the seeker: display name and address (their email when
- *                 known; postmask-milter masks it into the proxy address on
- *                 the masking listener), RFC 2047-encoded when not ASCII
+ *   From          the seeker: display name and address as given (the
+ *                 bridge gives the conversation's proxy address, never the
+ *                 seeker's own), RFC 2047-encoded when not ASCII
  *   To            the building contact
  *   Subject       as given, RFC 2047-encoded when not ASCII
  *   Message-ID    <MESSAGE_SID@DOMAIN>: derived from the Twilio message,

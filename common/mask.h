@@ -157,6 +157,13 @@ int mask_rewrite(const struct mask_header *headers, size_t count,
                  struct buf *why);
 void mask_result_free(struct mask_result *result);
 
+/*
+ * The display name of a masked address: display_format (masked_display_format,
+ * with one "%s") with its "%s" replaced by name, or a copy of name when
+ * display_format or name is NULL or empty.  A new string the caller frees.
+ */
+char *mask_display_name(const char *display_format, const char *name);
+
 const char *mask_check(const struct mask_header *headers, size_t count,
                        const struct mask_result *changes,
                        const struct mask_list *originals);

@@ -105,6 +105,14 @@ static char *formatted_name(const char *format, const char *name)
     return buf_detach(b, NULL);
 }
 
+char *mask_display_name(const char *display_format, const char *name)
+{
+    if (display_format == NULL || *display_format == '\0' || name == NULL
+        || *name == '\0')
+        return xstrdup(name ? name : "");
+    return formatted_name(display_format, name);
+}
+
 /*
  * A printable name (a new string), or NULL when name is one already:
  * control characters become spaces, and a literal "=?" becomes "= ?", so

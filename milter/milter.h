@@ -5,6 +5,8 @@
  * after start-up: the configuration, the address keys, the spool and the
  * capture options.  milter_main.c fills it before smfi_main() and it is
  * read-only afterwards, so libmilter's threads share it without locks.
+ * The two rate limiters it points to change, but each has its own mutex
+ * (rate_limit.h).
  *
  * Per-connection state (struct milter_conn, made in the connect callback,
  * freed in close) holds per-message state (struct milter_msg, reset at each
@@ -24,6 +26,7 @@
 #include "config.h"
 #include "mask.h"
 #include "proxy_address.h"
+#include "rate_limit.h"
 #include "spool.h"
 
 struct milter_context {
@@ -31,6 +34,8 @@ struct milter_context {
     const struct address_keys *keys;
     struct spool *spool;
     struct capture_options capture;
+    struct rate_limit *capture_rate;    /* by conversation SID, per hour */
+    struct rate_limit *rcpt_failures;   /* by client IP, per minute */
 };
 
 /* The one context; set by milter_main.c before smfi_main(). */
@@ -40,6 +45,7 @@ struct milter_rcpt {
     char *arg;                  /* as given at RCPT TO, for smfi_delrcpt() */
     char *address;              /* without <> */
     char sid[CONVERSATION_SID_LEN + 1];
+    int bounce_tag;             /* enum bounce_tag_status of its +b detail */
 };
 
 struct milter_msg {
@@ -59,6 +65,7 @@ struct milter_msg {
 
 struct milter_conn {
     char *client;               /* "name[addr]" for logs */
+    char *client_addr;          /* the client's IP address; NULL: unknown */
     char *daemon_name;          /* Postfix's {daemon_name} */
     int masking;                /* daemon_name is a masking listener */
     int leadspc;                /* header values verbatim (SMFIP_HDR_LEADSPC) */
@@ -72,6 +79,15 @@ void milter_msg_add_proxy(struct milter_msg *msg, const char *arg,
 void milter_msg_add_internal(struct milter_msg *msg, const char *name);
 void milter_msg_add_header(struct milter_msg *msg, const char *name,
                            const char *value);
+
+/* milter_rate.c: the MX rate limits (capture_rate_limit,
+ * rcpt_failure_limit). */
+void milter_rate_init(struct milter_context *context);
+sfsistat milter_rate_rcpt(SMFICTX *ctx, struct milter_conn *conn,
+                          const char *address, enum proxy_status status,
+                          const char *sid);
+void milter_rate_refused(SMFICTX *ctx, struct milter_conn *conn);
+void milter_rate_captured(const char *queue_id, const char *sid);
 
 /* milter_callbacks.c: the smfiDesc that milter_main.c registers. */
 extern struct smfiDesc milter_desc;

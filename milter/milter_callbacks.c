@@ -73,21 +73,30 @@ static sfsistat on_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     return SMFIS_CONTINUE;
 }
 
-/* "name[addr]" as Postfix logs a client; "unknown" for a missing name. */
-static char *client_text(const char *hostname, const struct sockaddr *sa)
+/* The client's IP address as text, or NULL when it has none. */
+static char *client_addr(const struct sockaddr *sa)
 {
-    char addr[INET6_ADDRSTRLEN] = "unknown";
+    char addr[INET6_ADDRSTRLEN];
+
+    if (sa != NULL && sa->sa_family == AF_INET
+        && inet_ntop(AF_INET, &((const struct sockaddr_in *) sa)->sin_addr,
+                     addr, sizeof(addr)) != NULL)
+        return xstrdup(addr);
+    if (sa != NULL && sa->sa_family == AF_INET6
+        && inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr,
+                     addr, sizeof(addr)) != NULL)
+        return xstrdup(addr);
+    return NULL;
+}
+
+/* "name[addr]" as Postfix logs a client; "unknown" for a missing part. */
+static char *client_text(const char *hostname, const char *addr)
+{
     struct buf *text = buf_create(64);
 
-    if (sa != NULL && sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *) sa)->sin_addr,
-                  addr, sizeof(addr));
-    else if (sa != NULL && sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr,
-                  addr, sizeof(addr));
     if (hostname == NULL || *hostname == '\0' || *hostname == '[')
         hostname = "unknown";
-    buf_printf(text, "%s[%s]", hostname, addr);
+    buf_printf(text, "%s[%s]", hostname, addr ? addr : "unknown");
     return buf_detach(text, NULL);
 }
 
@@ -97,8 +106,10 @@ static sfsistat on_connect(SMFICTX *ctx, char *hostname,
     struct milter_conn *conn = conn_of(ctx);
     const char *daemon = smfi_getsymval(ctx, "{daemon_name}");
 
+    free(conn->client_addr);
+    conn->client_addr = client_addr(hostaddr);
     free(conn->client);
-    conn->client = client_text(hostname, hostaddr);
+    conn->client = client_text(hostname, conn->client_addr);
     free(conn->daemon_name);
     conn->daemon_name = daemon ? xstrdup(daemon) : NULL;
     conn->masking = milter_is_masking(daemon);
@@ -263,6 +274,7 @@ static sfsistat on_close(SMFICTX *ctx)
     if (conn != NULL) {
         milter_msg_reset(&conn->msg);
         free(conn->client);
+        free(conn->client_addr);
         free(conn->daemon_name);
         free(conn);
         smfi_setpriv(ctx, NULL);

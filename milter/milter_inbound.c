@@ -4,8 +4,16 @@
  * message capture the reply into the spool before Postfix answers 250.
  *
  * A recipient in a proxy domain that does not decode and verify is refused
- * with 550 5.1.1.  At end of message the capture (capture.h) is written to
- * the spool once per conversation, durably, before anything else happens;
+ * with 550 5.1.1; one with a "+b" bounce tag (bounce_tag.h) is still the
+ * proxy, and the tag's status is kept.  A message from the null sender is
+ * captured only for a conversation it reached through a tag that verifies
+ * and has not expired (a delivery report or auto-reply of mail we sent);
+ * for any other it is accepted and discarded with a log line ("discard:
+ * null sender to conversation CH...: no valid bounce tag (expired)"), so
+ * forged delivery reports change nothing.  The capture job records the
+ * tag's status ("bounce_tag": "valid").  At end of message the capture
+ * (capture.h) is written to the spool once per conversation, durably,
+ * before anything else happens;
  * only then are the proxy recipients removed, and the message is discarded
  * when no other recipient is left.  Any failure before that point answers
  * 4xx, so the sending MTA keeps the message and tries again: nothing is lost,
@@ -15,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bounce_tag.h"
 #include "capture.h"
 #include "capture_job.h"
 #include "milter.h"
@@ -36,8 +45,15 @@ sfsistat milter_inbound_rcpt(SMFICTX *ctx, struct milter_conn *conn,
                                   cfg->proxy_domains.count, address, sid);
     if (status == PROXY_NOT_PROXY_DOMAIN) {
         conn->msg.other_count++;
+    } else if (milter_rate_rcpt(ctx, conn, address, status, sid)
+               != SMFIS_CONTINUE) {        /* 450 4.7.1: rate limits */
+        free(address);
+        return SMFIS_TEMPFAIL;
     } else if (status == PROXY_OK) {
         milter_msg_add_proxy(&conn->msg, arg, address, sid);
+        conn->msg.proxies[conn->msg.proxy_count - 1].bounce_tag =
+            (int) bounce_tag_verify(milter_ctx->keys, address, time(NULL),
+                                    cfg->bounce_tag_lifetime);
     } else {
         const char *queue_id = milter_queue_id(ctx);
         struct buf *text = buf_create(128);
@@ -47,6 +63,7 @@ sfsistat milter_inbound_rcpt(SMFICTX *ctx, struct milter_conn *conn,
         buf_printf(text, "<%s>: Recipient address rejected: %s", address,
                    proxy_status_text(status));
         milter_setreply(ctx, queue_id, "550", "5.1.1", text->data);
+        milter_rate_refused(ctx, conn);
         buf_free(text);
         free(address);
         return SMFIS_REJECT;
@@ -66,6 +83,34 @@ static int seen_before(const struct milter_msg *m, size_t i)
     return 0;
 }
 
+/*
+ * The recipient of proxies[i]'s conversation to capture for: one whose bounce
+ * tag verified, if any, else proxies[i].  A message from the null sender
+ * counts only with a valid tag (a delivery report or an auto-reply of mail
+ * we sent): without one, NULL, after logging the discard.
+ */
+static const struct milter_rcpt *capture_rcpt(const struct milter_msg *m,
+                                              size_t i, const char *queue_id)
+{
+    int status = BOUNCE_TAG_NONE;
+    size_t j;
+
+    for (j = i; j < m->proxy_count; j++) {
+        if (strcmp(m->proxies[j].sid, m->proxies[i].sid) != 0)
+            continue;
+        if (m->proxies[j].bounce_tag == BOUNCE_TAG_OK)
+            return &m->proxies[j];
+        if (status == BOUNCE_TAG_NONE)
+            status = m->proxies[j].bounce_tag;
+    }
+    if (m->sender != NULL && *m->sender != '\0')
+        return &m->proxies[i];
+    msg_info("%s: discard: null sender to conversation %s: no valid bounce "
+             "tag (%s)", queue_id, m->proxies[i].sid,
+             bounce_tag_status_name((enum bounce_tag_status) status));
+    return NULL;
+}
+
 /* Spools the capture for one conversation: 0, or -1 after logging. */
 static int spool_capture(const struct milter_msg *m, const struct capture *cap,
                          const struct milter_rcpt *r, const char *queue_id)
@@ -81,14 +126,17 @@ static int spool_capture(const struct milter_msg *m, const struct capture *cap,
     info.envelope_sender = m->sender ? m->sender : "";
     info.queue_id = queue_id;
     info.received = time(NULL);
+    info.bounce_tag = r->bounce_tag == BOUNCE_TAG_NONE ? NULL
+        : bounce_tag_status_name((enum bounce_tag_status) r->bounce_tag);
     capture_job_key(r->sid, cap, m->raw->data, m->raw->len, key);
     capture_job_encode(&info, cap, m->raw->data, m->raw->len, payload);
     rc = spool_enqueue(milter_ctx->spool, CAPTURE_JOB_KIND, key->data,
                        payload->data, payload->len, id, why);
-    if (rc == SPOOL_ACCEPTED)
+    if (rc == SPOOL_ACCEPTED) {
         msg_info("%s: captured: conversation %s, %s, job %s", queue_id,
                  r->sid, capture_class_name(cap->classification), id);
-    else if (rc == SPOOL_DUPLICATE)
+        milter_rate_captured(queue_id, r->sid);     /* capture_rate_limit */
+    } else if (rc == SPOOL_DUPLICATE)
         msg_info("%s: duplicate: conversation %s, already captured as job %s",
                  queue_id, r->sid, id);
     else
@@ -106,7 +154,7 @@ sfsistat milter_inbound_eom(SMFICTX *ctx, struct milter_conn *conn,
     struct milter_msg *m = &conn->msg;
     struct capture *cap;
     struct buf *why = buf_create(128);
-    size_t i, j;
+    size_t i, j, captured = 0;
 
     if (m->raw == NULL)
         m->raw = buf_create(16);
@@ -121,15 +169,18 @@ sfsistat milter_inbound_eom(SMFICTX *ctx, struct milter_conn *conn,
     }
     buf_free(why);
     for (i = 0; i < m->proxy_count; i++) {
-        if (seen_before(m, i))
+        const struct milter_rcpt *r;
+
+        if (seen_before(m, i) || (r = capture_rcpt(m, i, queue_id)) == NULL)
             continue;
-        if (spool_capture(m, cap, &m->proxies[i], queue_id) < 0) {
+        if (spool_capture(m, cap, r, queue_id) < 0) {
             capture_free(cap);
             milter_setreply(ctx, queue_id, "451", "4.3.0",
                             "Temporary failure storing the message; try "
                             "again later");
             return SMFIS_TEMPFAIL;
         }
+        captured++;
     }
     capture_free(cap);
 
@@ -142,8 +193,13 @@ sfsistat milter_inbound_eom(SMFICTX *ctx, struct milter_conn *conn,
             milter_delrcpt(ctx, queue_id, m->proxies[i].arg);
     }
     if (m->other_count == 0) {
-        msg_info("%s: discard: captured for %zu proxy recipient(s), no "
-                 "other recipient", queue_id, m->proxy_count);
+        if (captured == 0)
+            msg_info("%s: discard: nothing captured for %zu proxy "
+                     "recipient(s), no other recipient", queue_id,
+                     m->proxy_count);
+        else
+            msg_info("%s: discard: captured for %zu proxy recipient(s), no "
+                     "other recipient", queue_id, m->proxy_count);
         return SMFIS_DISCARD;
     }
     return SMFIS_CONTINUE;

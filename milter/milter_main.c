@@ -56,6 +56,11 @@ int main(int argc, char **argv)
     context.capture.attachment_size_limit = (size_t) cfg->attachment_size_limit;
     context.capture.trusted_authserv_ids = cfg->trusted_authserv_ids.items;
     context.capture.trusted_authserv_count = cfg->trusted_authserv_ids.count;
+    if (cfg->trusted_authserv_ids.count == 0)
+        msg_warn("trusted_authserv_ids is empty: no reply can be "
+                 "authenticated as its building contact's; every reply "
+                 "follows unauthenticated_sender_action");
+    milter_rate_init(&context);
     milter_ctx = &context;
 
     if (smfi_register(milter_desc) != MI_SUCCESS)
@@ -75,6 +80,8 @@ int main(int argc, char **argv)
     ret = smfi_main();
     msg_info("stopping: %s", ret == MI_SUCCESS ? "signal" : "smfi_main failed");
     spool_close(spool);
+    rate_limit_free(context.capture_rate);
+    rate_limit_free(context.rcpt_failures);
     address_keys_free(keys);
     config_free(cfg);
     buf_free(why);

@@ -6,7 +6,9 @@
  * X-Postmask-Conversation header with a conversation SID, or come from one
  * of unmasked_senders; anything else is refused with 550 5.7.1, so seeker
  * mail never leaves unmasked.  A masked message gets the conversation's
- * proxy address as envelope sender (bounces come back to the inbound side),
+ * proxy address with a bounce tag (bounce_tag.h) as envelope sender, so
+ * that its bounces come back to the inbound side and can be told from
+ * forged ones (a key id too long to tag leaves the tag off, with a warning),
  * every original sender address in its address headers replaced (mask.h),
  * Reply-To set to the proxy address, internal and submitter-revealing
  * headers removed, and, with mask_bodies, its text parts masked.  Before
@@ -18,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
+#include "bounce_tag.h"
 #include "mask.h"
 #include "milter.h"
 #include "msg.h"
@@ -254,7 +258,16 @@ sfsistat milter_outbound_eom(SMFICTX *ctx, struct milter_conn *conn,
             goto out_res;
         }
     }
-    buf_printf(sender_arg, "<%s>", proxy->data);
+    /* The envelope sender carries a bounce tag (bounce_tag.h). */
+    buf_append_char(sender_arg, '<');
+    if (bounce_tag_encode(milter_ctx->keys, cfg->proxy_domains.items[0],
+                          m->conversation, time(NULL), sender_arg, why) < 0) {
+        msg_warn("%s: conversation %s: envelope sender without a bounce "
+                 "tag (bounces to it will be discarded): %s", queue_id,
+                 m->conversation, why->data);
+        buf_append_str(sender_arg, proxy->data);
+    }
+    buf_append_char(sender_arg, '>');
     if (smfi_chgfrom(ctx, sender_arg->data, NULL) != MI_SUCCESS) {
         ret = tempfail(ctx, queue_id, "smfi_chgfrom failed");
         goto out_res;

@@ -48,7 +48,7 @@ jobs() { "$BIN/postmaskctl" -c "$dir" queue list 2>/dev/null | grep -c twilio_me
 event() {
     echo "AccountSid=AC0123456789abcdef0123456789abcdef" "EventType=${2:-onMessageAdded}" \
         "ConversationSid=$CONV" "MessageSid=$1" "Author=+14155550123" \
-        "Body=Hello" "Index=0" "Source=SMS" ${3:+"Attributes=$3"}
+        "ParticipantSid=MB00000000000000000000000000000001" "Body=Hello" "Index=0" "Source=SMS" ${3:+"Attributes=$3"}
 }
 
 # A good one, then the same again (Twilio's duplicate, or a retry).
@@ -58,8 +58,10 @@ post "$(sign "$URL" "$@")" "$@"
 [ "$code" = 200 ] || t_fail "signed webhook: HTTP $code: $(cat "$T_WORK/answer")"
 post "$(sign "$URL" "$@")" "$@"
 [ "$code" = 200 ] || t_fail "the same webhook again: HTTP $code"
-grep -q "webhook: $M1 from +14155550123: duplicate of job" "$T_BRIDGE_LOG" \
+grep -q "webhook: $M1 from MB00000000000000000000000000000001: duplicate of job" "$T_BRIDGE_LOG" \
     || t_fail "the second one was not a duplicate: $(grep webhook: "$T_BRIDGE_LOG")"
+# The Author (a phone number) is personal data: not logged at info level.
+grep -q "4155550123" "$T_BRIDGE_LOG" && t_fail "the author's number is in the log: $(grep 4155550123 "$T_BRIDGE_LOG")"
 # (No Twilio here: the job stays queued, its attempt deferred.)
 [ "$(jobs)" = 1 ] || t_fail "$(jobs) jobs queued, want 1"
 

@@ -6,5 +6,6 @@ target_compile_definitions(test_capture_corpus PRIVATE
                            CORPUS_DIR="${CMAKE_CURRENT_SOURCE_DIR}/data/replies")
 pm_unit_test(test_capture_text test_capture_text.c)
 pm_unit_test(test_capture_parse test_capture_parse.c)
+pm_unit_test(test_sender_auth test_sender_auth.c)
 set_tests_properties(test_capture_parse PROPERTIES TIMEOUT 300)
 pm_script_test(ctl_parse ctl_parse.sh)

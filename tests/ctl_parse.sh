@@ -57,8 +57,8 @@ parse_stdin() {
     err=$(cat "$T_WORK/ctl.err")
 }
 
-# A Gmail reply from a FILE: sender from its Return-Path, the topmost
-# Authentication-Results only (trusted_authserv_ids is empty).
+# A Gmail reply from a FILE: sender from its Return-Path; no
+# Authentication-Results believed (trusted_authserv_ids is empty).
 F="$CORPUS/gmail_en_top_posted_signature.eml"
 t_ctl "$DIR" parse "$F"
 [ "$rc" = 0 ] || t_check_fail "parse FILE: exit $rc ($err)"
@@ -70,11 +70,12 @@ expect_field "gmail" 'd["message_id"]' '"CAJ8pL2vQ0xT+k5nR3mWc9sYd1hFgE7uB4aN6oZ
 expect_field "gmail" 'd["in_reply_to"]' '"IM5c2f8e0a9b3d4c71a6e2f0b8d4c3a1e7@reply.example.com"'
 expect_field "gmail" 'd["auto_reply_reason"]' 'null'
 expect_field "gmail" 'len(d["authentication_results"])' '3'
-expect_field "gmail" '[d["dkim"], d["spf"], d["dmarc"]]' '["pass", null, null]'
+expect_field "gmail" '[d["dkim"], d["spf"], d["dmarc"]]' '[null, null, null]'
+expect_field "gmail" 'd["sender_authentication"]["method"]' 'null'
 expect_field "gmail" 'd["text"].split("\n")[0]' '"Hi Anna,"'
 expect_field "gmail" 'd["text"].split("\n")[-1]' '"Tom"'
 expect_field "gmail" '"bounce" in d' 'false'
-expect_field "gmail" 'list(d)' '["classification", "auto_reply_reason", "from", "subject", "message_id", "in_reply_to", "references", "authentication_results", "dkim", "spf", "dmarc", "text", "attachments"]'
+expect_field "gmail" 'list(d)' '["classification", "auto_reply_reason", "from", "subject", "message_id", "in_reply_to", "references", "authentication_results", "dkim", "spf", "dmarc", "sender_authentication", "text", "attachments"]'
 # Pretty-printed, two spaces, in the documented order.
 first_lines=$(sed -n '1,3p' "$T_WORK/ctl.out")
 [ "$first_lines" = '{
@@ -95,6 +96,7 @@ cmp -s "$T_WORK/ctl.out" "$T_WORK/from-file.json" \
 write_config "trusted_authserv_ids = mx1.reply.example.com"
 t_ctl "$DIR" parse "$F"
 expect_field "trusted" '[d["dkim"], d["spf"], d["dmarc"]]' '["pass", "pass", "pass"]'
+expect_field "trusted" 'd["sender_authentication"]' '{"method": "dmarc", "detail": "dmarc=pass header.from=bakerlettings.example"}'
 write_config ""
 
 # Attachments: listed with name, type, size, inline, kept; never data.

@@ -2,3 +2,5 @@
 pm_script_test(milter_inbound milter_inbound.sh)
 pm_unit_test(test_capture_job test_capture_job.c)
 pm_script_test(milter_outbound milter_outbound.sh)
+# The MX rate limits' counters (common/rate_limit.c, used by milter_rate.c).
+pm_unit_test(test_rate_limit test_rate_limit.c)

@@ -110,9 +110,41 @@ grep -q "4QUEUEIDtoobig: reject: message to proxy address larger than capture_si
     || t_fail "no reject log line for the oversized message: $(cat "$log")"
 [ "$(jobs)" -eq 3 ] || t_fail "toobig: a job appeared"
 
+# The null sender: only a valid bounce tag (bounce_tag.h) lets a delivery
+# report in; anything else is accepted and discarded, nothing captured.
+(umask 077; echo "k1 another-secret-0123456789abcdef" > "$dir/other.keys")
+tagged=$(python3 "$SRC/tests/bounce_tag.py" "$dir/address.keys" "$proxy") || t_fail "tag"
+expired=$(python3 "$SRC/tests/bounce_tag.py" "$dir/address.keys" "$proxy" -30) || t_fail "tag"
+future=$(python3 "$SRC/tests/bounce_tag.py" "$dir/address.keys" "$proxy" 3) || t_fail "tag"
+forged_tag=$(python3 "$SRC/tests/bounce_tag.py" "$dir/other.keys" "$proxy") || t_fail "tag"
+null_case() {   # NAME RCPTS STATUS: discarded, and only this line logged
+    lines=$(wc -l < "$log")
+    PM_RCPT=$2 run_case null "$1@bounce.example"
+    [ "$(jobs)" -eq 3 ] || t_fail "null sender, $1: $(jobs) jobs, want 3"
+    tail -n +$((lines + 1)) "$log" > "$T_WORK/new.log"
+    grep -q "4QUEUEIDnull: discard: null sender to conversation $sid: no valid bounce tag ($3)\$" "$T_WORK/new.log" \
+        || t_fail "null sender, $1: no discard line with ($3): $(cat "$T_WORK/new.log")"
+    grep -q ": captured: " "$T_WORK/new.log" && t_fail "null sender, $1: captured"
+    grep -q "4QUEUEIDnull: discard: nothing captured for [0-9]* proxy recipient(s), no other recipient\$" "$T_WORK/new.log" \
+        || t_fail "null sender, $1: the discard line does not say nothing was captured: $(cat "$T_WORK/new.log")"
+}
+null_case untagged "$proxy" none
+null_case expired "$expired" expired
+null_case future "$future" expired
+null_case forged "$forged_tag" forged
+null_case malformed "${proxy%@*}+bjtn7t6bu2d@reply.example.com" malformed
+null_case twice "$proxy $forged_tag" forged
+PM_RCPT="$proxy $tagged" run_case null valid@bounce.example
+[ "$(jobs)" -eq 4 ] || t_fail "null sender, valid tag: $(jobs) jobs, want 4"
+job=$(grep "4QUEUEIDnull: captured: conversation $sid, bounce, job " "$log" | sed 's/.* job //')
+[ -n "$job" ] || t_fail "null sender, valid tag: no captured line: $(cat "$log")"
+[ "$(payload "$job" 'p["bounce_tag"]')" = valid ] || t_fail "payload: bounce_tag"
+[ "$(payload "$job" 'p["proxy_address"]')" = "$tagged" ] || t_fail "payload: proxy_address"
+[ "$(payload "$job" 'p["envelope_sender"]')" = "" ] || t_fail "payload: envelope_sender"
+
 run_case passthrough
 run_case internal
 grep -q "4QUEUEIDinternal: removed 2 internal X-Postmask header(s) from outside" "$log" \
     || t_fail "no log line for removed internal headers"
-[ "$(jobs)" -eq 3 ] || t_fail "mail without proxy recipients left a job"
+[ "$(jobs)" -eq 4 ] || t_fail "mail without proxy recipients left a job"
 t_pass

@@ -15,6 +15,7 @@ smtpd_restriction_classes = proxy_domains, address_keys_file,
     spool_directory, job_minimal_backoff, job_maximal_backoff,
     job_maximal_lifetime, dedupe_lifetime, milter_listen, bridge_listen,
     capture_size_limit, attachment_size_limit, trusted_authserv_ids,
+    capture_rate_limit, rcpt_failure_limit, bounce_tag_lifetime,
     masking_daemon_names, unmasked_senders, mask_bodies,
     masked_display_format,
     log_facility, twilio_api_url, twilio_account_sid,
@@ -27,7 +28,8 @@ smtpd_restriction_classes = proxy_domains, address_keys_file,
     chat_token_ttl, bridge_request_size_limit, bridge_header_size_limit,
     bridge_connection_limit, bridge_client_timeout,
     webhook_url, twilio_webhook_token_file, smtp_submit_url,
-    smtp_submit_timeout, email_subject_format, unknown_sender_action,
+    smtp_submit_timeout, email_subject_format, unauthenticated_sender_action,
+    reply_part_limit, reply_cut_marker,
     auto_reply_action, participant_cache_ttl, job_concurrency
 
 proxy_domains = reply.example.com,
@@ -45,6 +47,9 @@ capture_size_limit = 20480000
 attachment_size_limit = ${capture_size_limit}
 trusted_authserv_ids = mx1.example.com mx2.example.com,
     mx3.example.com
+capture_rate_limit = 120
+rcpt_failure_limit = 0
+bounce_tag_lifetime = 2w
 masking_daemon_names = postmask-masking, pickup
 unmasked_senders = no-reply@example.com
     bounces@example.com
@@ -81,7 +86,9 @@ twilio_webhook_token_file = $twilio_auth_token_file
 smtp_submit_url = smtp://127.0.0.1:10026
 smtp_submit_timeout = 2m
 email_subject_format = Re: %s (Example Homes)
-unknown_sender_action = post
+unauthenticated_sender_action = post
+reply_part_limit = 3
+reply_cut_marker = (cut; see ${log_facility})
 auto_reply_action = note
 participant_cache_ttl = 0
 job_concurrency = 4

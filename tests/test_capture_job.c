@@ -45,6 +45,7 @@ static void test_roundtrip(void **state)
     struct capture *cap = parse(message, sizeof(message) - 1);
     struct capture_job_info info = {
         SID, "k1-x@reply.example.com", "bad\xff sender@x", "DA23951C392", 1764150000,
+        NULL,
     };
     struct buf *payload = buf_create(256), *why = buf_create(64);
     struct capture_job *job;
@@ -58,6 +59,8 @@ static void test_roundtrip(void **state)
     assert_string_equal(job->envelope_sender, "bad\xef\xbf\xbd sender@x");
     assert_string_equal(job->queue_id, "DA23951C392");
     assert_int_equal(job->received, 1764150000);
+    assert_string_equal(job->bounce_tag, "");       /* none recorded */
+    assert_null(strstr(payload->data, "bounce_tag"));
     assert_int_equal(job->raw_len, sizeof(message) - 1);
     assert_memory_equal(job->raw, message, job->raw_len);
     assert_string_equal(json_string_value(json_object_get(job->capture, "text")),
@@ -65,6 +68,31 @@ static void test_roundtrip(void **state)
     assert_string_equal(json_string_value(json_object_get(job->capture,
                                                           "classification")),
                         "reply");
+    capture_job_free(job);
+    capture_free(cap);
+    buf_free(payload);
+    buf_free(why);
+}
+
+/* The status of the recipient's bounce tag travels with the job. */
+static void test_bounce_tag(void **state)
+{
+    struct capture *cap = parse(message, sizeof(message) - 1);
+    struct capture_job_info info = {
+        SID, "k1-x+babc@reply.example.com", "", "DA23951C392", 1764150000,
+        "valid",
+    };
+    struct buf *payload = buf_create(256), *why = buf_create(64);
+    struct capture_job *job;
+
+    (void) state;
+    capture_job_encode(&info, cap, message, sizeof(message) - 1, payload);
+    assert_non_null(strstr(payload->data, "\"bounce_tag\":\"valid\""));
+    job = capture_job_decode(payload->data, payload->len, why);
+    if (job == NULL)
+        fail_msg("decode: %s", why->data);
+    assert_string_equal(job->bounce_tag, "valid");
+    assert_string_equal(job->envelope_sender, "");
     capture_job_free(job);
     capture_free(cap);
     buf_free(payload);
@@ -122,6 +150,9 @@ static void test_refusals(void **state)
         {"{\"version\":1,\"conversation_sid\":\"" SID "\",\"proxy_address\":\"a\","
          "\"envelope_sender\":\"\",\"queue_id\":\"\",\"received\":1,"
          "\"capture\":{},\"raw\":\"\",\"extra\":1}", "capture job:"},
+        {"{\"version\":1,\"conversation_sid\":\"" SID "\",\"proxy_address\":\"a\","
+         "\"envelope_sender\":\"\",\"queue_id\":\"\",\"received\":1,"
+         "\"bounce_tag\":true,\"capture\":{},\"raw\":\"\"}", "capture job:"},
     };
     size_t i;
 
@@ -140,6 +171,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_bounce_tag),
         cmocka_unit_test(test_keys),
         cmocka_unit_test(test_refusals),
     };

@@ -298,11 +298,13 @@ static void test_authres(void **state)
     assert_string_equal(cap->dmarc_result, "fail");
     capture_free(cap);
 
-    /* Without trusted ids: the topmost header only. */
+    /* Without trusted ids: no header is believed, not even the topmost. */
     cap = parse_with(raw, "a@a.example", &opts_plain);
-    assert_string_equal(cap->dkim_result, "pass");
-    assert_string_equal(cap->spf_result, "softfail");
+    assert_null(cap->dkim_result);
+    assert_null(cap->spf_result);
     assert_null(cap->dmarc_result);
+    assert_null(cap->auth_method);
+    assert_int_equal(cap->auth_results_count, 3);
     capture_free(cap);
 
     /* A trusted id that matches none: no results, values still kept. */
@@ -599,7 +601,9 @@ static void test_json(void **state)
         "\"from\":{\"address\":\"jan@example.org\",\"name\":\"Jan\"},"
         "\"subject\":\"s\",\"message_id\":\"m@x\",\"in_reply_to\":null,"
         "\"references\":null,\"authentication_results\":[],\"dkim\":null,"
-        "\"spf\":null,\"dmarc\":null,\"text\":\"Hi\",\"attachments\":["
+        "\"spf\":null,\"dmarc\":null,\"sender_authentication\":"
+        "{\"method\":null,\"detail\":\"no Authentication-Results header of "
+        "a trusted authserv-id\"},\"text\":\"Hi\",\"attachments\":["
         "{\"name\":\"a.png\",\"type\":\"image/png\",\"size\":5,"
         "\"inline\":true,\"kept\":true,\"content_id\":\"c@x\"},"
         "{\"name\":\"b.png\",\"type\":\"image/png\",\"size\":1024,"

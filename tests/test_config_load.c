@@ -146,8 +146,8 @@ static const struct error_case errors[] = {
      CONFIG_FOR_MILTER, "smtp_submit_url: \"http://x\" is not an smtp://"},
     {"proxy_domains = a.example\nemail_subject_format = 100% %s\n",
      CONFIG_FOR_MILTER, "email_subject_format: \"100% %s\": at most one %s"},
-    {"proxy_domains = a.example\nunknown_sender_action = drop\n",
-     CONFIG_FOR_MILTER, "unknown_sender_action: \"drop\" is not one of: "
+    {"proxy_domains = a.example\nunauthenticated_sender_action = drop\n",
+     CONFIG_FOR_MILTER, "unauthenticated_sender_action: \"drop\" is not one of: "
      "hold|post|reject"},
     {"proxy_domains = a..example\n", CONFIG_FOR_MILTER,
      "line 1: proxy_domains: \"a..example\" is not a domain name"},

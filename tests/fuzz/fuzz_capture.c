@@ -6,7 +6,7 @@
  * The last input byte chooses the options (so plain .eml files are seeds:
  * tests/fuzz/corpus/capture/): bit 0 a null envelope sender (else an
  * address; bit 4 instead gives NULL, unknown), bit 1 attachment data in the
- * JSON, bit 2 a trusted authserv-id list (else the topmost header), bit 3
+ * JSON, bit 2 a trusted authserv-id list (else none is trusted), bit 3
  * a 16-byte attachment limit (else 1 MiB).  The rest is the message.
  *
  * Beyond "no crash, no leak, no undefined behaviour": a refusal says why
@@ -70,6 +70,15 @@ static void check_capture(const struct capture *cap,
     check_string(cap->dkim_result, 1);
     check_string(cap->spf_result, 1);
     check_string(cap->dmarc_result, 1);
+    /* Sender authentication: a known method or none, always a reason. */
+    check_string(cap->auth_method, 1);
+    check_string(cap->auth_detail, 0);
+    if (cap->auth_method != NULL && strcmp(cap->auth_method, "dmarc") != 0
+        && strcmp(cap->auth_method, "dkim") != 0
+        && strcmp(cap->auth_method, "spf") != 0)
+        abort();
+    if (cap->auth_method != NULL && opts->trusted_authserv_count == 0)
+        abort();
     check_string(cap->text, 0);
     if (strchr(cap->text, '\r') != NULL)
         abort();

@@ -1,14 +1,15 @@
 -- inbound.lua - postmask-milter at the milter-protocol level (miltertest):
 -- refusal of forged proxy recipients at RCPT, capture with smfi_delrcpt and
 -- discard, mixed recipients, tempfail when the spool fails, 552 for an
--- oversized message, removal of X-Postmask-* headers, and the cheap path
--- for mail without proxy recipients.  Driven by tests/milter_inbound.sh,
+-- oversized message, removal of X-Postmask-* headers, the null sender
+-- (bounce tags), and the cheap path for mail without proxy recipients.  Driven by tests/milter_inbound.sh,
 -- which starts the milter and passes, in the environment:
 --   PM_SOCK    the milter socket (unix:/path)
 --   PM_PROXY   a valid proxy address
 --   PM_FORGED  the same address with a flipped tag character
 --   PM_CASE    which case to run (the driver checks the spool between cases)
 --   PM_MSGID   optional: the Message-ID to send (to retry an earlier case)
+--   PM_RCPT    case "null": the recipients, separated by spaces
 
 local sock = os.getenv("PM_SOCK")
 local proxy = os.getenv("PM_PROXY")
@@ -143,6 +144,27 @@ elseif case == "toobig" then
     expect_reply(SMFIR_CONTINUE, "first body chunk")
     check(mt.bodystring(conn, chunk) == nil, "body failed")
     expect_reply(SMFIR_REPLYCODE, "oversized body")
+    mt.disconnect(conn)
+elseif case == "null" then
+    -- A delivery report from the null sender to PM_RCPT (a proxy address,
+    -- with or without a bounce tag): accepted, the recipient deleted, the
+    -- message discarded; the driver checks whether it was captured.
+    local rcpts = {}
+    for r in string.gmatch(os.getenv("PM_RCPT"), "[^ ]+") do
+        table.insert(rcpts, {"<" .. r .. ">", SMFIR_CONTINUE})
+    end
+    envelope("<>", rcpts)
+    message({{"From", "Mail Delivery System <MAILER-DAEMON@mx.building.example>"},
+             {"To", rcpts[1][1]},
+             {"Subject", "Undelivered Mail Returned to Sender"},
+             {"Message-ID", "<" .. msgid .. ">"},
+             {"MIME-Version", "1.0"},
+             {"Content-Type", "text/plain; charset=utf-8"}},
+            "I'm sorry to have to inform you that your message could not\r\n" ..
+            "be delivered to one or more recipients.\r\n")
+    expect_reply(SMFIR_DISCARD, "end of message")
+    check(mt.eom_check(conn, MT_RCPTDELETE, rcpts[1][1]),
+          "the proxy recipient was not deleted")
     mt.disconnect(conn)
 elseif case == "passthrough" then
     -- No proxy recipient and no internal header: accepted at the end of

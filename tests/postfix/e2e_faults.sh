@@ -76,7 +76,7 @@ bridge_logged "deferred: capture: $SID" || t_fail "the reply was never deferred:
 pf_postfix_stop
 e2e_sms "Fourth: what is the rent?"
 wait_for "the email job to be deferred" \
-    bridge_logged "deferred: twilio_message: $SID: $MSG: email to $CONTACT_EMAIL deferred"
+    bridge_logged "deferred: twilio_message: $SID: $MSG: email to MB[0-9a-f]\{32\} deferred"
 pf_postfix_start
 pf_wait_delivered 2 || t_fail "the deferred email was not delivered after Postfix came back"
 wait_for "the email job to be done" bridge_logged "done: twilio_message: $SID: $MSG: emailed"

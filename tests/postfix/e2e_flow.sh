@@ -40,8 +40,12 @@ pf_sink_message "$MAIL" > "$T_WORK/mail1.eml"
 step "The building contact's mailbox (envelope from $(pf_sink_mail_from "$MAIL"))"
 show "$T_WORK/mail1.eml"
 
-[ "$(pf_sink_mail_from "$MAIL")" = "$PROXY" ] \
-    || t_fail "envelope sender $(pf_sink_mail_from "$MAIL"), want the proxy address $PROXY"
+# The envelope sender: the proxy address with a bounce tag (bounce_tag.h).
+TAGGED=$(pf_sink_mail_from "$MAIL")
+case "$TAGGED" in
+    "${PROXY%@*}"+b????????????@"${PROXY#*@}") ;;
+    *) t_fail "envelope sender $(pf_sink_mail_from "$MAIL"), want the proxy address $PROXY with a bounce tag" ;;
+esac
 [ "$(pf_sink_rcpts "$MAIL")" = "$CONTACT_EMAIL" ] || t_fail "recipients: $(pf_sink_rcpts "$MAIL")"
 # The bytes as delivered, and with quoted-printable soft breaks joined.
 perl -0pe 's/=\r?\n//g' "$MAIL" > "$T_WORK/mail1.joined"
@@ -49,7 +53,10 @@ for f in "$MAIL" "$T_WORK/mail1.joined"; do
     grep -qi "seeker\.example" "$f" && t_fail "the seeker's address reached the contact: $(grep -i seeker.example "$f")"
     grep -q "$SEEKER_PHONE" "$f" && t_fail "the seeker's phone number reached the contact"
 done
-grep -q "^From: Ann Seeker <$PROXY>" "$T_WORK/mail1.eml" || t_fail "From: $(grep '^From:' "$T_WORK/mail1.eml")"
+# The header block with folded lines unfolded (a long From may be folded).
+sed -e '/^$/q' "$T_WORK/mail1.eml" | awk '/^[ \t]/ { sub(/^[ \t]+/, " "); h = h $0; next }
+    { if (h != "") print h; h = $0 } END { if (h != "") print h }' > "$T_WORK/mail1.head"
+grep -q "^From: Ann Seeker <$PROXY>$" "$T_WORK/mail1.head" || t_fail "From: $(grep '^From:' "$T_WORK/mail1.head")"
 grep -q "^Subject: Re: Unit 4B, 12 Harbour St" "$T_WORK/mail1.eml" || t_fail "Subject: $(grep '^Subject:' "$T_WORK/mail1.eml")"
 grep -q "^Message-Id: <$MSG1@reply.example.com>" "$T_WORK/mail1.eml" \
     || grep -q "^Message-ID: <$MSG1@reply.example.com>" "$T_WORK/mail1.eml" \
@@ -79,7 +86,7 @@ post_webhook() {   # post_webhook SIGNATURE PARAMS...
 }
 code=$(post_webhook "$SIG" "$@")
 [ "$code" = 200 ] || t_fail "the retried webhook got $code"
-bridge_logged "webhook: $MSG1 from $SEEKER_PHONE: duplicate of job" \
+bridge_logged "webhook: $MSG1 from MB[0-9a-f]\{32\}: duplicate of job" \
     || t_fail "the retry was not recognised as a duplicate: $(grep webhook: "$T_BRIDGE_LOG")"
 say "retry -> HTTP 200, duplicate: no second job"
 code=$(post_webhook "AAAAAAAAAAAAAAAAAAAAAAAAAAA=" "$@")
@@ -195,7 +202,7 @@ say "-> 2 messages ($(printf '%s\n' "$L1" | jq -r '.body | length') + $(printf '
 # seeker itself; no email goes to the contact.
 step "4c. The building contact texts from $CONTACT_PHONE"
 e2e_sms "Sorry, one more thing: no pets." "$CONTACT_PHONE"
-wait_for "the contact's text job" bridge_logged "done: twilio_message: $SID: $MSG: author $CONTACT_PHONE is the building contact; no email"
+wait_for "the contact's text job" bridge_logged "done: twilio_message: $SID: $MSG: author MB[0-9a-f]\{32\} is the building contact; no email"
 say "-> $(grep "done: twilio_message: $SID: $MSG" "$T_BRIDGE_LOG" | sed 's/.*done: //')"
 
 # --- 5. Auto-reply, bounce, stranger.
@@ -216,7 +223,7 @@ say "auto-reply: $(grep "done: capture: $SID: auto_reply" "$T_BRIDGE_LOG" | sed 
 
 cat > "$T_WORK/bounce.eml" <<EOF
 From: Mail Delivery System <MAILER-DAEMON@mail.building.example>
-To: $PROXY
+To: $TAGGED
 Subject: Undelivered Mail Returned to Sender
 Auto-Submitted: auto-replied
 Message-ID: <bounce0001@mail.building.example>
@@ -240,7 +247,8 @@ Diagnostic-Code: smtp; 552 5.2.2 mailbox full
 
 --B1--
 EOF
-pf_swaks_expect 0 mx --from '<>' --to "$PROXY" --data "$T_WORK/bounce.eml"
+# A delivery report goes to the envelope sender: the tagged address.
+pf_swaks_expect 0 mx --from '<>' --to "$TAGGED" --data "$T_WORK/bounce.eml"
 wait_for "the bounce job" bridge_logged "done: capture: $SID: bounce recorded"
 ATTRS=$(curl -s "$T_STANDIN_URL/_standin/conversations" | jq -r --arg sid "$SID" \
     '.conversations[] | select(.sid == $sid) | .participants[] | select(.identity == "bc_bc-77") | .attributes')
@@ -258,7 +266,7 @@ Content-Type: text/plain
 I saw your address somewhere. Want to buy a boat?
 EOF
 pf_swaks_expect 0 mx --from eve@elsewhere.example --to "$PROXY" --data "$T_WORK/stranger.eml"
-wait_for "the stranger's job to be held" bridge_logged "held: capture: $SID: sender eve@elsewhere.example"
+wait_for "the stranger's job to be held" bridge_logged "held: capture: $SID: reply not posted"
 "$BIN/postmaskctl" -c "$PF_PM_DIR" queue list > "$T_WORK/queue" 2>&1
 grep -q "hold" "$T_WORK/queue" || t_fail "postmaskctl queue does not show the held job: $(cat "$T_WORK/queue")"
 say "stranger: held; postmaskctl queue list:"
@@ -267,11 +275,65 @@ show "$T_WORK/queue"
 # Nothing else reached the conversation or the contact.
 [ "$(message_count)" = 6 ] || t_fail "the conversation has $(message_count) messages, want 6: $(messages)"
 [ "$(pf_sink_count)" = 2 ] || t_fail "the contact got $(pf_sink_count) emails, want 2"
+
+# --- 5b. The milter restarts while the seeker texts: the masking listener
+# answers 451 (milter_default_action = tempfail) and Postfix logs the
+# envelope sender of the refused submission; the bridge defers the job and
+# delivers once the milter is back.  (Step 6 checks that those log lines
+# name no seeker.)
+step "5b. The seeker texts while the milter restarts"
+pf_milter_stop || t_fail "the milter did not stop"
+e2e_sms "Monday at 10 is fine, see you then."
+MSG5=$MSG
+wait_for "the email job to be deferred" bridge_logged "deferred: twilio_message: $SID: $MSG5"
+pf_milter_start || t_fail "the milter did not start again: $(tail "$PF_MILTER_LOG")"
+pf_wait_delivered 3 || t_fail "the deferred email was not delivered: $(tail -5 "$T_BRIDGE_LOG")"
+MAIL3=$(pf_sink_files | tail -1)
+case "$(pf_sink_mail_from "$MAIL3")" in
+    "$PROXY" | "${PROXY%@*}"+b*@"${PROXY#*@}") ;;
+    *) t_fail "envelope sender after the retry: $(pf_sink_mail_from "$MAIL3")" ;;
+esac
+grep -q "Monday at 10 is fine" "$MAIL3" || t_fail "the deferred text is not in the email"
+say "milter down -> $(grep "deferred: twilio_message: $SID: $MSG5" "$T_BRIDGE_LOG" | sed 's/.*deferred: //' | head -1)"
 step "Transcript of the conversation at Twilio"
 [ -z "$DEMO" ] || messages | jq -r '.messages[] | (.body | if length > 160
     then .[0:160] + "... (\(length) characters)" else . end) as $b
     | "    [\(.index)] \(.author): \($b | gsub("\n"; "\n        "))"'
 t_bridge_stop
+
+# --- 6. Privacy in logs: postmask's info-level logs (the milter's, the
+# bridge's) never carry a seeker's or a contact's email address or phone
+# number, nor the stranger's; they name conversation, participant, message
+# and job IDs instead.  Postfix's maillog must not carry the seeker's
+# either (the bridge submits with the proxy address as envelope sender);
+# it necessarily logs the contact's address (the recipient of the mail it
+# delivers, the sender of the replies) and the stranger's (a sender), so
+# only the seeker's are asserted there.  A phone number is searched without
+# its "+" and an address also URL-encoded, to find every spelling.  The
+# stand-in plays Twilio, which knows every number: its log is not
+# postmask's and is not searched.
+step "6. No personal data in the logs"
+spellings() {   # spellings VALUE...: each, and its other spellings in logs
+    for v in "$@"; do
+        case $v in
+        +*) printf '%s\n' "${v#+}" ;;
+        *@*) printf '%s\n%s\n' "$v" "${v%@*}%40${v#*@}" ;;
+        esac
+    done
+}
+spellings "$SEEKER_EMAIL" "$SEEKER_PHONE" > "$T_WORK/seeker.pii"
+spellings "$CONTACT_EMAIL" "$CONTACT_PHONE" eve@elsewhere.example > "$T_WORK/others.pii"
+cat "$T_WORK/seeker.pii" "$T_WORK/others.pii" > "$T_WORK/all.pii"
+for log in "$PF_MILTER_LOG" "$T_BRIDGE_LOG"; do
+    [ -s "$log" ] || t_fail "$log is empty: nothing was checked"
+    grep -iF -f "$T_WORK/all.pii" "$log" > "$T_WORK/leaks" \
+        && t_fail "personal data in $(basename "$log"): $(cat "$T_WORK/leaks")"
+done
+[ -s "$PF_MAILLOG" ] || t_fail "the maillog is empty: nothing was checked"
+grep -iF -f "$T_WORK/seeker.pii" "$PF_MAILLOG" > "$T_WORK/leaks" \
+    && t_fail "the seeker's address or number in Postfix's maillog: $(cat "$T_WORK/leaks")"
+say "none of $(tr '\n' ' ' < "$T_WORK/all.pii")in the milter's or the bridge's log;"
+say "none of the seeker's in Postfix's maillog"
 say ""
 say "Demo complete: every hop above was checked; the private Postfix, the milter"
 say "and the stand-in are stopped now, and their directory removed."

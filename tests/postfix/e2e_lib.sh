@@ -5,10 +5,20 @@
 # posting its webhooks to the bridge.  Sourced by the test; e2e_setup
 # starts it all, e2e_start_conversation makes the conversation the tests
 # play in ($SID, $PROXY).
+#
+# The MX runs the recommended verifier stack (verifiers.sh: OpenDKIM,
+# OpenDMARC with its own SPF check, dnsmasq serving the test domains), so
+# the script re-executes itself in a private mount and network namespace
+# first.  The building contact's mail comes from their server's address
+# ($VF_CONTACT_IP, allowed by building.example's SPF record: dmarc=pass);
+# anyone else's from addresses no SPF record names.
 . "$SRC/tests/lib.sh"
 . "$SRC/tests/lib_bridge.sh"
 . "$SRC/tests/postfix/harness.sh"
+. "$SRC/tests/postfix/verifiers.sh"
 export LC_ALL=C
+vf_unshare "$@"
+PF_VERIFIERS=yes
 
 DEMO=${PM_DEMO:-}
 say() { [ -z "$DEMO" ] || printf '%s\n' "$*"; }
@@ -76,8 +86,15 @@ e2e_sms() {
     MSG=$(jq -r .sid "$T_WORK/inbound.json")
 }
 
+# contact_swaks SWAKS-ARGS...: like pf_swaks_expect 0 mx, as the building
+# contact's own mail server (client address $VF_CONTACT_IP, via XCLIENT).
+contact_swaks() {
+    pf_swaks_expect 0 mx "$@" --xclient-addr "$VF_CONTACT_IP" \
+        --xclient-name "[UNAVAILABLE]"
+}
+
 # e2e_reply MESSAGE-ID TEXT: the contact replies by email to the proxy
-# address, through the MX.
+# address, through the MX, from their own mail server.
 e2e_reply() {
     {
         echo "From: Bob Builder <$CONTACT_EMAIL>"
@@ -88,7 +105,7 @@ e2e_reply() {
         echo
         printf '%s\n' "$2"
     } > "$T_WORK/reply.$1.eml"
-    pf_swaks_expect 0 mx --from "$CONTACT_EMAIL" --to "$PROXY" \
+    contact_swaks --from "$CONTACT_EMAIL" --to "$PROXY" \
         --data "$T_WORK/reply.$1.eml"
 }
 

@@ -1,14 +1,24 @@
 #!/bin/sh
 # e2e_policies - the whole chain (e2e_lib.sh) with each setting of the
 # reply policies:
-#   unknown_sender_action = hold    a stranger's reply waits in hold/;
-#                                   postmaskctl queue requeue releases it
-#                                   (held again: the policy still says so)
-#   unknown_sender_action = post    posted, its attributes naming the
-#                                   unverified sender
-#   unknown_sender_action = reject  a dead letter with the reason
+#   unauthenticated_sender_action = hold    a stranger's reply waits in
+#                                   hold/ with the reason; postmaskctl queue
+#                                   requeue runs it again (held again: the
+#                                   policy still says so), postmaskctl queue
+#                                   release posts it
+#   unauthenticated_sender_action = post    posted, its attributes saying
+#                                   why it is unverified
+#   unauthenticated_sender_action = reject  a dead letter with the reason
 #   auto_reply_action = note        a short note instead of the auto-reply
 #   a delivery report not from <>   not believed
+#   from <> without a valid bounce  discarded by the milter (untagged,
+#   tag                             forged or expired tag)
+#   a report we did not cause       with a valid tag but naming nobody, or
+#                                   not the contact: nothing recorded
+#   a real bounce                   the private Postfix bounces the
+#                                   bridge's email (5.1.1) back to the
+#                                   tagged sender through the MX: the
+#                                   contact's email_status is "bouncing"
 #   an empty reply                  not posted
 . "$SRC/tests/postfix/e2e_lib.sh"
 
@@ -34,33 +44,45 @@ job_of() { "$BIN/postmaskctl" -c "$PF_PM_DIR" queue list | awk -v s="$1" '$0 ~ s
 e2e_setup
 e2e_start_conversation
 
-# hold (the default), then requeue by the admin.
+# hold (the default), then requeue, then release by the admin.
+HELD="reply not posted: the From address is not the building contact's (unauthenticated_sender_action = hold"
 stranger eve1@elsewhere.example "Hold me."
-wait_for "the held job" bridge_logged "held: capture: $SID: sender eve@elsewhere.example"
+wait_for "the held job" bridge_logged "held: capture: $SID: $HELD"
 id=$(job_of hold)
 [ -n "$id" ] || t_fail "no held job: $("$BIN/postmaskctl" -c "$PF_PM_DIR" queue list)"
+"$BIN/postmaskctl" -c "$PF_PM_DIR" queue list | grep "$id" | grep -q "not the building contact's" \
+    || t_fail "postmaskctl queue does not show why $id is held: $("$BIN/postmaskctl" -c "$PF_PM_DIR" queue list)"
 "$BIN/postmaskctl" -c "$PF_PM_DIR" queue requeue "$id" > "$T_WORK/rq" 2>&1 || t_fail "requeue $id failed: $(cat "$T_WORK/rq")"
 wait_for "the requeued job to be held again" \
-    sh -c "[ \$(grep -c 'held: capture: $SID: sender eve@elsewhere.example' '$T_BRIDGE_LOG') -ge 2 ]"
+    sh -c "[ \$(grep -c \"held: capture: $SID: $HELD\" '$T_BRIDGE_LOG') -ge 2 ]"
 [ "$(message_count)" = 0 ] || t_fail "a held reply was posted"
-
-# post: posted as the contact, with the sender named.
-restart_with "unknown_sender_action = post"
-stranger eve2@elsewhere.example "Post me anyway."
-wait_for "the stranger's reply to be posted" count_is 1
+"$BIN/postmaskctl" -c "$PF_PM_DIR" queue release "$id" > "$T_WORK/rl" 2>&1 || t_fail "release $id failed: $(cat "$T_WORK/rl")"
+wait_for "the released reply to be posted" count_is 1
 M=$(messages | jq -c '.messages[0]')
+[ "$(printf '%s\n' "$M" | jq -r .body)" = "Hold me." ] || t_fail "released body: $M"
+[ "$(printf '%s\n' "$M" | jq -r .author)" = bc_bc-77 ] || t_fail "released author: $M"
+printf '%s\n' "$M" | jq -r '.attributes | fromjson | .postmask.unverified' | grep -q "not the building contact's" \
+    || t_fail "the released reply's attributes do not say it is unverified: $M"
+bridge_logged "$SID: job $id: the From address is not the building contact's; released by the admin, posted" \
+    || t_fail "no log line for the released post"
+
+# post: posted as the contact, its attributes saying why it is unverified.
+restart_with "unauthenticated_sender_action = post"
+stranger eve2@elsewhere.example "Post me anyway."
+wait_for "the stranger's reply to be posted" count_is 2
+M=$(messages | jq -c '.messages[1]')
 [ "$(printf '%s\n' "$M" | jq -r .body)" = "Post me anyway." ] || t_fail "posted body: $M"
-[ "$(printf '%s\n' "$M" | jq -r '.attributes | fromjson | .postmask.unverified_sender')" = eve@elsewhere.example ] \
-    || t_fail "the unverified sender is not named: $M"
-bridge_logged "sender eve@elsewhere.example is not the building contact; posted all the same" \
+printf '%s\n' "$M" | jq -r '.attributes | fromjson | .postmask.unverified' | grep -q "not the building contact's" \
+    || t_fail "the unverified post does not say why: $M"
+bridge_logged "the From address is not the building contact's; posted all the same (unauthenticated_sender_action = post" \
     || t_fail "no warning for the unverified post"
 
 # reject: a dead letter.
-restart_with "unknown_sender_action = reject"
+restart_with "unauthenticated_sender_action = reject"
 stranger eve3@elsewhere.example "Reject me."
-wait_for "the rejected job" bridge_logged "dead: capture: $SID: sender eve@elsewhere.example is not the building contact (unknown_sender_action = reject"
+wait_for "the rejected job" bridge_logged "dead: capture: $SID: reply not posted: the From address is not the building contact's (unauthenticated_sender_action = reject"
 [ -n "$(job_of dead)" ] || t_fail "postmaskctl queue shows no dead letter"
-[ "$(message_count)" = 1 ] || t_fail "a rejected reply was posted"
+[ "$(message_count)" = 2 ] || t_fail "a rejected reply was posted"
 
 # auto_reply_action = note.
 restart_with "auto_reply_action = note"
@@ -74,8 +96,8 @@ Message-ID: <ooo2@mail.building.example>
 Back on Monday.
 EOF
 pf_swaks_expect 0 mx --from "$CONTACT_EMAIL" --to "$PROXY" --data "$T_WORK/ooo.eml"
-wait_for "the auto-reply note" count_is 2
-N=$(messages | jq -c '.messages[1]')
+wait_for "the auto-reply note" count_is 3
+N=$(messages | jq -c '.messages[2]')
 printf '%s\n' "$N" | jq -r .body | grep -q "automatic reply" || t_fail "note: $N"
 [ "$(printf '%s\n' "$N" | jq -r .author)" = bc_bc-77 ] || t_fail "note author: $N"
 [ "$(printf '%s\n' "$N" | jq -r '.attributes | fromjson | .postmask.kind')" = auto_reply_note ] || t_fail "note attributes: $N"
@@ -108,7 +130,7 @@ Status: 5.1.1
 --B2--
 EOF
 pf_swaks_expect 0 mx --from eve@elsewhere.example --to "$PROXY" --data "$T_WORK/fakebounce.eml"
-wait_for "the forged report's job" bridge_logged "done: capture: $SID: delivery report from eve@elsewhere.example, not from the null sender"
+wait_for "the forged report's job" bridge_logged "done: capture: $SID: delivery report not from the null sender"
 curl -s "$T_STANDIN_URL/_standin/conversations" | jq -r --arg sid "$SID" \
     '.conversations[] | select(.sid == $sid) | .participants[] | .attributes' \
     | grep -q bouncing && t_fail "a forged delivery report marked the contact as bouncing"
@@ -116,6 +138,137 @@ curl -s "$T_STANDIN_URL/_standin/conversations" | jq -r --arg sid "$SID" \
 # An empty reply (only the quoted history): not posted.
 e2e_reply empty1@mail.building.example "> Hi Bob, is 4B free?"
 wait_for "the empty reply's job" bridge_logged "done: capture: $SID: empty"
-[ "$(message_count)" = 2 ] || t_fail "an empty reply was posted"
+[ "$(message_count)" = 3 ] || t_fail "an empty reply was posted"
+
+# A reply far longer than reply_part_limit messages: cut, the last part
+# ends with reply_cut_marker, the log says how much; the capture keeps all.
+restart_with "reply_part_limit = 2" "reply_cut_marker = [cut: see the email]"
+LONG=$(awk 'BEGIN { for (i = 1; i <= 60; i++)
+    printf "Line %02d of the house rules: keep the stairwell clear, and tell us before you move furniture in.\n", i }')
+e2e_reply long1@mail.building.example "$LONG"
+wait_for "the cut reply" bridge_logged "reply cut to 2 of 4 parts (reply_part_limit); [0-9]* characters not posted"
+wait_for "the cut reply's parts" count_is 5
+P2=$(messages | jq -r '.messages[4].body')
+case "$P2" in
+    *"
+
+[cut: see the email]") ;;
+    *) t_fail "the last part does not end with the marker: ...$(printf '%s' "$P2" | tail -c 80)" ;;
+esac
+[ "$(messages | jq '[.messages[3,4].body | length <= 1600] | all')" = true ] \
+    || t_fail "a part is over 1,600 characters"
+[ "$(messages | jq -r '.messages[3].body' | head -1)" = "Line 01 of the house rules: keep the stairwell clear, and tell us before you move furniture in." ] \
+    || t_fail "part 1: $(messages | jq -r '.messages[3].body' | head -1)"
+# What the milter captures from that email (postmaskctl parse runs its
+# code) is the whole text: only the posting is cut.
+"$BIN/postmaskctl" -c "$PF_PM_DIR" parse "$T_WORK/reply.long1@mail.building.example.eml" \
+    | jq -r .text | grep -q "^Line 60 of the house rules" || t_fail "the capture did not keep the whole text"
+
+# Bounces (bounce_tag.h).  contact_attrs [ROLE]: the attributes of the
+# building contact's (or ROLE's) participants as the stand-in holds them.
+contact_attrs() {
+    curl -s "$T_STANDIN_URL/_standin/conversations" | jq -c --arg sid "$SID" \
+        --arg role "${1:-building_contact}" \
+        '.conversations[] | select(.sid == $sid) | .participants[]
+         | .attributes | (fromjson? // .) | select(.role? == $role)'
+}
+captures() { grep -c ": captured: " "$PF_MILTER_LOG"; }
+# report NAME RCPT FINAL-RECIPIENT: a delivery report from <> to RCPT.
+report() {
+    sed -e "s/^Message-ID: .*/Message-ID: <$1@elsewhere.example>/" -e "s/^To: .*/To: $2/" \
+        -e "s/^Final-Recipient: .*/Final-Recipient: rfc822; $3/" \
+        "$T_WORK/fakebounce.eml" > "$T_WORK/$1.eml"
+    pf_swaks_expect 0 mx --from '<>' --to "$2" --data "$T_WORK/$1.eml"
+}
+before=$(captures)
+# Forged reports from the null sender: to the untagged proxy address, to a
+# tag signed with another secret, to an expired tag.  Accepted, discarded
+# by the milter, never captured.
+(umask 077; echo "k1 not-the-real-secret-0123456789abcdef" > "$T_WORK/other.keys")
+for c in "none $PROXY" \
+         "forged $(python3 "$SRC/tests/bounce_tag.py" "$T_WORK/other.keys" "$PROXY")" \
+         "expired $(python3 "$SRC/tests/bounce_tag.py" "$PF_PM_KEYS" "$PROXY" -30)"; do
+    set -- $c
+    report "null-$1" "$2" "$CONTACT_EMAIL"
+    wait_for "the discard of the $1 report" grep -q \
+        "discard: null sender to conversation $SID: no valid bounce tag ($1)" "$PF_MILTER_LOG"
+done
+[ "$(captures)" = "$before" ] || t_fail "a forged report from <> was captured: $(cat "$PF_MILTER_LOG")"
+grep -i "$CONTACT_EMAIL" "$PF_MILTER_LOG" && t_fail "the milter logged the contact's address"
+# With a valid tag, but naming not the contact, or no failed recipient at
+# all: captured, nothing recorded.
+TAGGED=$(python3 "$SRC/tests/bounce_tag.py" "$PF_PM_KEYS" "$PROXY")
+report tagged-stranger "$TAGGED" stranger@elsewhere.example
+wait_for "the report about a stranger" bridge_logged \
+    "done: capture: $SID: bounce (queue id [^)]*) names no building contact of the conversation; nothing recorded"
+sed -e '/^Final-Recipient: /d' "$T_WORK/fakebounce.eml" > "$T_WORK/norcpt.eml"
+mv "$T_WORK/norcpt.eml" "$T_WORK/fakebounce.eml"
+report tagged-norcpt "$TAGGED" unused
+wait_for "the report without a recipient" bridge_logged \
+    "done: capture: $SID: delivery report (queue id [^)]*) names no failed recipient; nothing recorded"
+# A delay report (Action: delayed, 4.x.x) for the contact: their mailbox is
+# not failing, nothing recorded.
+cat > "$T_WORK/delay.eml" <<EOF
+From: MAILER-DAEMON@elsewhere.example
+To: $TAGGED
+Subject: Delayed Mail (still being retried)
+Message-ID: <delay1@elsewhere.example>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="D1"
+
+--D1
+Content-Type: text/plain
+
+Your message is delayed; we keep trying.
+
+--D1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; elsewhere.example
+
+Final-Recipient: rfc822; $CONTACT_EMAIL
+Action: delayed
+Status: 4.4.1
+Diagnostic-Code: smtp; 421 try again later
+
+--D1--
+EOF
+pf_swaks_expect 0 mx --from '<>' --to "$TAGGED" --data "$T_WORK/delay.eml"
+wait_for "the delay report" bridge_logged \
+    "done: capture: $SID: delivery report with status 4.4.1 (queue id [^)]*) is no failure; nothing recorded"
+contact_attrs | grep -q bouncing && t_fail "a report we did not cause marked the contact as bouncing: $(contact_attrs)"
+
+# A real bounce: the contact's mailbox is gone.  The next hop for the
+# contact's address is a listener of the private Postfix that refuses it
+# with 550 5.1.1 at RCPT; Postfix bounces the bridge's email and sends its
+# delivery report from <> to the tagged envelope sender, and the transport
+# routes the proxy domain back to the MX listener.  Both go through an smtp
+# client with a hostname of its own (else Postfix sees a mail loop).
+GONE_PORT=$(_pf_free_ports 1)
+echo "$CONTACT_EMAIL 550 5.1.1 User unknown" > "$PF_CONF/gone_access"
+pf_postconf -Me "127.0.0.1:$GONE_PORT/inet=127.0.0.1:$GONE_PORT inet n - n - - smtpd" \
+    "mxreturn/unix=mxreturn unix - - n - - smtp" || t_fail "postconf -M"
+pf_postconf -P "127.0.0.1:$GONE_PORT/inet/syslog_name=postfix/gone" \
+    "127.0.0.1:$GONE_PORT/inet/smtpd_recipient_restrictions=check_recipient_access,texthash:$PF_CONF/gone_access" \
+    "mxreturn/unix/myhostname=bounces.test.example" \
+    "mxreturn/unix/syslog_name=postfix/mxreturn" || t_fail "postconf -P"
+cat > "$PF_CONF/transport" <<EOF
+$CONTACT_EMAIL mxreturn:[127.0.0.1]:$GONE_PORT
+${PROXY#*@} mxreturn:[127.0.0.1]:$PF_PORT_MX
+EOF
+pf_postconf -e "transport_maps = texthash:$PF_CONF/transport" || t_fail "postconf -e"
+pf_reload
+e2e_sms "Hi Bob, are you still there?"
+wait_for "the bounce to be recorded" bridge_logged "done: capture: $SID: bounce recorded for the building contact"
+pf_wait_log "postfix/mxreturn/smtp\[[0-9]+\]: .*relay=127\.0\.0\.1\[127\.0\.0\.1\]:$PF_PORT_MX, .*status=sent" \
+    || t_fail "the bounce did not go back through the MX listener: $(pf_log | tail -20)"
+grep -q ": captured: conversation $SID, bounce, job " "$PF_MILTER_LOG" || t_fail "the bounce was not captured"
+# Each of the contact's participants (email and SMS) holds their email.
+A=$(contact_attrs)
+[ "$(printf '%s\n' "$A" | jq -s 'length > 0 and all(.email_status == "bouncing")')" = true ] \
+    || t_fail "the real bounce was not recorded: $A"
+[ "$(printf '%s\n' "$A" | jq -s 'all(.last_bounce_reason | startswith("5.1.1 smtp; 550 5.1.1"))')" = true ] \
+    || t_fail "bounce reason: $A"
+contact_attrs seeker | grep -q bouncing && t_fail "the seeker was marked as bouncing: $(contact_attrs seeker)"
 t_bridge_stop
 t_pass

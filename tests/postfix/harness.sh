@@ -29,6 +29,8 @@
 : "${PF_KEEP:=}"                        # non-empty: keep the instance dir
 : "${PF_QUIET:=}"                       # non-empty: no diagnostics on failure
 : "${PF_TMP_FALLBACK:=${TMPDIR:-/tmp}/postmask-tests}"
+: "${PF_VERIFIERS:=no}"                 # yes: the MX verifier stack of
+                                        # tests/postfix/verifiers.sh
 
 PF_DIR=
 PF_STARTED=
@@ -253,7 +255,7 @@ pf_procs_in() {
 _pf_reap_dir() {
     _pf_r_dir=$1
     for _pf_r_file in "$_pf_r_dir/queue/pid/master.pid" "$_pf_r_dir/sink.pid" \
-        "$_pf_r_dir/milter.pid"; do
+        "$_pf_r_dir/milter.pid" "$_pf_r_dir"/vf-*.pid; do
         [ -s "$_pf_r_file" ] || continue
         _pf_r_pid=
         read -r _pf_r_pid <"$_pf_r_file" 2>/dev/null || continue
@@ -529,6 +531,11 @@ pf_setup() {
     _pf_write_master_cf
     _pf_backdate
     _pf_write_postmask_cf
+    if [ "$PF_VERIFIERS" = yes ]; then
+        command -v vf_setup >/dev/null 2>&1 \
+            || _pf_die "PF_VERIFIERS=yes: source tests/postfix/verifiers.sh and call vf_unshare first"
+        vf_setup
+    fi
     export PF_DIR PF_CONF PF_QUEUE PF_DATA PF_MAILLOG PF_SINK_DIR PF_PM_DIR \
         PF_PM_SPOOL PF_PM_KEYS PF_MILTER_LOG PF_PORT_MX PF_PORT_MASKING \
         PF_PORT_SINK PF_PORT_MILTER PF_MILTER_SOCK PF_MILTER_LISTEN \
@@ -716,6 +723,7 @@ _pf_move_listeners() {
     _pf_backdate
     PF_PORT_MX=$1
     PF_PORT_MASKING=$2
+    [ "$PF_VERIFIERS" != yes ] || vf_listeners_moved
 }
 
 # pf_postfix_start: starts the instance and waits until both listeners
@@ -772,6 +780,7 @@ pf_postfix_stop() {
 
 # pf_start: the sink, then Postfix.  pf_stop: both.
 pf_start() {
+    [ "$PF_VERIFIERS" != yes ] || vf_start
     pf_sink_start
     pf_postfix_start
 }
@@ -1003,6 +1012,7 @@ pf_cleanup() {
     _pf_milter_reap
     pf_postfix_stop
     pf_sink_stop
+    [ "$PF_VERIFIERS" != yes ] || vf_stop      # dnsmasq, OpenDKIM, OpenDMARC
     # Anything else of this instance (belt and braces: by pidfile).
     _pf_reap_dir "$PF_DIR" "still running after pf_cleanup"
     return 0

@@ -1,10 +1,10 @@
 #!/bin/sh
 # outbound_mask - the masking listener of a real Postfix with postmask-milter:
 # a seeker's message to a building contact leaves with the conversation's
-# proxy address as envelope sender and From, the display name kept, the
-# seeker's address nowhere in the delivered bytes (any letter case), and the
-# body byte-identical (mask_bodies = no) or masked but otherwise identical
-# (mask_bodies = yes).  Over SMTP (swaks) and through sendmail(1) (pickup,
+# proxy address as envelope sender (with a bounce tag) and From, the display
+# name kept, the seeker's address nowhere in the delivered bytes (any letter
+# case), and the body byte-identical (mask_bodies = no) or masked but
+# otherwise identical (mask_bodies = yes).  Over SMTP (swaks) and through sendmail(1) (pickup,
 # non_smtpd_milters).  Refusals: no X-Postmask-Conversation header, a
 # malformed SID, a leak the rewrite cannot fix; an unmasked sender passes;
 # with the milter stopped Postfix tempfails and delivers nothing.
@@ -62,13 +62,20 @@ deliver_new() {
     t_fail "no new dump"
 }
 
+# tagged_sender ADDRESS: is it the proxy address with today's (or, just
+# after midnight, yesterday's) bounce tag, computed independently?
+tagged_sender() {
+    [ "$1" = "$(python3 "$SRC/tests/bounce_tag.py" "$PF_PM_KEYS" "$proxy")" ] \
+        || [ "$1" = "$(python3 "$SRC/tests/bounce_tag.py" "$PF_PM_KEYS" "$proxy" -1)" ]
+}
+
 # check_masked DUMP: the seeker's address nowhere; proxy as envelope sender,
 # From (display name kept), Reply-To; submitter headers gone.
 check_masked() {
     grep -qi "sam.seeker@gmail.example" "$1" && t_fail "the seeker's address was delivered: $(cat "$1")"
     grep -qi "gmail.example" "$1" && t_fail "the seeker's domain was delivered: $(cat "$1")"
-    [ "$(pf_sink_mail_from "$1")" = "$proxy" ] \
-        || t_fail "envelope sender is [$(pf_sink_mail_from "$1")], want the proxy address"
+    tagged_sender "$(pf_sink_mail_from "$1")" \
+        || t_fail "envelope sender is [$(pf_sink_mail_from "$1")], want the proxy address with a bounce tag"
     pf_sink_message "$1" > "$T_WORK/delivered"
     grep -q "^From: Sam Seeker <$proxy>\$" "$T_WORK/delivered" \
         || t_fail "From is not the proxy with the display name: $(grep '^From:' "$T_WORK/delivered")"
