@@ -7,7 +7,10 @@
  * happens), and for onMessageAdded write the job into the spool (sync.h)
  * keyed by the MessageSid, fsync'd, so a retried or duplicated webhook is
  * answered without a second job.  It never waits for Twilio or SMTP: the
- * job runner picks the job up through its inotify watch.  Other event
+ * job runner picks the job up through its inotify watch.  The job is
+ * built by message_job.h, as catch-up builds it (catchup.h), which a 500
+ * here (the spool could not take the job) starts soon: Twilio does not
+ * retry.  Other event
  * types are acknowledged and ignored; so are messages that postmask made
  * from email (an echo).  The log names the author by ParticipantSid; the
  * Author (a phone number or email address) only at debug level (-v).
@@ -17,8 +20,10 @@
 #include <time.h>
 
 #include "bridge.h"
+#include "catchup.h"
 #include "form.h"
 #include "http_server.h"
+#include "message_job.h"
 #include "msg.h"
 #include "spool.h"
 #include "sync.h"
@@ -32,25 +37,6 @@
  */
 #define WEBHOOK_BODY_MAX (1024 * 1024)
 
-/* The payload of a message job: every field, first value of each name. */
-static char *job_payload(const struct form *form, size_t *len)
-{
-    json_t *event = json_object(), *payload;
-    size_t i;
-    char *text;
-
-    for (i = 0; i < form->count; i++)
-        if (json_object_get(event, form->pairs[i].name) == NULL)
-            json_object_set_new(event, form->pairs[i].name,
-                                json_string(form->pairs[i].value));
-    payload = json_pack("{s:i, s:I, s:o}", "version", 1, "received",
-                        (json_int_t) time(NULL), "event", event);
-    text = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(payload);
-    *len = text ? strlen(text) : 0;
-    return text;
-}
-
 static void on_message_added(struct bridge *br, struct http_exchange *ex,
                              const struct form *form)
 {
@@ -60,8 +46,7 @@ static void on_message_added(struct bridge *br, struct http_exchange *ex,
     const char *psid = form_get(form, "ParticipantSid");
     char id[SPOOL_ID_LEN + 1];
     struct buf *why;
-    char *payload;
-    size_t len;
+    json_t *event;
     int ret;
 
     if (!twilio_sid_valid(conv, "CH") || !twilio_sid_valid(msg, "IM")) {
@@ -79,20 +64,16 @@ static void on_message_added(struct bridge *br, struct http_exchange *ex,
         http_reply_json(ex, 200, json_object());
         return;
     }
-    if ((payload = job_payload(form, &len)) == NULL) {
-        msg_error("%s: webhook: %s: cannot encode the job", conv, msg);
-        http_reply_error(ex, 500, "internal_error", NULL,
-                         "cannot encode the job");
-        return;
-    }
+    catchup_heard(br->catchup, conv);
+    event = message_job_event_from_form(form);
     why = buf_create(128);
-    ret = spool_enqueue(br->spool, SYNC_KIND_MESSAGE, msg, payload, len, id,
-                        why);
-    free(payload);
+    ret = message_job_enqueue(br, event, id, why);
+    json_decref(event);
     if (ret < 0) {
         msg_error("%s: webhook: %s: cannot queue: %s", conv, msg, why->data);
         http_reply_error(ex, 500, "spool_error", NULL,
                          "the message could not be queued");
+        catchup_soon(br->catchup);     /* Twilio will not send it again */
     } else {
         /* The Author is a phone number or an email address: personal
          * data, logged at debug level only; the participant SID names
@@ -164,9 +145,9 @@ int api_webhook_init(struct bridge *br, struct buf *why)
     (void) why;
     if (*br->cfg->webhook_url == '\0')
         msg_warn("webhook_url is not set: Twilio's webhooks will be refused");
-    http_server_route(br->http, "POST", "/twilio/webhook", "webhook",
+    http_server_route(br->webhook_http, "POST", "/twilio/webhook", "webhook",
                       handle_webhook, br);
-    http_server_route_limit(br->http, "POST", "/twilio/webhook",
+    http_server_route_limit(br->webhook_http, "POST", "/twilio/webhook",
                             WEBHOOK_BODY_MAX);
     return 0;
 }

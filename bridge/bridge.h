@@ -27,6 +27,7 @@ struct conv_cache;
 struct job_runner;
 struct sync_email;
 struct sync_reply;
+struct catchup;
 
 struct bridge {
     const struct config *cfg;
@@ -36,12 +37,14 @@ struct bridge {
     struct metrics *metrics;
     struct twilio_client *twilio;
     struct curl_loop *curl;     /* libcurl on the event loop (Twilio) */
-    struct http_server *http;
+    struct http_server *http;   /* bridge_listen: the API, health */
+    struct http_server *webhook_http;   /* webhook_listen: Twilio's */
     struct api_conversations *conversations;    /* api_conversations.c's */
     struct conv_cache *convs;   /* conversations and participants */
     struct job_runner *jobs;    /* works off the spool */
     struct sync_email *sync_email;      /* sync_email.c's */
     struct sync_reply *sync_reply;      /* sync_reply.c's */
+    struct catchup *catchup;    /* missed webhooks (catchup.h) */
 
     /* Secrets, read once at start-up (secret_file.h); len excludes NUL. */
     char *api_token;

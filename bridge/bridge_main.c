@@ -5,9 +5,10 @@
  * detaches and says what is wrong: the configuration, the address keys,
  * the secrets (read once into struct bridge; a missing or insecure file is
  * fatal and named), the spool, then the event loop with the metrics, the
- * curl loop and the Twilio client, the HTTP server (bound before detaching,
- * so that a port in use is reported to whoever started us) and the API
- * routes and webhook.  Then it detaches (unless -f), reinitializes the
+ * curl loop and the Twilio client, the two HTTP listeners (bound before
+ * detaching, so that a port in use is reported to whoever started us):
+ * bridge_listen with the API routes and health, webhook_listen with
+ * Twilio's webhook.  Then it detaches (unless -f), reinitializes the
  * event base after the fork, starts the job runner (its inotify watch on
  * the spool, the conversation cache and the sync handlers; it takes the
  * jobs a crash left in active/ at once), and runs until SIGTERM or SIGINT,
@@ -23,6 +24,7 @@
 
 #include "address_keys.h"
 #include "bridge.h"
+#include "catchup.h"
 #include "config.h"
 #include "conv_cache.h"
 #include "curl_loop.h"
@@ -92,7 +94,17 @@ static void create_http(struct bridge *br, struct buf *why)
     opts.max_connections = (unsigned) cfg->bridge_connection_limit;
     opts.timeout_s = cfg->bridge_client_timeout;
     opts.metrics = br->metrics;
+    opts.header_timeout_s = cfg->bridge_header_timeout;
+    opts.body_timeout_s = cfg->bridge_body_timeout;
+    opts.client_limit = (unsigned) cfg->bridge_client_connection_limit;
+    /* Two listeners with slots of their own: a flood on the public webhook
+     * port never reaches the API and health port. */
+    opts.name = "bridge_listen";
     if ((br->http = http_server_create(br->base, &opts, why)) == NULL)
+        msg_fatal("%s", why->data);
+    opts.listen = cfg->webhook_listen;
+    opts.name = "webhook_listen";
+    if ((br->webhook_http = http_server_create(br->base, &opts, why)) == NULL)
         msg_fatal("%s", why->data);
     if (api_health_init(br, why) < 0
         || api_chat_tokens_init(br, why) < 0
@@ -113,18 +125,19 @@ static void create_jobs(struct bridge *br, struct buf *why)
     br->convs = conv_cache_create(br);
     if ((br->jobs = job_runner_create(br, why)) == NULL
         || sync_email_init(br, br->jobs, why) < 0
-        || sync_reply_init(br, br->jobs, why) < 0)
+        || sync_reply_init(br, br->jobs, why) < 0
+        || (br->catchup = catchup_create(br, why)) == NULL)
         msg_fatal("%s", why->data);
 }
 
-/* "HOST:PORT" of the listening socket: the configured host, the bound port. */
-static void listen_text(const struct bridge *br, char *text, size_t size)
+/* "HOST:PORT" of a listening socket: the configured host, the bound port. */
+static void listen_text(const char *listen, const struct http_server *srv,
+                        char *text, size_t size)
 {
-    const char *listen = br->cfg->bridge_listen;
     const char *colon = strrchr(listen, ':');
 
     snprintf(text, size, "%.*s:%d", (int) (colon - listen), listen,
-             http_server_port(br->http));
+             http_server_port(srv));
 }
 
 int main(int argc, char **argv)
@@ -135,7 +148,7 @@ int main(int argc, char **argv)
     struct bridge br;
     struct event *ev_term, *ev_int;
     struct buf *why = buf_create(128);
-    char listen[300];
+    char listen[300], webhook_listen[300];
 
     cfg = program_start(argc, argv, CONFIG_FOR_BRIDGE, 0, USAGE, &opts);
     if (optind != argc)
@@ -182,9 +195,12 @@ int main(int argc, char **argv)
         msg_fatal("event_reinit failed after detaching");
     /* After the fork: inotify and the spool's work belong to the daemon. */
     create_jobs(&br, why);
-    listen_text(&br, listen, sizeof(listen));
-    msg_info("starting: config %s, Twilio %s, listen %s, spool %s%s",
-             cfg->config_file, cfg->twilio_api_url, listen,
+    listen_text(cfg->bridge_listen, br.http, listen, sizeof(listen));
+    listen_text(cfg->webhook_listen, br.webhook_http, webhook_listen,
+                sizeof(webhook_listen));
+    msg_info("starting: config %s, Twilio %s, listen %s, webhook listen %s, "
+             "spool %s%s", cfg->config_file, cfg->twilio_api_url, listen,
+             webhook_listen,
              cfg->spool_directory,
              br.api_key_secret ? ", chat tokens on" : "");
     if (event_base_dispatch(br.base) < 0)
@@ -194,11 +210,13 @@ int main(int argc, char **argv)
      * free what they keep, then the server frees unanswered exchanges. */
     twilio_client_free(br.twilio);
     api_conversations_free(&br);
+    catchup_free(br.catchup);
     conv_cache_free(br.convs);
     sync_email_free(&br);       /* its SMTP submissions in flight */
     sync_reply_free(&br);
     job_runner_free(br.jobs);   /* jobs in hand stay in active/ */
     curl_loop_free(br.curl);
+    http_server_free(br.webhook_http);
     http_server_free(br.http);
     event_free(ev_term);
     event_free(ev_int);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "catchup.h"
 #include "conv_names.h"
 #include "conv_start.h"
 #include "msg.h"
@@ -493,6 +494,7 @@ static void step_participant(struct start *st)
                  "participants=%zu", st->sid, st->created ? "started"
                  : "found", st->unique_name, addr->data, st->nwanted);
         buf_free(addr);
+        catchup_heard(st->br->catchup, st->sid);
         finish(st, st->created ? 201 : 200, body, 0);
         return;
     }

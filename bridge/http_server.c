@@ -4,15 +4,8 @@
  *
  * What evhttp 2.1 does not do, and how this file does it:
  *
- * Counting connections.  evhttp has no connection limit and no callback for
- * a new connection, but it asks evhttp_set_bevcb() for the bufferevent of
- * every connection it accepts.  That callback counts the connection, keeps
- * a reference on the bufferevent and activates the "adopt" event; once the
- * accept is done (still before any I/O on the new socket), adopt_pending()
- * finds the connection (evhttp's bufferevent callback argument) and sets
- * its close callback, which uncounts it.  At max_connections the listener
- * is disabled, so that further clients wait in the kernel's listen queue;
- * the close of any connection enables it again.
+ * Connections: counting and limiting them, their deadlines and the strict
+ * check of request framing are http_conn.c's (http_server_int.h).
  *
  * Exchanges that outlive their client.  While a request waits for its
  * handler, evhttp does not read from the connection, so it would notice a
@@ -54,6 +47,7 @@
 #include <openssl/sha.h>
 
 #include "http_server.h"
+#include "http_server_int.h"
 #include "metrics.h"
 #include "msg.h"
 #include "utf8.h"
@@ -68,67 +62,6 @@ struct http_route {
     http_handler *handler;
     void *arg;
     size_t max_body;                /* 0: the server's */
-};
-
-struct http_header {
-    char *name;
-    char *value;
-};
-
-/* One client connection, from its accept to its close. */
-struct http_conn {
-    struct http_server *srv;
-    struct bufferevent *bev;        /* referenced until adopted */
-    struct evhttp_connection *evcon;        /* NULL until adopted */
-    struct http_exchange *ex;       /* its unanswered exchange, or NULL */
-    int fd;
-    struct http_conn *prev;
-    struct http_conn *next;
-};
-
-struct http_exchange {
-    struct http_server *srv;
-    struct evhttp_request *req;     /* NULL once the client is gone */
-    struct http_conn *conn;         /* NULL once the client is gone */
-    struct event *gone_ev;          /* watches an unanswered exchange */
-    const char *route_name;
-    char *method;
-    char *path;
-    char *query;                    /* or NULL */
-    struct http_header *headers;
-    size_t nheaders;
-    char *body;
-    size_t body_len;
-    char peer[80];
-    struct timespec start;
-    struct http_header *out;        /* headers of the answer */
-    size_t nout;
-    struct http_exchange *prev;
-    struct http_exchange *next;
-};
-
-struct http_server {
-    struct event_base *base;
-    struct evhttp *http;
-    struct evconnlistener *listener;        /* owned by http */
-    struct metrics *metrics;
-    size_t max_body;
-    size_t max_headers;
-    unsigned max_connections;
-    unsigned nconns;
-    int listener_off;
-    int early_close;                /* the backend has EV_CLOSED */
-    int freeing;
-    int port;
-    struct event *adopt_ev;
-    struct event *accept_retry_ev;
-    struct http_conn *conns;
-    struct http_conn **by_fd;       /* adopted connections by socket */
-    size_t by_fd_len;
-    struct http_exchange *exchanges;
-    struct http_exchange *dispatching;      /* inside its handler */
-    struct http_route *routes;
-    size_t nroutes;
 };
 
 /* Names for the log lines and the request metrics. */
@@ -199,47 +132,6 @@ static long elapsed_ms(const struct timespec *start)
         + (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
-static void count_connections(struct http_server *srv)
-{
-    metrics_set(srv->metrics, "postmask_http_connections", NULL,
-                (double) srv->nconns);
-}
-
-/* Connections. */
-
-static void listener_update(struct http_server *srv)
-{
-    if (srv->freeing)
-        return;
-    if (srv->nconns >= srv->max_connections && !srv->listener_off) {
-        evconnlistener_disable(srv->listener);
-        srv->listener_off = 1;
-    } else if (srv->nconns < srv->max_connections && srv->listener_off
-               && !evtimer_pending(srv->accept_retry_ev, NULL)) {
-        evconnlistener_enable(srv->listener);
-        srv->listener_off = 0;
-    }
-}
-
-static void conn_unlink(struct http_conn *conn)
-{
-    struct http_server *srv = conn->srv;
-
-    if (conn->prev)
-        conn->prev->next = conn->next;
-    else
-        srv->conns = conn->next;
-    if (conn->next)
-        conn->next->prev = conn->prev;
-    if (conn->fd >= 0 && (size_t) conn->fd < srv->by_fd_len
-        && srv->by_fd[conn->fd] == conn)
-        srv->by_fd[conn->fd] = NULL;
-    srv->nconns--;
-    count_connections(srv);
-    listener_update(srv);
-    free(conn);
-}
-
 /* Makes ex independent of the connection and of evhttp's request. */
 static void exchange_detach(struct http_exchange *ex)
 {
@@ -253,138 +145,16 @@ static void exchange_detach(struct http_exchange *ex)
     ex->req = NULL;
 }
 
-/* evhttp frees a connection: from here on it is gone. */
-static void on_conn_close(struct evhttp_connection *evcon, void *arg)
+/* evhttp frees the connection under an unanswered exchange. */
+void http_exchange_lost(struct http_exchange *ex)
 {
-    struct http_conn *conn = arg;
-    struct http_exchange *ex = conn->ex;
-
-    if (ex != NULL) {
-        /*
-         * evhttp dropped the connection under an unanswered request.  When
-         * it detached the request first (a read error or timeout), nobody
-         * else frees it.
-         */
-        if (ex->req != NULL && evhttp_request_get_connection(ex->req) == NULL)
-            evhttp_request_free(ex->req);
-        exchange_detach(ex);
-    }
-    conn_unlink(conn);
-}
-
-/* Called back by evhttp for each accepted connection. */
-static struct bufferevent *on_accept(struct event_base *base, void *arg)
-{
-    struct http_server *srv = arg;
-    struct bufferevent *bev;
-    struct http_conn *conn;
-
-    if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-        msg_warn("http: cannot create a bufferevent; connection not counted");
-        return NULL;
-    }
-    conn = xcalloc(1, sizeof(*conn));
-    conn->srv = srv;
-    conn->bev = bev;
-    conn->fd = -1;
-    bufferevent_incref(bev);
-    conn->next = srv->conns;
-    if (srv->conns)
-        srv->conns->prev = conn;
-    srv->conns = conn;
-    srv->nconns++;
-    count_connections(srv);
-    listener_update(srv);
-    event_active(srv->adopt_ev, EV_TIMEOUT, 0);
-    return bev;
-}
-
-static void by_fd_set(struct http_server *srv, int fd, struct http_conn *conn)
-{
-    if ((size_t) fd >= srv->by_fd_len) {
-        size_t len = (size_t) fd + 64;
-
-        srv->by_fd = xrealloc(srv->by_fd, len * sizeof(*srv->by_fd));
-        memset(srv->by_fd + srv->by_fd_len, 0,
-               (len - srv->by_fd_len) * sizeof(*srv->by_fd));
-        srv->by_fd_len = len;
-    }
-    srv->by_fd[fd] = conn;
-}
-
-/*
- * Finds the evhttp connection of each connection accepted since last time.
- * New connections go to the head of the list, so those not adopted yet
- * come before all others.
- */
-static void adopt_pending(struct http_server *srv)
-{
-    struct http_conn *conn, *next;
-
-    for (conn = srv->conns; conn != NULL && conn->bev != NULL; conn = next) {
-        struct bufferevent *bev = conn->bev;
-        bufferevent_data_cb rcb, wcb;
-        bufferevent_event_cb ecb;
-        void *cbarg = NULL;
-
-        next = conn->next;
-        conn->bev = NULL;
-        bufferevent_getcb(bev, &rcb, &wcb, &ecb, &cbarg);
-        if (cbarg == NULL) {
-            /* evhttp has already dropped it (bufferevent_free clears it). */
-            conn_unlink(conn);
-        } else {
-            conn->evcon = cbarg;
-            conn->fd = (int) bufferevent_getfd(bev);
-            if (conn->fd >= 0)
-                by_fd_set(srv, conn->fd, conn);
-            evhttp_connection_set_closecb(conn->evcon, on_conn_close, conn);
-        }
-        bufferevent_decref(bev);
-    }
-}
-
-static void on_adopt(evutil_socket_t fd, short what, void *arg)
-{
-    adopt_pending(arg);
-}
-
-static struct http_conn *conn_of(struct http_server *srv,
-                                 struct evhttp_connection *evcon)
-{
-    evutil_socket_t fd;
-    int pass;
-
-    if (evcon == NULL)
-        return NULL;
-    fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
-    for (pass = 0; pass < 2 && fd >= 0; pass++) {
-        if ((size_t) fd < srv->by_fd_len && srv->by_fd[fd] != NULL
-            && srv->by_fd[fd]->evcon == evcon)
-            return srv->by_fd[fd];
-        adopt_pending(srv);
-    }
-    return NULL;
-}
-
-static void on_accept_retry(evutil_socket_t fd, short what, void *arg)
-{
-    listener_update(arg);
-}
-
-/* accept() failed (out of file descriptors, say): pause for a second. */
-static void on_accept_error(struct evconnlistener *listener, void *arg)
-{
-    struct http_server *srv = arg;
-    struct timeval second = {1, 0};
-
-    msg_warn("http: accept: %s; pausing for a second",
-             evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-    if (!srv->listener_off) {
-        evconnlistener_disable(srv->listener);
-        srv->listener_off = 1;
-    }
-    evtimer_add(srv->accept_retry_ev, &second);
+    /*
+     * When evhttp detached the request first (a read error or timeout),
+     * nobody else frees it.
+     */
+    if (ex->req != NULL && evhttp_request_get_connection(ex->req) == NULL)
+        evhttp_request_free(ex->req);
+    exchange_detach(ex);
 }
 
 /* Exchanges. */
@@ -606,10 +376,12 @@ static void on_request(struct evhttp_request *req, void *arg)
     int path_known;
 
     ex = exchange_new(srv, req, &header_bytes);
-    if ((ex->conn = conn_of(srv, evhttp_request_get_connection(req))) != NULL)
+    if ((ex->conn = http_conn_of(srv, evhttp_request_get_connection(req)))
+        != NULL)
         ex->conn->ex = ex;
     ex->route_name = route_name_of_path(srv, ex->path);
     if (header_bytes > srv->max_headers) {
+        ex->close = 1;
         http_reply_error(ex, 431, "headers_too_large", NULL,
                          "the request line and headers are larger than "
                          "%zu bytes", srv->max_headers);
@@ -618,6 +390,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     route = route_find(srv, ex->method, ex->path, &path_known);
     if (ex->body_len > (route && route->max_body ? route->max_body
                         : srv->max_body)) {
+        ex->close = 1;
         http_reply_error(ex, 413, "payload_too_large", NULL,
                          "the request body is larger than %zu bytes",
                          route && route->max_body ? route->max_body
@@ -744,34 +517,31 @@ struct http_server *http_server_create(struct event_base *base,
     srv->max_body = opts->max_body;
     srv->max_headers = opts->max_headers;
     srv->max_connections = opts->max_connections;
+    srv->name = opts->name;
+    srv->client_limit = opts->client_limit;
+    srv->header_timeout_s = opts->header_timeout_s;
+    srv->body_timeout_s = opts->body_timeout_s;
     srv->early_close =
         (event_base_get_features(base) & EV_FEATURE_EARLY_CLOSE) != 0;
     srv->port = bound_port(fd);
-    srv->adopt_ev = event_new(base, -1, 0, on_adopt, srv);
-    srv->accept_retry_ev = evtimer_new(base, on_accept_retry, srv);
     srv->http = evhttp_new(base);
     srv->listener = evconnlistener_new(base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE
                                        | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
     if (srv->listener == NULL)
         close(fd);
-    if (srv->adopt_ev == NULL || srv->accept_retry_ev == NULL
-        || srv->http == NULL || srv->listener == NULL
-        || evhttp_bind_listener(srv->http, srv->listener) == NULL) {
+    if (srv->http == NULL || srv->listener == NULL
+        || evhttp_bind_listener(srv->http, srv->listener) == NULL
+        || http_conn_setup(srv) < 0) {
         buf_printf(why, "listen %s: cannot set up the HTTP server",
                    opts->listen);
         if (srv->listener)
             evconnlistener_free(srv->listener);
         if (srv->http)
             evhttp_free(srv->http);
-        if (srv->adopt_ev)
-            event_free(srv->adopt_ev);
-        if (srv->accept_retry_ev)
-            event_free(srv->accept_retry_ev);
+        http_conn_teardown(srv);
         free(srv);
         return NULL;
     }
-    evconnlistener_set_error_cb(srv->listener, on_accept_error);
-    evhttp_set_bevcb(srv->http, on_accept, srv);
     evhttp_set_gencb(srv->http, on_request, srv);
     evhttp_set_max_body_size(srv->http, evhttp_limit(opts->max_body));
     evhttp_set_max_headers_size(srv->http, evhttp_limit(opts->max_headers));
@@ -788,9 +558,6 @@ struct http_server *http_server_create(struct event_base *base,
         metrics_describe(srv->metrics, "postmask_http_dropped_replies_total",
                          "counter", "answers not sent because the client "
                          "had gone away");
-        metrics_describe(srv->metrics, "postmask_http_connections", "gauge",
-                         "open client connections");
-        count_connections(srv);
     }
     return srv;
 }
@@ -846,7 +613,6 @@ void http_server_route_limit(struct http_server *srv, const char *method,
 
 void http_server_free(struct http_server *srv)
 {
-    struct http_conn *conn;
     size_t i;
 
     if (srv == NULL)
@@ -865,23 +631,13 @@ void http_server_free(struct http_server *srv)
     }
     /* Frees the listener and every connection (on_conn_close uncounts). */
     evhttp_free(srv->http);
-    /* Connections accepted but never adopted. */
-    while ((conn = srv->conns) != NULL) {
-        struct bufferevent *bev = conn->bev;
-
-        conn_unlink(conn);
-        if (bev != NULL)
-            bufferevent_decref(bev);
-    }
-    event_free(srv->adopt_ev);
-    event_free(srv->accept_retry_ev);
+    http_conn_teardown(srv);
     for (i = 0; i < srv->nroutes; i++) {
         free(srv->routes[i].method);
         free(srv->routes[i].path);
         free(srv->routes[i].name);
     }
     free(srv->routes);
-    free(srv->by_fd);
     free(srv);
 }
 
@@ -995,6 +751,8 @@ void http_reply(struct http_exchange *ex, int status,
         exchange_free(ex);
         return;
     }
+    if (ex->conn != NULL)
+        http_conn_answered(ex->conn);
     exchange_detach(ex);
     {
         struct evkeyvalq *out = evhttp_request_get_output_headers(req);
@@ -1007,6 +765,8 @@ void http_reply(struct http_exchange *ex, int status,
             evhttp_add_header(out, "Content-Type", content_type);
         evhttp_add_header(out, "Cache-Control", "no-store");
         evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
+        if (ex->close)
+            evhttp_add_header(out, "Connection", "close");
     }
     if (strcmp(ex->method, "HEAD") == 0) {
         /* evhttp 2.1 would send the body of a HEAD answer: only its size. */

@@ -4,11 +4,17 @@
  *
  * Limits (from the options): request bodies over max_body get 413 with a
  * JSON error before any handler runs; request lines and headers over
- * max_headers get 431 (or evhttp's 400); at most max_connections client
- * connections are served at once (further ones wait in the listen queue
- * until one closes); a client idle for timeout_s seconds is disconnected.
- * Unknown paths get 404, a known path with another method 405 with Allow,
- * all with JSON errors.
+ * max_headers get 431; at most max_connections client connections are
+ * served at once (when full, the oldest connection without a request in
+ * hand is closed to let the next one in, else further ones wait in the
+ * listen queue); at most client_limit from one address (more are closed
+ * at once); a client idle for timeout_s seconds is disconnected, and one
+ * that has not sent a whole request line and headers within
+ * header_timeout_s of connecting or of its last answer, or a body within
+ * body_timeout_s, too.  Framing is checked strictly (http_framing.h): bad
+ * framing gets 400 (431, 501) and the connection is closed; so does every
+ * answer to CONNECT and every 413 and 431.  Unknown paths get 404, a known
+ * path with another method 405 with Allow, all with JSON errors.
  *
  * Handlers: http_server_route() maps an exact method and path to a
  * handler.  A handler gets an exchange and must answer it exactly once,
@@ -49,6 +55,11 @@ struct http_server_opts {
     unsigned max_connections;
     long timeout_s;
     struct metrics *metrics;    /* or NULL; not owned */
+    /* Names the listener in logs and metrics ("webhook_listen"), or NULL. */
+    const char *name;
+    long header_timeout_s;      /* 0: no deadline */
+    long body_timeout_s;        /* 0: no deadline */
+    unsigned client_limit;      /* connections per client address; 0: any */
 };
 
 struct http_server;

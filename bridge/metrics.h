@@ -15,6 +15,8 @@
  *   postmask_spool_jobs{state}                     gauge
  *   postmask_http_connections                      gauge
  *   postmask_twilio_pending_requests               gauge
+ *   postmask_catchup_messages_total                counter (catchup.h)
+ *   postmask_catchup_passes_total{result}          counter
  * status is the HTTP status as text, "0" for no answer.
  *
  * Ownership: one struct metrics per process, created and freed by main().

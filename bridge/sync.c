@@ -22,6 +22,17 @@ int sync_made_from_email(const char *attributes)
     return ret;
 }
 
+int sync_emailed(const char *attributes)
+{
+    json_t *attrs = attributes ? json_loads(attributes, 0, NULL) : NULL;
+    int ret;
+
+    ret = json_is_string(json_object_get(json_object_get(attrs, "postmask"),
+                                         SYNC_EMAILED_KEY));
+    json_decref(attrs);
+    return ret;
+}
+
 void sync_twilio_failed(struct job *job, const char *about,
                         const struct twilio_result *res, const char *what)
 {

@@ -51,6 +51,17 @@ void sync_reply_free(struct bridge *br);
 int sync_made_from_email(const char *attributes);
 
 /*
+ * The emailed marker: after Postfix accepted a message's email,
+ * sync_email.c sets the message's attributes "postmask": {"emailed":
+ * "<ISO 8601 time>"} at Twilio (X-Twilio-Webhook-Enabled: false), and
+ * catch-up (catchup.h) skips messages that carry it, so that neither a
+ * second bridge nor one whose dedupe markers expired emails it again.
+ * sync_emailed() is 1 when attributes (JSON text, or NULL) carry it.
+ */
+#define SYNC_EMAILED_KEY    "emailed"
+int sync_emailed(const char *attributes);
+
+/*
  * Ends a job after a Twilio call failed for good: deferred when Twilio was
  * unavailable (it may work later), a dead letter when Twilio refused it
  * (a 404 included).  about starts the reason ("CH...: IM..."), what says

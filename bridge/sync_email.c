@@ -25,6 +25,10 @@
  * Privacy: log lines and job reasons (which postmaskctl queue shows) name
  * participants by their SIDs, never by their phone numbers or email
  * addresses; with -v (msg_verbose()) the addresses are logged too.
+ * Emailed marker: once every recipient was accepted and the job is done,
+ * the message's attributes at Twilio get "postmask": {"emailed": TIME}
+ * (sync.h), set with X-Twilio-Webhook-Enabled: false; catch-up skips such
+ * messages.
  * Results: every recipient accepted: done.  A 4xx, a timeout, Twilio
  * unavailable: the job is deferred and retried by the spool (an email
  * already accepted for another recipient is then sent again with the same
@@ -75,9 +79,17 @@ struct run {
     struct buf *replies;        /* SMTP answers, for the log */
 };
 
+/* An emailed marker on its way to Twilio (sync.h), after its job ended. */
+struct marker {
+    struct sync_email *owner;
+    LIST_ENTRY(marker) entry;
+    char *conv, *msg;
+};
+
 struct sync_email {
     struct smtp_submitter *smtp;
     LIST_HEAD(, run) runs;      /* jobs in hand */
+    LIST_HEAD(, marker) markers;    /* markers in flight */
 };
 
 static void start_conversation(struct run *run, int fresh);
@@ -266,6 +278,71 @@ static int mask_seeker(const struct run *run, struct buf *mail,
     return ret < 0 ? -1 : 0;
 }
 
+static void marker_free(struct marker *mk)
+{
+    LIST_REMOVE(mk, entry);
+    free(mk->conv);
+    free(mk->msg);
+    free(mk);
+}
+
+static void on_marked(const struct twilio_result *res, void *arg)
+{
+    struct marker *mk = arg;
+
+    if (TWILIO_OK(res))
+        msg_info("%s: %s: emailed marker set", mk->conv, mk->msg);
+    else
+        msg_warn("%s: %s: cannot set the emailed marker: HTTP %d%s%s", mk->conv,
+                 mk->msg, res->status, res->message ? ": " : "",
+                 res->message ? res->message : "");
+    marker_free(mk);
+}
+
+/*
+ * Postfix accepted every email of the message (its job is done): the
+ * message's attributes at Twilio get "postmask": {"emailed": "<now>"},
+ * without a webhook, so that catch-up never queues it again (sync.h).  The
+ * attributes are the webhook's (or catch-up's) with the marker added.  A
+ * failure is logged only: the spool's dedupe marker still guards this
+ * bridge until dedupe_lifetime.
+ */
+static void mark_emailed(struct run *run)
+{
+    const char *text = ev(run, "Attributes");
+    json_t *attrs = text ? json_loads(text, 0, NULL) : NULL, *pm;
+    struct marker *mk;
+    struct buf *why;
+    char now[ISO8601_SIZE];
+
+    if (!json_is_object(attrs)) {
+        json_decref(attrs);
+        attrs = json_object();
+    }
+    pm = json_object_get(attrs, "postmask");
+    if (!json_is_object(pm)) {
+        pm = json_object();
+        json_object_set_new(attrs, "postmask", pm);
+    }
+    iso8601_format(time(NULL), now);
+    json_object_set_new(pm, SYNC_EMAILED_KEY, json_string(now));
+    mk = xcalloc(1, sizeof(*mk));
+    mk->owner = run->owner;
+    mk->conv = xstrdup(run->conv);
+    mk->msg = xstrdup(run->msg);
+    LIST_INSERT_HEAD(&run->owner->markers, mk, entry);
+    why = buf_create(128);
+    if (twilio_message_update_attributes(run->br->twilio, run->conv, run->msg,
+                                         attrs, "false", on_marked, mk,
+                                         why) < 0) {
+        msg_warn("%s: %s: cannot set the emailed marker: %s", run->conv,
+                 run->msg, why->data);
+        marker_free(mk);
+    }
+    buf_free(why);
+    json_decref(attrs);
+}
+
 static void submit_next(struct run *run)
 {
     const struct config *cfg = run->br->cfg;
@@ -279,6 +356,7 @@ static void submit_next(struct run *run)
     if (run->cur_rcpt == run->nrcpts) {
         job_done(run->job, "%s: %s: emailed to %zu building contact(s): %s",
                  run->conv, run->msg, run->nrcpts, run->replies->data);
+        mark_emailed(run);
         run_free(run);
         return;
     }
@@ -589,6 +667,8 @@ void sync_email_free(struct bridge *br)
         return;
     while (!LIST_EMPTY(&br->sync_email->runs))
         run_free(LIST_FIRST(&br->sync_email->runs));
+    while (!LIST_EMPTY(&br->sync_email->markers))
+        marker_free(LIST_FIRST(&br->sync_email->markers));
     smtp_submitter_free(br->sync_email->smtp);
     free(br->sync_email);
     br->sync_email = NULL;

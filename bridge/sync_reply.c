@@ -2,7 +2,7 @@
  * sync_reply - captured email replies into the conversation (sync.h).
  *
  * For a capture job (capture_job.h):
- *   empty        logged, not posted;
+ *   empty        logged, not posted (but see structure errors below);
  *   auto_reply   logged, not posted; with auto_reply_action = note, a
  *                short note saying that one came is posted instead;
  *   bounce       the building contact participant whose email bounced
@@ -26,6 +26,16 @@
  * attributes say why ("unverified"), a verified one's which check passed
  * ("authenticated").
  *
+ * Structure errors: a reply or empty capture whose MIME structure could
+ * not be read in full (capture "structure_error", capture.h: a multipart
+ * without a boundary, base64 garbage in the text part, nesting past the
+ * walk's bound ...) is held when its text came out empty, with the reason
+ * ("reply not posted: its structure cannot be read: ..."), after the
+ * sender checks above, instead of being dropped as empty: the job keeps
+ * the raw message (postmaskctl queue show), and postmaskctl queue release
+ * posts what could be read (its files, if any).  When it has text, the
+ * text is posted as usual and the error logged.
+ *
  * Posting: the text is cut into parts of at most 1,600 characters
  * (message_split.h); the first part carries the first kept attachment and
  * every further attachment is a message of its own (Twilio takes one
@@ -40,7 +50,9 @@
  * messages are read back to the time of the capture (100 at first, more
  * while even the oldest read is newer, up to 3,200), and parts whose
  * attributes already name this job (a crash after Twilio accepted them,
- * before the job was finished) are not posted again.
+ * before the job was finished), or the same Message-ID with the same part
+ * and part count (the same email captured by another MX host, or again
+ * after the dedupe marker expired), are not posted again.
  *
  * Failures: Twilio unavailable (429, 5xx, network, after the client's own
  * retries) defers the job (the spool retries with backoff); Twilio
@@ -551,6 +563,7 @@ static void on_recent(const struct twilio_result *res, void *arg)
 {
     struct run *run = arg;
     const char *id = job_spool(run->job)->id, *text;
+    const char *message_id = cap_str(run, "message_id");
     json_t *msgs, *m, *attrs, *pm;
     json_int_t part;
     size_t i;
@@ -571,17 +584,30 @@ static void on_recent(const struct twilio_result *res, void *arg)
         return;
     }
     json_array_foreach(msgs, i, m) {
+        const char *mid;
+
         text = json_string_value(json_object_get(m, "attributes"));
         attrs = text ? json_loads(text, 0, NULL) : NULL;
         pm = json_object_get(attrs, "postmask");
         text = json_string_value(json_object_get(pm, "job"));
+        mid = json_string_value(json_object_get(pm, "message_id"));
         part = json_integer_value(json_object_get(pm, "part"));
-        if (text && strcmp(text, id) == 0 && part >= 1
-            && (size_t) part <= run->nitems) {
+        /*
+         * This job's part (a crash after Twilio took it), or the same part
+         * of the same email captured as another job: by another MX host
+         * (a sender's retry to the backup MX), or after this host's dedupe
+         * marker expired.  Emails without a Message-ID match by job only.
+         */
+        if (part >= 1 && (size_t) part <= run->nitems
+            && ((text && strcmp(text, id) == 0)
+                || (mid && message_id && strcmp(mid, message_id) == 0
+                    && json_integer_value(json_object_get(pm, "parts"))
+                    == (json_int_t) run->nitems))) {
             run->items[part - 1].posted = 1;
             msg_info("%s: part %d/%zu of job %s is already in the "
-                     "conversation; not posted again",
-                     run->cj->conversation_sid, (int) part, run->nitems, id);
+                     "conversation (job %s); not posted again",
+                     run->cj->conversation_sid, (int) part, run->nitems, id,
+                     text ? text : "?");
         }
         json_decref(attrs);
     }
@@ -599,6 +625,36 @@ static void post_reply(struct run *run, const char *text)
         return;
     }
     read_recent(run, RECENT_MESSAGES);
+}
+
+/*
+ * A reply whose structure could not be read and that gave no text: held
+ * (1, the run is freed) unless an admin released it.  0: post it.
+ */
+static int structure_held(struct run *run, const char *sid)
+{
+    const char *err = cap_str(run, "structure_error");
+    const char *text = cap_str(run, "text");
+
+    if (err == NULL || strcmp(run->cls, "auto_reply") == 0)
+        return 0;
+    if (text != NULL && *text != '\0') {
+        msg_warn("%s: job %s: part of the reply cannot be read: %s; its "
+                 "text is posted (queue id %s)", sid,
+                 job_spool(run->job)->id, err, queue_id(run));
+        return 0;
+    }
+    if (job_spool(run->job)->released) {
+        msg_info("%s: job %s: its structure cannot be read: %s; released by "
+                 "the admin, what could be read is posted (queue id %s)",
+                 sid, job_spool(run->job)->id, err, queue_id(run));
+        return 0;
+    }
+    job_hold(run->job, "%s: reply not posted: its structure cannot be read: "
+             "%s (queue id %s; postmaskctl queue show has the message, "
+             "release posts what could be read)", sid, err, queue_id(run));
+    run_free(run);
+    return 1;
 }
 
 static void on_conversation(const struct conv_info *info,
@@ -700,6 +756,8 @@ static void on_conversation(const struct conv_info *info,
                                                             "identity")));
     run->contact_sid = xstrdup(or_else(json_string_value(json_object_get(contact,
                                                                  "sid")), ""));
+    if (structure_held(run, info->sid))
+        return;
     if (strcmp(run->cls, "auto_reply") == 0) {
         note = buf_create(128);
         buf_printf(note, "(An automatic reply came from this contact's "
@@ -734,7 +792,8 @@ static void handle_capture(struct bridge *br, struct job *job, void *arg)
     run->cls = cap_str(run, "classification");
     if (run->cls == NULL)
         run->cls = "reply";
-    if (strcmp(run->cls, "empty") == 0
+    if ((strcmp(run->cls, "empty") == 0
+         && cap_str(run, "structure_error") == NULL)
         || (strcmp(run->cls, "auto_reply") == 0
             && strcmp(br->cfg->auto_reply_action, "note") != 0)) {
         job_done(job, "%s: %s (queue id %s) not posted%s%s",

@@ -6,8 +6,8 @@
  *
  * Operation names (logs, metrics): create_conversation, fetch_conversation,
  * create_participant, fetch_participant, list_participants,
- * update_participant, create_message, list_messages, upload_media,
- * download_media.
+ * update_participant, create_message, list_messages, update_message,
+ * list_conversations, upload_media, download_media.
  *
  * Lists: every page's array (meta.key, else the operation's key) is
  * appended to one array; meta.next_page_url is followed until it is null.
@@ -187,18 +187,22 @@ int twilio_participant_fetch(struct twilio_client *tc,
     return start(tc, &req, path, cb, arg, why);
 }
 
-int twilio_participant_update_attributes(struct twilio_client *tc,
-                                         const char *conversation_sid,
-                                         const char *participant_sid,
-                                         const json_t *attributes,
-                                         twilio_cb *cb, void *arg,
-                                         struct buf *why)
+/*
+ * POST .../COLLECTION/SID with Attributes: the update of a participant's
+ * or a message's attributes.
+ */
+static int update_attributes(struct twilio_client *tc, const char *op,
+                             const char *conversation_sid,
+                             const char *collection, const char *sid,
+                             const char *sid_what, const json_t *attributes,
+                             const char *webhook_enabled, twilio_cb *cb,
+                             void *arg, struct buf *why)
 {
-    struct twilio_request req = {.op = "update_participant", .method = "POST"};
+    struct twilio_request req = {.op = op, .method = "POST"};
     struct buf *path;
 
     if (need(conversation_sid, "conversation SID", req.op, why) < 0
-        || need(participant_sid, "participant SID", req.op, why) < 0)
+        || need(sid, sid_what, req.op, why) < 0)
         return -1;
     if (attributes == NULL) {
         buf_printf(why, "twilio: %s: no attributes", req.op);
@@ -206,10 +210,24 @@ int twilio_participant_update_attributes(struct twilio_client *tc,
     }
     req.form = twilio_form_new();
     twilio_form_add_json(req.form, "Attributes", attributes);
+    req.webhook_enabled = webhook_enabled;
     path = conversation_path(conversation_sid);
-    buf_append_str(path, "/Participants");
-    add_segment(path, participant_sid);
+    buf_append_str(path, collection);
+    add_segment(path, sid);
     return start(tc, &req, path, cb, arg, why);
+}
+
+int twilio_participant_update_attributes(struct twilio_client *tc,
+                                         const char *conversation_sid,
+                                         const char *participant_sid,
+                                         const json_t *attributes,
+                                         twilio_cb *cb, void *arg,
+                                         struct buf *why)
+{
+    return update_attributes(tc, "update_participant", conversation_sid,
+                             "/Participants", participant_sid,
+                             "participant SID", attributes, NULL, cb, arg,
+                             why);
 }
 
 /* ---- lists ---- */
@@ -413,6 +431,96 @@ int twilio_message_list_recent(struct twilio_client *tc,
                max_items < TWILIO_PAGE_SIZE ? max_items : TWILIO_PAGE_SIZE);
     return list_start(tc, "list_messages", "messages", max_items, path, cb,
                       arg, why);
+}
+
+int twilio_message_update_attributes(struct twilio_client *tc,
+                                     const char *conversation_sid,
+                                     const char *message_sid,
+                                     const json_t *attributes,
+                                     const char *webhook_enabled,
+                                     twilio_cb *cb, void *arg,
+                                     struct buf *why)
+{
+    return update_attributes(tc, "update_message", conversation_sid,
+                             "/Messages", message_sid, "message SID",
+                             attributes, webhook_enabled, cb, arg, why);
+}
+
+/* ---- single pages ---- */
+
+/* The path and query of a next_page_url, or NULL when it has none. */
+static const char *url_path(const char *url)
+{
+    const char *slash = strstr(url, "://");
+
+    slash = slash ? strchr(slash + 3, '/') : url;
+    return slash != NULL && *slash == '/' ? slash : NULL;
+}
+
+static int page_start(struct twilio_client *tc, const char *op,
+                      struct buf *first, const char *next_url,
+                      twilio_cb *cb, void *arg, struct buf *why)
+{
+    struct twilio_request req = {.op = op, .method = "GET"};
+    const char *path = next_url ? url_path(next_url) : first->data;
+    int ret;
+
+    if (path == NULL) {
+        buf_printf(why, "twilio: %s: meta.next_page_url is not a URL", op);
+        buf_free(first);
+        return -1;
+    }
+    req.url = path;
+    ret = twilio_client_start(tc, &req, cb, arg, why);
+    buf_free(first);
+    return ret;
+}
+
+static int page_size_ok(unsigned page_size, const char *op, struct buf *why)
+{
+    if (page_size >= 1 && page_size <= TWILIO_PAGE_SIZE)
+        return 0;
+    buf_printf(why, "twilio: %s: page size %u is not 1 to %d", op, page_size,
+               TWILIO_PAGE_SIZE);
+    return -1;
+}
+
+int twilio_conversation_page(struct twilio_client *tc, const char *state,
+                             const char *start_date, unsigned page_size,
+                             const char *next_url,
+                             twilio_cb *cb, void *arg, struct buf *why)
+{
+    struct buf *path;
+
+    if (page_size_ok(page_size, "list_conversations", why) < 0)
+        return -1;
+    path = buf_create(128);
+    buf_printf(path, "/v1/Conversations?PageSize=%u", page_size);
+    if (given(state)) {
+        buf_append_str(path, "&State=");
+        twilio_percent_encode(path, state, 0);
+    }
+    if (given(start_date)) {
+        buf_append_str(path, "&StartDate=");
+        twilio_percent_encode(path, start_date, 0);
+    }
+    return page_start(tc, "list_conversations", path, next_url, cb, arg, why);
+}
+
+int twilio_message_page(struct twilio_client *tc,
+                        const char *conversation_sid, int desc,
+                        unsigned page_size, const char *next_url,
+                        twilio_cb *cb, void *arg, struct buf *why)
+{
+    struct buf *path;
+
+    if (need(conversation_sid, "conversation SID", "list_messages", why) < 0
+        || page_size_ok(page_size, "list_messages", why) < 0)
+        return -1;
+    path = conversation_path(conversation_sid);
+    buf_printf(path, "/Messages?Order=%s&PageSize=%u", desc ? "desc" : "asc",
+               page_size);
+    return page_start(tc, "list_messages", path, next_url, cb, arg, why);
 }
 
 /* ---- media ---- */

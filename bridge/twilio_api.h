@@ -81,6 +81,37 @@ int twilio_message_list_recent(struct twilio_client *tc,
                                unsigned max_items,
                                twilio_cb *cb, void *arg, struct buf *why);
 
+/*
+ * Sets a message's Attributes (the whole JSON object; Twilio replaces them)
+ * with X-Twilio-Webhook-Enabled: webhook_enabled ("false": no
+ * onMessageUpdated webhook).  Operation update_message.
+ */
+int twilio_message_update_attributes(struct twilio_client *tc,
+                                     const char *conversation_sid,
+                                     const char *message_sid,
+                                     const json_t *attributes,
+                                     const char *webhook_enabled,
+                                     twilio_cb *cb, void *arg,
+                                     struct buf *why);
+
+/*
+ * One page of a list, for callers that decide page by page whether to go
+ * on (catch-up): res->json is Twilio's page itself (the items under
+ * meta.key, meta.next_page_url).  next_url: the previous page's
+ * meta.next_page_url (only its path and query are used, against the API
+ * URL), or NULL for the first page, built from the other arguments.
+ * Conversations: State (or NULL), StartDate (ISO 8601, or NULL); messages:
+ * Order=desc when desc.  page_size 1 to 100.
+ */
+int twilio_conversation_page(struct twilio_client *tc, const char *state,
+                             const char *start_date, unsigned page_size,
+                             const char *next_url,
+                             twilio_cb *cb, void *arg, struct buf *why);
+int twilio_message_page(struct twilio_client *tc,
+                        const char *conversation_sid, int desc,
+                        unsigned page_size, const char *next_url,
+                        twilio_cb *cb, void *arg, struct buf *why);
+
 /* Media Content Service: upload answers the media resource (sid ME...). */
 int twilio_media_upload(struct twilio_client *tc,
                         const char *chat_service_sid,

@@ -21,6 +21,9 @@
  *      (capture_text_extract()), for every class;
  *   7. for a bounce, read the delivery-status part (or X-Failed-Recipients);
  *      a reply with no text and no file becomes CAPTURE_EMPTY.
+ * A structure problem (steps 1 and 5) is recorded in structure_error; the
+ * walk's own problems come first, a cut by step 1 only when the walk found
+ * none (the cut is often what made the walk stop).
  * Every string of the capture is valid UTF-8 without NUL or control
  * characters (but newline and tab in text), so capture_to_json() cannot
  * fail on it.  The capture owns all its memory; capture_free() releases it.
@@ -97,6 +100,7 @@ void capture_free(struct capture *cap)
     free(cap->bounce_recipient);
     free(cap->bounce_status);
     free(cap->bounce_diagnostic);
+    free(cap->structure_error);
     free(cap);
 }
 
@@ -251,10 +255,11 @@ int capture_parse(const void *raw, size_t len, const char *envelope_sender,
     struct capture *cap;
     struct capture_body body;
     const char *fallback[] = {"UTF-8", "windows-1252", NULL};   /* copied */
+    size_t bounded;
 
     *out = NULL;
-    len = mime_structure_bound(raw, len);
-    stream = g_mime_stream_mem_new_with_buffer(raw, len);
+    bounded = mime_structure_bound(raw, len);
+    stream = g_mime_stream_mem_new_with_buffer(raw, bounded);
     parser = g_mime_parser_new_with_stream(stream);
     g_object_unref(stream);
     popts = g_mime_parser_options_new();
@@ -286,6 +291,9 @@ int capture_parse(const void *raw, size_t len, const char *envelope_sender,
     body.dsn = buf_create(64);
     capture_walk(g_mime_message_get_mime_part(msg), opts,
                  cap->classification != CAPTURE_BOUNCE, cap, &body);
+    if (bounded < len && cap->structure_error == NULL)
+        cap->structure_error = xstrdup("message cut at the MIME structure "
+                                       "bounds");
     take_text(cap, &body);
     if (cap->classification == CAPTURE_BOUNCE) {
         if (body.have_dsn)

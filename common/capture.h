@@ -39,7 +39,23 @@
  *
  * Hostile input is bounded: GMime sees the message only up to the first
  * line that would pass 20000 header fields, 4096 "--" lines or 64 multipart
- * declarations, and the MIME walk stops at depth 32 (capture_int.h).
+ * declarations, and the MIME walk stops at depth 32 and after 1024 parts
+ * (capture_int.h).
+ *
+ * structure_error says why part of the message could not be read, or is
+ * NULL when nothing was lost: the MIME walk hit one of those bounds ("MIME
+ * nesting deeper than 32", "more than 1024 MIME parts", "message cut at
+ * the MIME structure bounds"), a multipart has no boundary parameter
+ * ("multipart without a boundary") or none of its parts ("multipart whose
+ * boundary never appears"), or a part that would have given body text
+ * could not be decoded ("base64 body part cannot be decoded": characters
+ * outside the base64 alphabet: that part gives no text; "text part in an
+ * unknown charset": a charset iconv does not know and bytes that are not
+ * UTF-8, read as Windows-1252).  The first problem found is kept.  Files
+ * over the attachment size limit, encrypted parts and broken bytes in a
+ * known charset (U+FFFD) are no structure errors.  The class does not
+ * change: a reply whose text came out empty is still CAPTURE_EMPTY; the
+ * bridge holds it for an admin when structure_error is set.
  *
  * Thread safety: capture_init() must have been called (it calls
  * g_mime_init() once per process, however often it is called); after
@@ -100,6 +116,7 @@ struct capture {
     char *bounce_recipient;     /* bounce: the failed recipient, or NULL */
     char *bounce_status;        /* bounce: e.g. "5.1.1", or NULL */
     char *bounce_diagnostic;    /* bounce: e.g. "smtp; 550 5.1.1 unknown user" */
+    char *structure_error;      /* what could not be read; NULL: nothing */
 };
 
 struct capture_options {
@@ -122,7 +139,8 @@ const char *capture_class_name(enum capture_class cls);
  * "sender_authentication": {"method", "detail"},
  * "text", "attachments": [{"name", "type", "size", "inline", "kept"
  * [, "content_id"] [, "data" (base64, only with with_data and kept)]}],
- * "bounce": {"recipient", "status", "diagnostic"} (bounce only)}.
+ * "structure_error", "bounce": {"recipient", "status", "diagnostic"}
+ * (bounce only)}.
  * Absent values are JSON null.  postmaskctl parse prints it without data;
  * the milter stores it with data in the spool.
  */

@@ -11,7 +11,9 @@
  *     else Windows-1252 (8-bit text from clients that forgot the label);
  *   - any other charset through iconv(3), each undecodable byte becoming
  *     U+FFFD; an unknown charset is read like a missing one.
- * The result then goes through capture_clean_text().
+ * The result then goes through capture_clean_text().  It returns 0, or -1
+ * when the charset is unknown and the bytes are not UTF-8: the text is a
+ * Windows-1252 guess (capture_parts.c records that as a structure error).
  *
  * capture_clean_text() appends text as valid UTF-8 with line ends made
  * "\n" and every other control character (C0, DEL, C1) dropped but TAB.
@@ -139,12 +141,13 @@ static int decode_iconv(const char *charset, const char *data, size_t len,
     return 0;
 }
 
-void capture_decode_text(const char *charset, const char *data, size_t len,
-                         struct buf *out)
+int capture_decode_text(const char *charset, const char *data, size_t len,
+                        struct buf *out)
 {
     struct buf *utf8 = buf_create(len + 16);
     char name[64];
     size_t i, n = 0;
+    int ret = 0;
 
     if (charset != NULL) {
         for (i = 0; charset[i] && n < sizeof(name) - 1; i++) {
@@ -163,13 +166,17 @@ void capture_decode_text(const char *charset, const char *data, size_t len,
         decode_cp1252(data, len, utf8);
     } else if (name_in(name, ascii_names) || n == sizeof(name) - 1
                || decode_iconv(name, data, len, utf8) < 0) {
-        if (utf8_valid(data, len))
+        if (utf8_valid(data, len)) {
             buf_append(utf8, data, len);
-        else
+        } else {
             decode_cp1252(data, len, utf8);
+            if (!name_in(name, ascii_names))
+                ret = -1;               /* a name iconv does not know */
+        }
     }
     capture_clean_text(utf8->data, utf8->len, out);
     buf_free(utf8);
+    return ret;
 }
 
 void capture_clean_text(const char *text, size_t len, struct buf *out)

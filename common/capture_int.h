@@ -64,8 +64,8 @@ void capture_walk(GMimeObject *root, const struct capture_options *opts,
                   struct capture_body *body);
 
 /* capture_charset.c */
-void capture_decode_text(const char *charset, const char *data, size_t len,
-                         struct buf *out);
+int capture_decode_text(const char *charset, const char *data, size_t len,
+                        struct buf *out);
 void capture_clean_text(const char *text, size_t len, struct buf *out);
 char *capture_clean_line(const char *text, size_t len, size_t max);
 int capture_has_prefix(const char *s, const char *prefix);

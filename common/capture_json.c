@@ -108,6 +108,7 @@ json_t *capture_to_json(const struct capture *cap, int with_data)
                                                   with_data)) != 0)
             msg_fatal("capture_to_json: out of memory");
     set(obj, "attachments", files);
+    set(obj, "structure_error", string_or_null(cap->structure_error));
     if (cap->classification == CAPTURE_BOUNCE) {
         json_t *bounce = checked(json_object());
 

@@ -23,6 +23,15 @@
  *     content and machine reports (message/disposition-notification,
  *     message/feedback-report) are not files of the reply and are skipped;
  *     multipart/signed gives its signed content only.
+ * What could not be read goes in cap->structure_error (capture.h; the
+ * first problem found is kept): the depth or part bound reached, a
+ * multipart without a boundary parameter or without any part (its boundary
+ * never appears), a body text part in base64 that cannot be decoded (a
+ * character outside the alphabet, white space and "="; the part gives no
+ * text then, what GMime would make of it is garbage), or one in a charset
+ * nobody knows whose bytes are not UTF-8 (read as Windows-1252 all the
+ * same).  Only body text parts are checked for decoding: a broken file is
+ * still a file.
  * Names are sanitized for a file system: the last path component, control
  * and bidirectional control characters dropped, : * ? " < > | made "_",
  * leading dots and white space trimmed, at most 200 bytes; a part without
@@ -73,6 +82,13 @@ static const char *const skipped_types[] = {
     "application/x-pkcs7-signature", "application/pgp-encrypted",
     "message/disposition-notification", "message/feedback-report", NULL,
 };
+
+/* Records the first structure problem of the message. */
+static void structure_error(struct walk *w, const char *what)
+{
+    if (w->cap->structure_error == NULL)
+        w->cap->structure_error = xstrdup(what);
+}
 
 static int type_is(GMimeObject *obj, const char *type, const char *subtype)
 {
@@ -155,6 +171,43 @@ static GByteArray *decode_part(GMimePart *part, GMimeStream **stream)
     return g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(*stream));
 }
 
+/*
+ * 1 when the base64 content of part can be decoded: only the alphabet,
+ * white space and "=" in it (GMime skips anything else, so garbage decodes
+ * to other garbage or to nothing).
+ */
+static int base64_readable(GMimePart *part)
+{
+    GMimeDataWrapper *content = g_mime_part_get_content(part);
+    GMimeStream *raw = content ? g_mime_data_wrapper_get_stream(content)
+        : NULL;
+    GMimeStream *mem;
+    GByteArray *bytes;
+    size_t i;
+    int ok = 1;
+
+    if (raw == NULL
+        || g_mime_data_wrapper_get_encoding(content)
+        != GMIME_CONTENT_ENCODING_BASE64)
+        return 1;
+    mem = g_mime_stream_mem_new();
+    g_mime_stream_reset(raw);
+    g_mime_stream_write_to_stream(raw, mem);
+    g_mime_stream_reset(raw);
+    bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+    for (i = 0; i < bytes->len && ok; i++) {
+        unsigned char c = bytes->data[i];
+
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+              || (c >= '0' && c <= '9') || c == '+' || c == '/'
+              || c == '=' || c == ' ' || c == '\t' || c == '\r'
+              || c == '\n'))
+            ok = 0;
+    }
+    g_object_unref(mem);
+    return ok;
+}
+
 static void add_body_text(struct walk *w, GMimeObject *obj, int kind)
 {
     GMimeContentType *ct = g_mime_object_get_content_type(obj);
@@ -163,12 +216,20 @@ static void add_body_text(struct walk *w, GMimeObject *obj, int kind)
     const char *delsp = ct ? g_mime_content_type_get_parameter(ct, "delsp")
         : NULL;
     struct buf *dst = kind == 1 ? w->body->plain : w->body->html;
-    struct buf *text = buf_create(256);
+    struct buf *text;
     GMimeStream *stream;
-    GByteArray *bytes = decode_part(GMIME_PART(obj), &stream);
+    GByteArray *bytes;
 
-    capture_decode_text(ct ? g_mime_content_type_get_parameter(ct, "charset")
-                        : NULL, bytes_of(bytes), bytes->len, text);
+    if (!base64_readable(GMIME_PART(obj))) {
+        structure_error(w, "base64 body part cannot be decoded");
+        return;                         /* its "text" would be garbage */
+    }
+    text = buf_create(256);
+    bytes = decode_part(GMIME_PART(obj), &stream);
+    if (capture_decode_text(ct ? g_mime_content_type_get_parameter(ct,
+                                                                   "charset")
+                            : NULL, bytes_of(bytes), bytes->len, text) < 0)
+        structure_error(w, "text part in an unknown charset");
     g_object_unref(stream);
     if (kind == 1 && format && strcasecmp(format, "flowed") == 0) {
         struct buf *unflowed = buf_create(text->len + 16);
@@ -328,18 +389,42 @@ static void add_attachment(struct walk *w, GMimeObject *obj)
     g_object_unref(stream);
 }
 
+#define STR(x)  #x
+#define XSTR(x) STR(x)
+
 static void walk(struct walk *w, GMimeObject *obj, int depth, int body_ok)
 {
-    if (obj == NULL || depth > CAPTURE_MAX_DEPTH
-        || w->parts >= CAPTURE_MAX_PARTS)
+    if (obj == NULL)
         return;
+    if (depth > CAPTURE_MAX_DEPTH) {
+        structure_error(w, "MIME nesting deeper than "
+                        XSTR(CAPTURE_MAX_DEPTH));
+        return;
+    }
+    if (w->parts >= CAPTURE_MAX_PARTS) {
+        structure_error(w, "more than " XSTR(CAPTURE_MAX_PARTS)
+                        " MIME parts");
+        return;
+    }
     w->parts++;
 
+    if (GMIME_IS_MULTIPART(obj)) {
+        GMimeContentType *ct = g_mime_object_get_content_type(obj);
+        const char *boundary = ct ? g_mime_content_type_get_parameter(ct,
+                                                                "boundary")
+            : NULL;
+
+        if (boundary == NULL || *boundary == '\0')
+            structure_error(w, "multipart without a boundary");
+        else if (g_mime_multipart_get_count(GMIME_MULTIPART(obj)) == 0)
+            structure_error(w, "multipart whose boundary never appears");
+    }
     if (GMIME_IS_MULTIPART_ENCRYPTED(obj))
         return;
     if (GMIME_IS_MULTIPART_SIGNED(obj)) {
-        walk(w, g_mime_multipart_get_part(GMIME_MULTIPART(obj), 0),
-             depth + 1, body_ok);
+        if (g_mime_multipart_get_count(GMIME_MULTIPART(obj)) > 0)
+            walk(w, g_mime_multipart_get_part(GMIME_MULTIPART(obj), 0),
+                 depth + 1, body_ok);
         return;
     }
     if (GMIME_IS_MULTIPART(obj)) {

@@ -64,6 +64,7 @@ struct config {
     /* Daemons. */
     char *milter_listen;
     char *bridge_listen;
+    char *webhook_listen;           /* Twilio's webhooks; "" on bridge_listen */
     char *log_facility;
 
     /* Twilio and the application API. */
@@ -95,6 +96,9 @@ struct config {
     long bridge_header_size_limit;      /* bytes of all request headers */
     long bridge_connection_limit;       /* concurrent client connections */
     long bridge_client_timeout;         /* seconds of client inactivity */
+    long bridge_header_timeout;         /* seconds for request line and headers */
+    long bridge_body_timeout;           /* seconds for a request body */
+    long bridge_client_connection_limit;    /* connections per client address */
 
     /* Sync: Twilio webhooks to email, captured replies to Twilio. */
     char *webhook_url;              /* "" when webhooks are refused */
@@ -108,6 +112,9 @@ struct config {
     char *auto_reply_action;        /* ignore | note */
     long participant_cache_ttl;     /* seconds */
     long job_concurrency;           /* jobs worked on at once */
+    long catchup_interval;          /* seconds between catch-ups; 0: none */
+    long catchup_window;            /* seconds back a conversation counts */
+    long catchup_rate_limit;        /* Twilio requests per second */
 
     /* Private to config.c: expanded text of each parameter, by table index. */
     char **texts;

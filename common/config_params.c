@@ -114,6 +114,9 @@ const struct config_param config_params[] = {
     {"bridge_listen", CONFIG_STRING, "127.0.0.1:8025", 0, 0, NULL,
      check_host_port, 0, OFF(bridge_listen),
      "HOST:PORT of postmask-bridge's HTTP server"},
+    {"webhook_listen", CONFIG_STRING, "127.0.0.1:8026", 0, 0, NULL,
+     check_host_port, 0, OFF(webhook_listen),
+     "HOST:PORT of the bridge's listener for Twilio's webhooks"},
     {"log_facility", CONFIG_ENUM, "mail", 0, 0,
      "mail|daemon|user|local0|local1|local2|local3|local4|local5|local6|local7",
      NULL, 0, OFF(log_facility), "syslog facility"},
@@ -191,6 +194,14 @@ const struct config_param config_params[] = {
     {"bridge_client_timeout", CONFIG_TIME, "30s", 1, 3600, NULL, NULL, 0,
      OFF(bridge_client_timeout),
      "a client that sends nothing for this long is disconnected"},
+    {"bridge_header_timeout", CONFIG_TIME, "10s", 1, 3600, NULL, NULL, 0,
+     OFF(bridge_header_timeout),
+     "time a client has for its request line and headers"},
+    {"bridge_body_timeout", CONFIG_TIME, "30s", 1, 3600, NULL, NULL, 0,
+     OFF(bridge_body_timeout), "time a client has for a request body"},
+    {"bridge_client_connection_limit", CONFIG_INT, "32", 1, 65536, NULL,
+     NULL, 0, OFF(bridge_client_connection_limit),
+     "most connections one client address may hold at once"},
 
     /* Sync. */
     {"webhook_url", CONFIG_STRING, "", 0, 0, NULL, check_url, 0,
@@ -225,6 +236,14 @@ const struct config_param config_params[] = {
      "how long a conversation's participants are cached (0: not cached)"},
     {"job_concurrency", CONFIG_INT, "16", 1, 1024, NULL, NULL, 0,
      OFF(job_concurrency), "spool jobs the bridge works on at once"},
+    {"catchup_interval", CONFIG_TIME, "60s", 0, DAY, NULL, NULL, 0,
+     OFF(catchup_interval),
+     "how often the bridge looks for messages whose webhook it missed"},
+    {"catchup_window", CONFIG_TIME, "7d", 60, 365 * DAY, NULL, NULL, 0,
+     OFF(catchup_window),
+     "conversations active within this long are caught up"},
+    {"catchup_rate_limit", CONFIG_INT, "5", 1, 100, NULL, NULL, 0,
+     OFF(catchup_rate_limit), "Twilio requests per second for catch-up"},
 };
 
 const size_t config_param_count = sizeof(config_params) / sizeof(config_params[0]);

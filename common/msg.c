@@ -14,6 +14,7 @@ static const char *msg_name = "postmask";
 static int msg_flags = MSG_STDERR;
 static int msg_facility = LOG_MAIL;
 static int msg_level;
+static int msg_fatal_exit = 1;
 
 void msg_init(const char *progname, int flags)
 {
@@ -110,7 +111,12 @@ void msg_fatal(const char *fmt, ...)
     va_start(ap, fmt);
     msg_vlog(LOG_CRIT, "fatal: ", fmt, ap);
     va_end(ap);
-    exit(1);
+    exit(msg_fatal_exit);
+}
+
+void msg_set_fatal_status(int status)
+{
+    msg_fatal_exit = status;
 }
 
 void msg_panic(const char *fmt, ...)

@@ -31,6 +31,9 @@ void msg_set_facility(int facility);
 const char *msg_progname(void);
 int msg_verbose(void);
 void msg_set_verbose(int level);
+/* msg_fatal()'s exit status (1 unless set): a pipe(8) command sets
+ * EX_TEMPFAIL so that Postfix retries rather than bounces. */
+void msg_set_fatal_status(int status);
 
 void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

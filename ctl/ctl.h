@@ -19,5 +19,7 @@ int ctl_queue(const struct config *cfg, int argc, char **argv);
 int ctl_config(const struct config *cfg, int argc, char **argv);
 int ctl_parse(const struct config *cfg, int argc, char **argv);
 int ctl_postfix(const struct config *cfg, int argc, char **argv);
+/* Exit status in sysexits for pipe(8), not the above: see ctl_capture.c. */
+int ctl_capture(const struct config *cfg, int argc, char **argv);
 
 #endif

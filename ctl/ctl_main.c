@@ -5,7 +5,9 @@
  *
  * Commands: address (encode, decode), queue (list, show, requeue, hold,
  * delete), config (effective parameter values), parse (what the milter
- * captures from a message), postfix (attach, detach, status).  See
+ * captures from a message), postfix (attach, detach, status), capture (the
+ * pipe(8) delivery transport: exit statuses in sysexits, and a fatal error,
+ * even in the configuration, is EX_TEMPFAIL so Postfix retries).  See
  * postmaskctl(8).
  */
 #include <stdio.h>
@@ -27,8 +29,10 @@
     "  queue show|requeue|hold|delete ID\n" \
     "  config [-d] [-h] [NAME...] print effective (or default) parameters\n" \
     "  parse [-f SENDER] [FILE]   print, as JSON, what the milter captures\n" \
-    "  postfix [-c postfix_dir] [-n] [-r] attach|detach|status\n" \
-    "                             attach postmask to Postfix with postconf"
+    "  postfix [-c postfix_dir] [-n] [-r] [--mx-fallback] attach|detach|status\n" \
+    "                             attach postmask to Postfix with postconf\n" \
+    "  capture [-q QUEUE_ID] -f SENDER -- RCPT...\n" \
+    "                             the pipe(8) transport: capture stdin"
 
 static const struct ctl_command {
     const char *name;
@@ -39,7 +43,24 @@ static const struct ctl_command {
     {"config", ctl_config},
     {"parse", ctl_parse},
     {"postfix", ctl_postfix},
+    {"capture", ctl_capture},
 };
+
+/*
+ * Is the command "capture"?  Looked at before the configuration is loaded,
+ * so that even a broken configuration exits EX_TEMPFAIL (75) for pipe(8):
+ * Postfix then keeps the message instead of bouncing it.
+ */
+static int is_capture(int argc, char **argv)
+{
+    int i = 1;
+
+    while (i < argc && argv[i][0] == '-' && strcmp(argv[i], "--") != 0)
+        i += strcmp(argv[i], "-c") == 0 ? 2 : 1;
+    if (i < argc && strcmp(argv[i], "--") == 0)
+        i++;
+    return i < argc && strcmp(argv[i], "capture") == 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -48,6 +69,8 @@ int main(int argc, char **argv)
     size_t i;
     int status;
 
+    if (is_capture(argc, argv))
+        msg_set_fatal_status(75);           /* EX_TEMPFAIL */
     cfg = program_start(argc, argv, CONFIG_FOR_CTL, MSG_STDERR | MSG_NOPID,
                         USAGE, &opts);
     if (optind >= argc) {

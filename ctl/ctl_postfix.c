@@ -3,7 +3,8 @@
  * configuration with postconf(1), detach it the same way, and say what is
  * attached.
  *
- *   postmaskctl postfix [-c postfix_dir] [-n] [-r] attach|detach|status
+ *   postmaskctl postfix [-c postfix_dir] [-n] [-r] [--mx-fallback]
+ *                       attach|detach|status
  *
  * -c names Postfix's configuration directory (default /etc/postfix; the
  * -c before "postfix" is postmask's own).  attach and detach print every
@@ -21,11 +22,25 @@
  * masking_daemon_names and smtp_submit_url (the masking listener is made
  * only when it is a plain smtp:// URL with a port on loopback).
  *
+ * --mx-fallback (attach, status): the MX stays open while the milter is
+ * down.  attach adds the pipe(8) service "postmask" that runs this
+ * program's `capture` (its own path, from /proc/self/exe, with -c and
+ * postmask's config_directory) as the user postmask, so the spool keeps
+ * its owner; transport_maps entries that send the proxy domains to it; and
+ * milter_default_action = accept (postfix_plan.h).  It is an option, not
+ * the default: without the milter at RCPT, a forged proxy address is
+ * accepted and then bounced (backscatter) and the capture rate limits do
+ * not apply, so the default stays "defer everything while the milter is
+ * down".  status checks the fallback when asked or when the service is
+ * there; detach undoes it with the rest.
+ *
  * status prints one line per check and a last line "status: attached" (exit
  * 0) or "status: not attached, N problem(s)" (exit 1).  Every postconf runs
  * through exec_capture() with an argument vector, never a shell.
  */
 #include <errno.h>
+#include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,9 +59,12 @@
 #include "xalloc.h"
 
 #define POSTFIX_USAGE \
-    "usage: postmaskctl postfix [-c postfix_dir] [-n] [-r] attach|detach|status\n"
+    "usage: postmaskctl postfix [-c postfix_dir] [-n] [-r] [--mx-fallback] " \
+    "attach|detach|status\n"
 #define POSTFIX_DIR_DEFAULT "/etc/postfix"
 #define POSTCONF_PATH       "/usr/sbin/postconf"
+#define CTL_PATH_DEFAULT    "/usr/sbin/postmaskctl"
+#define FALLBACK_USER       "postmask"
 
 struct postfix_cmd {
     const char *dir;            /* Postfix's configuration directory */
@@ -57,6 +75,7 @@ struct postfix_cmd {
     char *milter;
     char *listener;
     char *state_path;
+    char *fallback;             /* the pipe service's entry, or NULL */
 };
 
 static int postfix_failed(const char *why)
@@ -155,6 +174,27 @@ none:
                "with a port other than 25: the masking listener is not set "
                "up here (see postmaskctl(8))\n", url);
     return NULL;
+}
+
+/*
+ * The master.cf entry of the MX fallback's pipe(8) service: `postmaskctl
+ * capture` with no shell, as the postmask user, one recipient at a time.
+ */
+static char *fallback_entry(const struct config *cfg)
+{
+    struct buf *b = buf_create(256);
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+    if (n <= 0)
+        strcpy(self, CTL_PATH_DEFAULT);
+    else
+        self[n] = '\0';
+    buf_printf(b, "%s unix - n n - - pipe flags=X user=%s null_sender= "
+               "argv=%s -c %s capture -q ${queue_id} -f ${sender} -- "
+               "${recipient}", POSTFIX_FALLBACK_TRANSPORT, FALLBACK_USER,
+               self, cfg->config_directory);
+    return buf_detach(b, NULL);
 }
 
 /* The effective value at place, "" when there is none. */
@@ -422,6 +462,34 @@ static void status_services(const struct postfix_cmd *pc, int *problems)
     buf_free(key);
 }
 
+/* The MX fallback: the pipe service, transport_maps, the recipient limit. */
+static void status_fallback(const struct postfix_cmd *pc, int *problems)
+{
+    const struct postfix_service *svc =
+        postfix_snapshot_service(pc->snap, POSTFIX_FALLBACK_SERVICE);
+    struct postfix_list maps = {0, NULL};
+    struct buf *item = buf_create(64);
+    size_t i;
+
+    status_line(problems, svc != NULL && strcmp(svc->command, "pipe") == 0,
+                "mx fallback: service " POSTFIX_FALLBACK_SERVICE " runs %s",
+                svc ? svc->command : "nothing (no such service)");
+    postfix_list_split(&maps, effective(pc, "transport_maps"));
+    for (i = 0; i < pc->target.proxy_domains->count; i++) {
+        buf_reset(item);
+        buf_printf(item, "inline:{%s=" POSTFIX_FALLBACK_TRANSPORT ":}",
+                   pc->target.proxy_domains->items[i]);
+        status_line(problems, postfix_list_find(&maps, item->data) >= 0,
+                    "mx fallback: transport_maps lists %s", item->data);
+    }
+    status_line(problems, strcmp(effective(pc, POSTFIX_FALLBACK_LIMIT),
+                                 "1") == 0,
+                "mx fallback: " POSTFIX_FALLBACK_LIMIT " = %s",
+                effective(pc, POSTFIX_FALLBACK_LIMIT));
+    postfix_list_free(&maps);
+    buf_free(item);
+}
+
 static int postfix_status(const struct postfix_cmd *pc, int exists)
 {
     struct postfix_list list = {0, NULL};
@@ -445,9 +513,11 @@ static int postfix_status(const struct postfix_cmd *pc, int exists)
                     pc->target.proxy_domains->items[i]);
     postfix_list_free(&list);
     status_line(&problems, strcmp(effective(pc, "milter_default_action"),
-                                  "tempfail") == 0,
+                                  pc->fallback ? "accept" : "tempfail") == 0,
                 "milter_default_action = %s",
                 effective(pc, "milter_default_action"));
+    if (pc->fallback)
+        status_fallback(pc, &problems);
     status_line(&problems, atoi(effective(pc, "milter_protocol")) >= 6,
                 "milter_protocol = %s", effective(pc, "milter_protocol"));
     status_services(pc, &problems);
@@ -468,13 +538,20 @@ int ctl_postfix(const struct config *cfg, int argc, char **argv)
     struct postfix_state st = {NULL, 0};
     struct buf *why = buf_create(128), *notes = buf_create(128);
     const char *action;
-    int ch, exists = 0, status;
+    static const struct option long_opts[] = {
+        {"mx-fallback", no_argument, NULL, 'F'},
+        {NULL, 0, NULL, 0},
+    };
+    int ch, exists = 0, status, fallback = 0;
 
     memset(&pc, 0, sizeof(pc));
     pc.dir = POSTFIX_DIR_DEFAULT;
     optind = 1;
-    while ((ch = getopt(argc, argv, "+c:nr")) != -1) {
+    while ((ch = getopt_long(argc, argv, "+c:nr", long_opts, NULL)) != -1) {
         switch (ch) {
+        case 'F':
+            fallback = 1;
+            break;
         case 'c':
             pc.dir = optarg;
             break;
@@ -515,6 +592,12 @@ int ctl_postfix(const struct config *cfg, int argc, char **argv)
     pc.target.proxy_domains = &cfg->proxy_domains;
     pc.target.masking_daemon_names = &cfg->masking_daemon_names;
     pc.target.listener = pc.listener;
+    if (fallback || (strcmp(action, "status") == 0
+                     && postfix_snapshot_service(pc.snap,
+                                                 POSTFIX_FALLBACK_SERVICE))) {
+        pc.fallback = fallback_entry(cfg);
+        pc.target.fallback = pc.fallback;
+    }
     buf_printf(why, "%s/%s", pc.dir, POSTFIX_STATE_FILE);
     pc.state_path = xstrdup(why->data);
     buf_reset(why);
@@ -535,6 +618,7 @@ out:
     free(pc.milter);
     free(pc.listener);
     free(pc.state_path);
+    free(pc.fallback);
     buf_free(why);
     buf_free(notes);
     return status;

@@ -270,6 +270,48 @@ static int attach_listener(const struct postfix_snapshot *snap,
     return 0;
 }
 
+/* The MX fallback: the pipe service, transport_maps, the recipient limit. */
+static int attach_fallback(const struct postfix_snapshot *snap,
+                           const struct postfix_target *t,
+                           struct postfix_state *st, struct postfix_plan *plan,
+                           struct buf *why)
+{
+    const struct postfix_service *svc =
+        postfix_snapshot_service(snap, POSTFIX_FALLBACK_SERVICE);
+    struct postfix_list items = {0, NULL};
+    struct buf *b = buf_create(128);
+    size_t i;
+
+    if (svc == NULL) {
+        buf_printf(b, POSTFIX_FALLBACK_SERVICE "=%s", t->fallback);
+        postfix_state_add(st, POSTFIX_SERVICE, POSTFIX_FALLBACK_SERVICE, "");
+        plan_add(plan, "-M", b->data);
+    } else if (postfix_state_find(st, POSTFIX_SERVICE,
+                                  POSTFIX_FALLBACK_SERVICE, NULL) == NULL) {
+        if (strcmp(svc->command, "pipe") != 0) {
+            buf_printf(why, "master.cf already has a service "
+                       POSTFIX_FALLBACK_SERVICE " that is not a pipe(8): "
+                       "remove it, or attach without --mx-fallback");
+            buf_free(b);
+            return -1;
+        }
+        buf_printf(plan->notes, POSTFIX_FALLBACK_SERVICE ": made by hand, "
+                   "left as it is\n");
+    }
+    for (i = 0; i < t->proxy_domains->count; i++) {
+        buf_reset(b);
+        buf_printf(b, "inline:{%s=" POSTFIX_FALLBACK_TRANSPORT ":}",
+                   t->proxy_domains->items[i]);
+        postfix_list_insert(&items, items.count, b->data);
+    }
+    attach_list(snap, st, plan, "transport_maps", items.items, items.count,
+                1);
+    attach_value(snap, st, plan, POSTFIX_FALLBACK_LIMIT, "1");
+    postfix_list_free(&items);
+    buf_free(b);
+    return 0;
+}
+
 int postfix_plan_attach(const struct postfix_snapshot *snap,
                         const struct postfix_target *t,
                         struct postfix_state *st, struct postfix_plan *plan,
@@ -287,10 +329,13 @@ int postfix_plan_attach(const struct postfix_snapshot *snap,
     attach_list(snap, st, plan, "relay_domains", t->proxy_domains->items,
                 t->proxy_domains->count, 0);
     attach_list(snap, st, plan, "smtpd_milters", &milter, 1, 1);
-    attach_value(snap, st, plan, "milter_default_action", "tempfail");
+    attach_value(snap, st, plan, "milter_default_action",
+                 t->fallback ? "accept" : "tempfail");
     attach_value(snap, st, plan, "milter_protocol", "6");
     attach_overrides(snap, t, key, st, plan);
-    if (key != NULL)
+    if (t->fallback != NULL)
+        ret = attach_fallback(snap, t, st, plan, why);
+    if (ret == 0 && key != NULL)
         ret = attach_listener(snap, t, key, st, plan, why);
     free(key);
     return ret;
@@ -356,6 +401,20 @@ static char *place_service(const char *place)
     return xstrndup(place, (size_t) (strrchr(place, '/') - place));
 }
 
+/* The last value attach set at place (a later attach may set another). */
+static const struct postfix_record *last_set(const struct postfix_state *st,
+                                             const char *place)
+{
+    const struct postfix_record *set = NULL;
+    size_t i;
+
+    for (i = 0; i < st->count; i++)
+        if (st->records[i].kind == POSTFIX_SET
+            && strcmp(st->records[i].place, place) == 0)
+            set = &st->records[i];
+    return set;
+}
+
 static void detach_place(const struct postfix_snapshot *snap,
                          const struct postfix_state *st,
                          struct postfix_plan *plan, const char *place)
@@ -379,7 +438,7 @@ static void detach_place(const struct postfix_snapshot *snap,
         free(svc);
     }
     raw = postfix_snapshot_raw(snap, place);
-    if ((set = postfix_state_find(st, POSTFIX_SET, place, NULL)) != NULL) {
+    if ((set = last_set(st, place)) != NULL) {
         if (raw == NULL)
             return;
         if (strncmp(place, "postmask_", 9) == 0 || strcmp(raw, set->value) == 0)

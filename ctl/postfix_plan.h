@@ -20,6 +20,18 @@
  *              postmask).  A service of that name that is a masking
  *              listener postmaskctl did not make is left alone; any other
  *              service of that name is an error (-1, why).
+ * With t->fallback (attach --mx-fallback: the MX stays open without the
+ * milter) it also plans:
+ *   master.cf  the service "postmask unix ... pipe" (t->fallback is its
+ *              whole entry: `postmaskctl capture` as the postmask user);
+ *              a service of that name that attach did not make is left
+ *              alone when it is a pipe(8), an error otherwise;
+ *   main.cf    transport_maps starts with inline:{DOMAIN=postmask:} for
+ *              each proxy domain; postmask_destination_recipient_limit = 1
+ *              (one exit status per recipient); milter_default_action =
+ *              accept instead of tempfail.  The masking listener keeps its
+ *              own -o milter_default_action=tempfail: masking is never
+ *              skipped.
  * It adds to st what the planned changes are about to change (see
  * postfix_state.h); the caller writes st before it runs the plan.
  *
@@ -52,7 +64,14 @@ struct postfix_target {
     const struct config_list *proxy_domains;
     const struct config_list *masking_daemon_names;
     const char *listener;       /* "127.0.0.1:10026", or NULL: none */
+    const char *fallback;       /* the pipe service's master.cf entry, or
+                                 * NULL: no MX fallback */
 };
+
+/* The MX fallback's pipe(8) service and the transport_maps entries. */
+#define POSTFIX_FALLBACK_SERVICE    "postmask/unix"
+#define POSTFIX_FALLBACK_TRANSPORT  "postmask"
+#define POSTFIX_FALLBACK_LIMIT      "postmask_destination_recipient_limit"
 
 struct postfix_change {
     char *option;               /* "-e", "-X", "-P", "-PX", "-M", "-MX" */

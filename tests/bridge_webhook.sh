@@ -39,7 +39,7 @@ post() {
     for p in "$@"; do p_args="$p_args --data-urlencode $p"; done
     # shellcheck disable=SC2086
     code=$(curl -s -o "$T_WORK/answer" -w '%{http_code}' ${p_sig:+-H "X-Twilio-Signature: $p_sig"} \
-        $p_args "$T_BRIDGE_URL/twilio/webhook")
+        $p_args "$T_BRIDGE_WEBHOOK_URL/twilio/webhook")
 }
 jobs() { "$BIN/postmaskctl" -c "$dir" queue list 2>/dev/null | grep -c twilio_message; }
 

@@ -75,7 +75,7 @@ expect_field "gmail" 'd["sender_authentication"]["method"]' 'null'
 expect_field "gmail" 'd["text"].split("\n")[0]' '"Hi Anna,"'
 expect_field "gmail" 'd["text"].split("\n")[-1]' '"Tom"'
 expect_field "gmail" '"bounce" in d' 'false'
-expect_field "gmail" 'list(d)' '["classification", "auto_reply_reason", "from", "subject", "message_id", "in_reply_to", "references", "authentication_results", "dkim", "spf", "dmarc", "sender_authentication", "text", "attachments"]'
+expect_field "gmail" 'list(d)' '["classification", "auto_reply_reason", "from", "subject", "message_id", "in_reply_to", "references", "authentication_results", "dkim", "spf", "dmarc", "sender_authentication", "text", "attachments", "structure_error"]'
 # Pretty-printed, two spaces, in the documented order.
 first_lines=$(sed -n '1,3p' "$T_WORK/ctl.out")
 [ "$first_lines" = '{

@@ -338,6 +338,72 @@ pf "$P8" attach
 want "damaged state: exit" 1 "$rc"
 want "damaged state" "postmaskctl: postfix: unknown record \"frob\" ($P8/postmask-attach.state, line 1)" "$err"
 
+# --mx-fallback: the pipe(8) service running `postmaskctl capture` as
+# postmask, transport_maps for each proxy domain, one recipient per
+# delivery, milter_default_action = accept in main.cf (the masking listener
+# keeps its own tempfail); status checks it; detach restores main.cf byte
+# for byte and postconf -n/-M/-P as they were.
+P9=$T/postfix9
+new_postfix "$P9"
+cp "$P9/main.cf" "$T/main.cf.before9"
+snap "$P9" before9
+pf "$P9" --mx-fallback attach
+want "attach --mx-fallback: exit" 0 "$rc"
+want "attach --mx-fallback: stderr" "" "$err"
+ENTRY="postmask unix - n n - - pipe flags=X user=postmask null_sender= argv=$CTL -c $PM capture -q \${queue_id} -f \${sender} -- \${recipient}"
+has_line "attach --mx-fallback" "$out" "$PC -c $P9 -M 'postmask/unix=$ENTRY'"
+want "transport_maps" "inline:{reply.example.com=postmask:}, inline:{reply2.example.com=postmask:}" "$($PC -c "$P9" -h transport_maps)"
+want "recipient limit" 1 "$($PC -c "$P9" -h postmask_destination_recipient_limit)"
+want "milter_default_action with the fallback" accept "$($PC -c "$P9" -h milter_default_action)"
+want "masking listener keeps tempfail" tempfail "$($PC -c "$P9" -Ph 127.0.0.1:10026/inet/milter_default_action)"
+master=$($PC -c "$P9" -M postmask/unix)
+case $master in
+"postmask   unix  -       n       n       -       -       pipe flags=X user=postmask null_sender= argv=$CTL -c $PM capture -q \${queue_id} -f \${sender} -- \${recipient}") ;;
+*) t_check_fail "the pipe service: \"$master\"" ;;
+esac
+warnings=$($PC -c "$P9" -n 2>&1 >/dev/null)
+want "postconf warnings after attach --mx-fallback" "" "$warnings"
+pf "$P9" status
+want "status with the fallback: exit" 0 "$rc"
+has_line "status with the fallback" "$out" "ok: milter_default_action = accept"
+has_line "status with the fallback" "$out" "ok: mx fallback: service postmask/unix runs pipe"
+has_line "status with the fallback" "$out" "ok: mx fallback: transport_maps lists inline:{reply2.example.com=postmask:}"
+has_line "status with the fallback" "$out" "ok: mx fallback: postmask_destination_recipient_limit = 1"
+cp "$P9/main.cf" "$T/main.cf.fallback"
+pf "$P9" --mx-fallback attach
+want "second attach --mx-fallback" "postmaskctl: postfix: already attached; nothing to change" "$out"
+cmp -s "$P9/main.cf" "$T/main.cf.fallback" || t_check_fail "second attach --mx-fallback changed main.cf"
+$PC -c "$P9" -e 'transport_maps = inline:{reply.example.com=postmask:}, inline:{reply2.example.com=postmask:}, hash:/etc/postfix/transport'
+age "$P9"
+pf "$P9" detach
+want "detach of the fallback: exit" 0 "$rc"
+has_line "detach of the fallback" "$out" "$PC -c $P9 -MX postmask/unix"
+want "transport_maps the admin added kept" "hash:/etc/postfix/transport" "$($PC -c "$P9" -h transport_maps)"
+$PC -c "$P9" -X transport_maps
+age "$P9"
+snap "$P9" detached9
+same_snap "detach of the fallback" before9 detached9
+cmp -s "$P9/main.cf" "$T/main.cf.before9" \
+    || t_check_fail "detach of the fallback: main.cf differs: $(diff "$T/main.cf.before9" "$P9/main.cf" | tr '\n' '|')"
+# Plain attach, then --mx-fallback, then detach: back to the start too.
+pf "$P9" attach
+pf "$P9" --mx-fallback attach
+want "fallback after a plain attach: exit" 0 "$rc"
+want "fallback after a plain attach" accept "$($PC -c "$P9" -h milter_default_action)"
+pf "$P9" detach
+want "detach after both: exit" 0 "$rc"
+want "detach after both: stderr" "" "$err"
+snap "$P9" detached9b
+same_snap "detach after both" before9 detached9b
+# A service "postmask" that is not a pipe is refused.
+P10=$T/postfix10
+new_postfix "$P10"
+$PC -c "$P10" -M 'postmask/unix=postmask unix - - n - - smtp'
+age "$P10"
+pf "$P10" --mx-fallback attach
+want "postmask service taken: exit" 1 "$rc"
+want "postmask service taken" "postmaskctl: postfix: master.cf already has a service postmask/unix that is not a pipe(8): remove it, or attach without --mx-fallback" "$err"
+
 # A directory that is not a Postfix configuration; usage errors.
 pf "$T/nonexistent" status
 want "no such directory: exit" 1 "$rc"
@@ -345,7 +411,7 @@ case $err in
 *"postmaskctl: postfix: cannot read the Postfix configuration in $T/nonexistent: /usr/sbin/postconf exited with status 1"*) ;;
 *) t_check_fail "no such directory: stderr \"$err\"" ;;
 esac
-USAGE="usage: postmaskctl postfix [-c postfix_dir] [-n] [-r] attach|detach|status"
+USAGE="usage: postmaskctl postfix [-c postfix_dir] [-n] [-r] [--mx-fallback] attach|detach|status"
 for args in "" "frob" "attach detach" "-x status"; do
     # shellcheck disable=SC2086 # split on purpose
     pf "$P" $args

@@ -15,6 +15,7 @@ twilio_account_sid = AC0123456789abcdef0123456789abcdef
 twilio_auth_token_file = $dir/twilio_auth_token
 api_token_file = $dir/api_token
 bridge_listen = 127.0.0.1:0
+webhook_listen = 127.0.0.1:0
 CF
 umask 077
 echo "k1 0123456789abcdef0123456789abcdef" > "$dir/address.keys"

@@ -1,12 +1,14 @@
 # Helpers for the tests that run postmask-bridge.  Source after lib.sh.
 
 # t_bridge_run DIR: starts postmask-bridge -f -c DIR (DIR/main.cf exists,
-# with its secrets), reads the port it listens on from its start line
-# (bridge_listen may say port 0: any free port), and waits until it answers
-# /healthz.  Returns 1 when it exited with "Address already in use" (the
-# caller may pick another port), fails the test on any other exit.  Sets
-# T_BRIDGE_DIR, T_BRIDGE_URL, T_BRIDGE_PID and T_BRIDGE_LOG (appended to,
-# across restarts).  t_bridge_cleanup runs at exit.
+# with its secrets), reads the ports it listens on from its start line
+# (bridge_listen and webhook_listen may say port 0: any free port), and
+# waits until it answers /healthz.  Returns 1 when it exited with "Address
+# already in use" (the caller may pick another port), fails the test on any
+# other exit.  Sets T_BRIDGE_DIR, T_BRIDGE_URL (the API, /healthz,
+# /metrics), T_BRIDGE_WEBHOOK_URL (Twilio's webhooks: POST
+# $T_BRIDGE_WEBHOOK_URL/twilio/webhook), T_BRIDGE_PID and T_BRIDGE_LOG
+# (appended to, across restarts).  t_bridge_cleanup runs at exit.
 t_bridge_run() {
     T_BRIDGE_DIR=$1
     T_BRIDGE_LOG=${T_BRIDGE_LOG:-$T_WORK/bridge.log}
@@ -23,6 +25,9 @@ t_bridge_run() {
             t_br_listen=$(tail -n +"$((t_br_lines + 1))" "$T_BRIDGE_LOG" \
                 | sed -n 's/.*: starting: .*, listen \([^ ,]*\),.*/\1/p' | head -1)
             [ -n "$t_br_listen" ] && T_BRIDGE_URL="http://$t_br_listen"
+            t_br_listen=$(tail -n +"$((t_br_lines + 1))" "$T_BRIDGE_LOG" \
+                | sed -n 's/.*: starting: .*, webhook listen \([^ ,]*\),.*/\1/p' | head -1)
+            T_BRIDGE_WEBHOOK_URL="http://$t_br_listen"
         fi
         [ -n "$T_BRIDGE_URL" ] && curl -s -o /dev/null "$T_BRIDGE_URL/healthz" \
             && return 0
@@ -39,7 +44,7 @@ t_bridge_run() {
 
 # t_bridge_start DIR TWILIO_URL ACCOUNT_SID TOKEN_FILE < EXTRA_MAIN_CF
 # writes DIR/main.cf (a proxy domain, keys, spool, secrets, Twilio at
-# TWILIO_URL, any free loopback port, and the extra lines from stdin) and
+# TWILIO_URL, any free loopback ports, and the extra lines from stdin) and
 # runs the bridge (t_bridge_run).  Also sets T_BRIDGE_API_TOKEN.
 t_bridge_start() {
     T_BRIDGE_API_TOKEN="api-token-$$-test"
@@ -53,6 +58,7 @@ proxy_domains = reply.example.com
 address_keys_file = $1/address.keys
 spool_directory = $1/spool
 bridge_listen = 127.0.0.1:0
+webhook_listen = 127.0.0.1:0
 twilio_api_url = $2
 twilio_media_url = $2
 twilio_account_sid = $3

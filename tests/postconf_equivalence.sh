@@ -13,7 +13,7 @@ cat > "$dir/main.cf" <<'CF'
 # A realistic postmask configuration.
 smtpd_restriction_classes = proxy_domains, address_keys_file,
     spool_directory, job_minimal_backoff, job_maximal_backoff,
-    job_maximal_lifetime, dedupe_lifetime, milter_listen, bridge_listen,
+    job_maximal_lifetime, dedupe_lifetime, milter_listen, bridge_listen, webhook_listen,
     capture_size_limit, attachment_size_limit, trusted_authserv_ids,
     capture_rate_limit, rcpt_failure_limit, bounce_tag_lifetime,
     masking_daemon_names, unmasked_senders, mask_bodies,
@@ -27,10 +27,13 @@ smtpd_restriction_classes = proxy_domains, address_keys_file,
     twilio_api_key_sid, twilio_api_key_secret_file, twilio_chat_service_sid,
     chat_token_ttl, bridge_request_size_limit, bridge_header_size_limit,
     bridge_connection_limit, bridge_client_timeout,
+    bridge_header_timeout, bridge_body_timeout,
+    bridge_client_connection_limit,
     webhook_url, twilio_webhook_token_file, smtp_submit_url,
     smtp_submit_timeout, email_subject_format, unauthenticated_sender_action,
     reply_part_limit, reply_cut_marker,
-    auto_reply_action, participant_cache_ttl, job_concurrency
+    auto_reply_action, participant_cache_ttl, job_concurrency,
+    catchup_interval, catchup_window, catchup_rate_limit
 
 proxy_domains = reply.example.com,
 	reply.example.net
@@ -57,6 +60,7 @@ mask_bodies = yes
 masked_display_format = %s via Example Homes (${log_facility})
 milter_listen = unix:$spool_directory/../postfix/postmask/milter.sock
 bridge_listen = 127.0.0.1:8025
+webhook_listen = [::1]:8026
 log_facility = mail
 twilio_api_url = http://127.0.0.1:8026
 twilio_account_sid = AC0123456789abcdef0123456789ABCDEF
@@ -81,6 +85,9 @@ bridge_request_size_limit = 131072
 bridge_header_size_limit = 8192
 bridge_connection_limit = 100
 bridge_client_timeout = 1m
+bridge_header_timeout = 5s
+bridge_body_timeout = ${bridge_client_timeout}
+bridge_client_connection_limit = 8
 webhook_url = https://bridge.example.com:8443/twilio/webhook?site=${log_facility}
 twilio_webhook_token_file = $twilio_auth_token_file
 smtp_submit_url = smtp://127.0.0.1:10026
@@ -92,6 +99,9 @@ reply_cut_marker = (cut; see ${log_facility})
 auto_reply_action = note
 participant_cache_ttl = 0
 job_concurrency = 4
+catchup_interval = 0
+catchup_window = 2d
+catchup_rate_limit = 10
 CF
 
 # The config must load (ctl needs nothing; check the daemons' view too).

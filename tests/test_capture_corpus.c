@@ -170,6 +170,8 @@ static void render(const struct capture *cap, struct buf *out)
         buf_printf(out, "bounce-status: %s\n", cap->bounce_status);
     if (cap->bounce_diagnostic)
         buf_printf(out, "bounce-diagnostic: %s\n", cap->bounce_diagnostic);
+    if (cap->structure_error)
+        buf_printf(out, "structure-error: %s\n", cap->structure_error);
     for (i = 0; i < cap->attachment_count; i++) {
         const struct capture_attachment *a = &cap->attachments[i];
 

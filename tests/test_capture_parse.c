@@ -607,7 +607,7 @@ static void test_json(void **state)
         "{\"name\":\"a.png\",\"type\":\"image/png\",\"size\":5,"
         "\"inline\":true,\"kept\":true,\"content_id\":\"c@x\"},"
         "{\"name\":\"b.png\",\"type\":\"image/png\",\"size\":1024,"
-        "\"inline\":false,\"kept\":false}]}");
+        "\"inline\":false,\"kept\":false}],\"structure_error\":null}");
     free(text);
     a0 = json_array_get(json_object_get(with, "attachments"), 0);
     a1 = json_array_get(json_object_get(with, "attachments"), 1);
@@ -628,6 +628,153 @@ static void test_json(void **state)
     free(text);
     json_decref(with);
     capture_free(cap);
+}
+
+/* The structure_error of raw, parsed as a reply; "" when it has none. */
+static void expect_structure(const char *raw, enum capture_class cls,
+                             const char *text, const char *want)
+{
+    struct capture *cap = parse(raw, "a@b");
+    json_t *json = capture_to_json(cap, 0);
+    json_t *err = json_object_get(json, "structure_error");
+
+    if (*want == '\0') {
+        if (cap->structure_error != NULL)
+            fail_msg("structure_error \"%s\", want none:\n%s",
+                     cap->structure_error, raw);
+        assert_true(json_is_null(err));
+    } else {
+        if (cap->structure_error == NULL
+            || strcmp(cap->structure_error, want) != 0)
+            fail_msg("structure_error \"%s\", want \"%s\":\n%s",
+                     cap->structure_error ? cap->structure_error : "(none)",
+                     want, raw);
+        assert_string_equal(json_string_value(err), want);
+    }
+    if (cap->classification != cls)
+        fail_msg("classified %s, want %s:\n%s",
+                 capture_class_name(cap->classification),
+                 capture_class_name(cls), raw);
+    assert_string_equal(cap->text, text);
+    json_decref(json);
+    capture_free(cap);
+}
+
+/*
+ * Structure that cannot be read is recorded (the bridge holds such a
+ * reply instead of dropping it as empty); what people send is not.
+ */
+static void test_structure_errors(void **state)
+{
+    struct buf *raw = buf_create(8192);
+    int i;
+
+    /* A multipart without a boundary parameter. */
+    expect_structure(HDR "Content-Type: multipart/mixed\n\n"
+                     "--x\nContent-Type: text/plain\n\nhello\n--x--\n",
+                     CAPTURE_EMPTY, "", "multipart without a boundary");
+    /* An empty one: GMime reads "--" lines, the error is recorded. */
+    expect_structure(HDR "Content-Type: multipart/alternative; "
+                     "boundary=\"\"\n\n"
+                     "--\nContent-Type: text/plain\n\nhello\n----\n",
+                     CAPTURE_REPLY, "hello", "multipart without a boundary");
+
+    /* A boundary that never appears. */
+    expect_structure(HDR "Content-Type: multipart/mixed; boundary=zzz\n\n"
+                     "--x\nContent-Type: text/plain\n\nhello\n--x--\n",
+                     CAPTURE_EMPTY, "",
+                     "multipart whose boundary never appears");
+    /* ... in a multipart/signed too (no part to take). */
+    expect_structure(HDR "Content-Type: multipart/signed; boundary=s\n\n"
+                     "hello\n", CAPTURE_EMPTY, "",
+                     "multipart whose boundary never appears");
+
+    /* Base64 garbage in the text part: no text from it. */
+    expect_structure(HDR "Content-Type: text/plain\n"
+                     "Content-Transfer-Encoding: base64\n\n"
+                     "!!!! this is not base64 at all !!!!\n",
+                     CAPTURE_EMPTY, "", "base64 body part cannot be decoded");
+    expect_structure(HDR "Content-Type: multipart/alternative; boundary=b\n\n"
+                     "--b\nContent-Type: text/plain; charset=utf-8\n"
+                     "Content-Transfer-Encoding: base64\n\n@@@@ ####\n"
+                     "--b\nContent-Type: text/html; charset=utf-8\n"
+                     "Content-Transfer-Encoding: base64\n\n%%%%\n--b--\n",
+                     CAPTURE_EMPTY, "", "base64 body part cannot be decoded");
+    /* ... next to readable text: the text is kept, the error recorded. */
+    expect_structure(HDR "Content-Type: multipart/mixed; boundary=b\n\n"
+                     "--b\nContent-Type: text/plain\n\nreadable\n"
+                     "--b\nContent-Type: text/plain\n"
+                     "Content-Transfer-Encoding: base64\n\n*garbage*\n"
+                     "--b--\n", CAPTURE_REPLY, "readable",
+                     "base64 body part cannot be decoded");
+
+    /* A charset nobody knows, bytes that are not UTF-8. */
+    expect_structure(HDR "Content-Type: text/plain; charset=x-martian\n\n"
+                     "caf\xe9\n", CAPTURE_REPLY, "caf\xc3\xa9",
+                     "text part in an unknown charset");
+
+    /* Nesting past the walk's depth bound (within the parser's bounds). */
+    buf_append_str(raw, HDR);
+    for (i = 0; i < 40; i++)
+        buf_printf(raw, "Content-Type: multipart/mixed; boundary=\"b%d\"\n\n"
+                   "--b%d\n", i, i);
+    buf_append_str(raw, "Content-Type: text/plain\n\ndeep\n");
+    expect_structure(raw->data, CAPTURE_EMPTY, "",
+                     "MIME nesting deeper than 32");
+
+    /* More parts than the walk visits. */
+    buf_reset(raw);
+    buf_append_str(raw, HDR "Content-Type: multipart/mixed; boundary=b\n\n");
+    for (i = 0; i < 1100; i++)
+        buf_append_str(raw, "--b\nContent-Type: text/plain\n\n\n");
+    buf_append_str(raw, "--b\nContent-Type: text/plain\n\nlast\n--b--\n");
+    expect_structure(raw->data, CAPTURE_EMPTY, "",
+                     "more than 1024 MIME parts");
+
+    /* Cut before GMime: a million header fields. */
+    buf_reset(raw);
+    buf_append_str(raw, HDR);
+    for (i = 0; i < 30000; i++)
+        buf_append_str(raw, "X:\n");
+    buf_append_str(raw, "\nbody\n");
+    expect_structure(raw->data, CAPTURE_EMPTY, "",
+                     "message cut at the MIME structure bounds");
+    buf_free(raw);
+
+    /* Not structure errors: what people send. */
+    expect_structure(HDR "\nplain\n", CAPTURE_REPLY, "plain", "");
+    expect_structure(HDR "Content-Type: text/plain\n"
+                     "Content-Transfer-Encoding: base64\n\n"
+                     "aGVsbG8g\r\nd29ybGQ=\r\n", CAPTURE_REPLY,
+                     "hello world", "");
+    /* A file that is over the size limit, or broken, is still a file. */
+    {
+        const struct capture_options small = {4, NULL, 0};
+        struct capture *cap = parse_with(
+            HDR "Content-Type: multipart/mixed; boundary=b\n\n"
+            "--b\nContent-Type: text/plain\n\nsee the photo\n"
+            "--b\nContent-Type: image/jpeg; name=a.jpg\n"
+            "Content-Transfer-Encoding: base64\n\naGVsbG8=\n"
+            "--b\nContent-Type: application/pdf; name=b.pdf\n"
+            "Content-Transfer-Encoding: base64\n\n!!not base64!!\n--b--\n",
+            "a@b", &small);
+
+        assert_int_equal(cap->classification, CAPTURE_REPLY);
+        assert_int_equal(cap->attachment_count, 2);
+        assert_false(cap->attachments[0].kept);
+        assert_null(cap->structure_error);
+        capture_free(cap);
+    }
+    /* Broken bytes in a known charset (U+FFFD); 8-bit text labelled
+     * US-ASCII (a known label, read as Windows-1252). */
+    expect_structure(HDR "Content-Type: text/plain; charset=utf-8\n\n"
+                     "a\xff" "b\n", CAPTURE_REPLY, "a\xef\xbf\xbd" "b", "");
+    expect_structure(HDR "Content-Type: text/plain; charset=us-ascii\n\n"
+                     "caf\xe9\n", CAPTURE_REPLY, "caf\xc3\xa9", "");
+    /* A multipart without its closing delimiter (cut short). */
+    expect_structure(HDR "Content-Type: multipart/mixed; boundary=b\n\n"
+                     "--b\nContent-Type: text/plain\n\nno end\n",
+                     CAPTURE_REPLY, "no end", "");
 }
 
 /*
@@ -720,6 +867,7 @@ int main(void)
         cmocka_unit_test(test_charsets),
         cmocka_unit_test(test_nul_bytes),
         cmocka_unit_test(test_json),
+        cmocka_unit_test(test_structure_errors),
         cmocka_unit_test(test_hostile_structure),
     };
 

@@ -115,11 +115,15 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 }
 
-static struct fixture *fixture_new(unsigned max_conns, long timeout_s)
+/* With a header (and body) deadline and a per-address limit. */
+static struct fixture *fixture_new_limits(unsigned max_conns, long timeout_s,
+                                          long header_timeout_s,
+                                          unsigned client_limit)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     struct http_server_opts opts = {
         "127.0.0.1:0", MAX_BODY, MAX_HEADERS, max_conns, timeout_s, NULL,
+        NULL, header_timeout_s, header_timeout_s, client_limit,
     };
     struct buf *why = buf_create(64);
     struct timeval tv = {0, 10000};
@@ -143,6 +147,11 @@ static struct fixture *fixture_new(unsigned max_conns, long timeout_s)
     f->tick = event_new(f->base, -1, EV_PERSIST, on_tick, NULL);
     event_add(f->tick, &tv);
     return f;
+}
+
+static struct fixture *fixture_new(unsigned max_conns, long timeout_s)
+{
+    return fixture_new_limits(max_conns, timeout_s, 0, 0);
 }
 
 static void fixture_free(struct fixture *f)
@@ -354,6 +363,13 @@ static double connections(struct fixture *f)
     return metrics_get(f->metrics, "postmask_http_connections", NULL);
 }
 
+static double refused(struct fixture *f, const char *reason)
+{
+    const char *labels[] = {"listener", "listen", "reason", reason, NULL};
+
+    return metrics_get(f->metrics, "postmask_http_refused_total", labels);
+}
+
 static int no_connections(struct fixture *f, void *arg)
 {
     return connections(f) == 0;
@@ -480,20 +496,20 @@ static void test_body_limit(void **state)
     assert_non_null(strstr(r->body, want));
     assert_non_null(strstr(r->body, "\"body_nul\":true"));
     response_free(r);
-    /* One byte over: our JSON 413, and the connection stays usable. */
+    /* One byte over: our JSON 413, and the connection is closed. */
     post(f, c, "/echo", MAX_BODY + 1, "");
     r = get_response(f, c);
     assert_int_equal(r->status, 413);
     assert_json_error(r, "payload_too_large", NULL);
+    assert_string_equal(header_of(r, "Connection"), "close");
     response_free(r);
+    run_until(f, have_eof, c, "the connection to close after 413");
+    client_close(c);
     /* Also on an unknown path (the limit comes first). */
+    c = client_open(f);
     post(f, c, "/nothing", MAX_BODY + 1, "");
     r = get_response(f, c);
     assert_int_equal(r->status, 413);
-    response_free(r);
-    SEND(c, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
-    r = get_response(f, c);
-    assert_int_equal(r->status, 200);
     response_free(r);
     client_close(c);
     assert_int_equal(requests(f, "echo", "413"), 1);
@@ -523,13 +539,18 @@ static void test_header_limit(void **state)
     for (i = 0; i < MAX_HEADERS; i++)
         buf_append_char(req, 'x');
     buf_append_str(req, "\r\n\r\n");
-    r = request(f, req->data);
+    c = client_open(f);
+    client_send(c, req->data, req->len);
+    r = get_response(f, c);
     assert_int_equal(r->status, 431);
     assert_json_error(r, "headers_too_large", NULL);
+    assert_string_equal(header_of(r, "Connection"), "close");
     response_free(r);
-    assert_int_equal(requests(f, "hello", "431"), 1);
+    run_until(f, have_eof, c, "the connection to close after 431");
+    client_close(c);
+    assert_int_equal(refused(f, "bad_request"), 1);
 
-    /* Over libevent's own limit: its 400, and the connection is closed. */
+    /* Far over: refused as soon as the limit is crossed, and closed. */
     buf_reset(req);
     buf_append_str(req, "GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: ");
     for (i = 0; i < 3 * MAX_HEADERS; i++)
@@ -538,7 +559,7 @@ static void test_header_limit(void **state)
     c = client_open(f);
     client_send(c, req->data, req->len);
     r = get_response(f, c);
-    assert_int_equal(r->status, 400);
+    assert_int_equal(r->status, 431);
     response_free(r);
     run_until(f, have_eof, c, "the connection to close");
     client_close(c);
@@ -836,7 +857,7 @@ static void test_bind_error(void **state)
     struct buf *why = buf_create(64);
     char listen[64];
     struct http_server_opts opts = {
-        listen, MAX_BODY, MAX_HEADERS, 4, 30, NULL,
+        listen, MAX_BODY, MAX_HEADERS, 4, 30, NULL, NULL, 0, 0, 0,
     };
 
     snprintf(listen, sizeof(listen), "127.0.0.1:%d", f->port);
@@ -848,6 +869,204 @@ static void test_bind_error(void **state)
     http_server_free(http_server_create(base, &opts, why));
     buf_free(why);
     event_base_free(base);
+    fixture_free(f);
+}
+
+/* RFC 9112 strictness: each refusal is a 400 (501) with Connection: close,
+ * and the server closes the connection after it. */
+static void expect_refused(struct fixture *f, const char *text, int status,
+                           double count)
+{
+    struct client *c = client_open(f);
+    struct response *r;
+    double handled = requests(f, "echo", "200");
+
+    client_send(c, text, strlen(text));
+    r = get_response(f, c);
+    assert_int_equal(r->status, status);
+    assert_string_equal(header_of(r, "Connection"), "close");
+    response_free(r);
+    run_until(f, have_eof, c, "the connection to close after the refusal");
+    client_close(c);
+    assert_int_equal(refused(f, "bad_request"), count);
+    /* The handler never saw it. */
+    assert_int_equal(requests(f, "echo", "200"), handled);
+}
+
+static void test_strict_repeated_content_length(void **state)
+{
+    struct fixture *f = fixture_new(8, 30);
+
+    expect_refused(f, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3"
+                   "\r\nContent-Length: 5\r\n\r\nabcde", 400, 1);
+    /* Even with the same value. */
+    expect_refused(f, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3"
+                   "\r\ncontent-length: 3\r\n\r\nabc", 400, 2);
+    expect_refused(f, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: +3"
+                   "\r\n\r\nabc", 400, 3);
+    fixture_free(f);
+}
+
+static void test_strict_content_length_and_chunked(void **state)
+{
+    struct fixture *f = fixture_new(8, 30);
+
+    expect_refused(f, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3"
+                   "\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n"
+                   "\r\n", 400, 1);
+    expect_refused(f, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+                   "gzip\r\n\r\n", 501, 2);
+    fixture_free(f);
+}
+
+static void test_strict_malformed_chunked(void **state)
+{
+    struct fixture *f = fixture_new(8, 30);
+    struct client *c = client_open(f);
+    struct response *r;
+
+    /* Well-formed chunked bodies still work. */
+    SEND(c, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked"
+         "\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
+    r = get_response(f, c);
+    assert_int_equal(r->status, 200);
+    assert_non_null(strstr(r->body, "\"body_len\":5"));
+    response_free(r);
+    client_close(c);
+    expect_refused(f, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+                   "chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", 400, 1);
+    expect_refused(f, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+                   "chunked\r\n\r\n3\r\nabcdef\r\n0\r\n\r\n", 400, 2);
+    expect_refused(f, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+                   "chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\n\r\n", 400, 3);
+    fixture_free(f);
+}
+
+static void test_strict_host_required(void **state)
+{
+    struct fixture *f = fixture_new(8, 30);
+    struct client *c;
+
+    expect_refused(f, "GET /hello HTTP/1.1\r\n\r\n", 400, 1);
+    expect_refused(f, "GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+                   400, 2);
+    /* HTTP/1.0 needs none. */
+    c = client_open(f);
+    SEND(c, "GET /hello HTTP/1.0\r\n\r\n");
+    run_until(f, have_eof, c, "the HTTP/1.0 answer");
+    assert_non_null(strstr(c->in->data, " 200 OK\r\n"));
+    client_close(c);
+    fixture_free(f);
+}
+
+static void test_strict_malformed_head(void **state)
+{
+    struct fixture *f = fixture_new(8, 30);
+
+    expect_refused(f, "GET /hello HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b"
+                   "\r\n\r\n", 400, 1);
+    expect_refused(f, "GET /hello HTTP/1.1\r\nHost : x\r\n\r\n", 400, 2);
+    expect_refused(f, "GET /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 2"
+                   "\r\n\r\nab", 400, 3);
+    fixture_free(f);
+}
+
+static void test_strict_connect_closes(void **state)
+{
+    struct fixture *f = fixture_new(8, 30);
+
+    expect_refused(f, "CONNECT example.com:443 HTTP/1.1\r\nHost: "
+                   "example.com:443\r\n\r\n", 501, 1);
+    fixture_free(f);
+}
+
+/* A client that trickles its headers a byte at a time is cut at the
+ * header deadline (1 s here), although it is never idle. */
+static void test_header_deadline(void **state)
+{
+    struct fixture *f = fixture_new_limits(8, 30, 1, 0);
+    struct client *slow = client_open(f);
+    struct client *idle = client_open(f);
+    const char *text = "GET /hello HTTP/1.1\r\nHost: x\r\nX-Slow: "
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    struct timespec start, now;
+    size_t i = 0;
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (!slow->eof) {
+        struct timeval tenth = {0, 100000};
+
+        if (i < strlen(text))
+            client_send(slow, text + i++, 1);
+        event_base_loopexit(f->base, &tenth);
+        event_base_dispatch(f->base);
+        client_read(slow);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec > 10)
+            fail_msg("the slow client was not cut");
+    }
+    assert_non_null(strstr(slow->in->data, "HTTP/1.1 408 "));
+    run_until(f, have_eof, idle, "the idle client to be cut");
+    assert_int_equal(idle->in->len, 0);     /* no word to an idle client */
+    client_close(slow);
+    client_close(idle);
+    run_until(f, no_connections, NULL, "the connections to be freed");
+    assert_int_equal(refused(f, "header_timeout"), 2);
+    fixture_free(f);
+}
+
+/* At most client_limit connections from one address. */
+static void test_client_limit(void **state)
+{
+    struct fixture *f = fixture_new_limits(8, 30, 0, 2);
+    struct client *a = client_open(f), *b = client_open(f);
+    struct client *c = client_open(f);
+    struct response *r;
+
+    run_until(f, have_eof, c, "the third connection to be closed");
+    client_close(c);
+    SEND(a, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+    r = get_response(f, a);
+    assert_int_equal(r->status, 200);
+    response_free(r);
+    assert_int_equal(refused(f, "client_limit"), 1);
+    client_close(a);
+    client_close(b);
+    fixture_free(f);
+}
+
+static int have_response_only(struct fixture *f, void *arg)
+{
+    struct client *c = arg;
+
+    client_read(c);
+    return response_len(c) > 0;
+}
+
+/* A full server closes its oldest idle connection for a new client. */
+static void test_full_closes_oldest_idle(void **state)
+{
+    struct fixture *f = fixture_new(2, 30);
+    struct client *old = client_open(f), *young;
+    struct client *third;
+    struct response *r;
+
+    settle(f);
+    young = client_open(f);
+    settle(f);
+    third = client_open(f);
+    SEND(third, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+    run_until(f, have_response_only, third, "the third client's answer");
+    r = get_response(f, third);
+    assert_int_equal(r->status, 200);
+    response_free(r);
+    run_until(f, have_eof, old, "the oldest idle connection to be closed");
+    client_read(young);
+    assert_int_equal(young->eof, 0);
+    assert_int_equal(refused(f, "listener_full"), 1);
+    client_close(old);
+    client_close(young);
+    client_close(third);
     fixture_free(f);
 }
 
@@ -868,6 +1087,15 @@ int main(void)
         cmocka_unit_test(test_idle_timeout),
         cmocka_unit_test(test_free_pending),
         cmocka_unit_test(test_bind_error),
+        cmocka_unit_test(test_strict_repeated_content_length),
+        cmocka_unit_test(test_strict_content_length_and_chunked),
+        cmocka_unit_test(test_strict_malformed_chunked),
+        cmocka_unit_test(test_strict_host_required),
+        cmocka_unit_test(test_strict_malformed_head),
+        cmocka_unit_test(test_strict_connect_closes),
+        cmocka_unit_test(test_header_deadline),
+        cmocka_unit_test(test_client_limit),
+        cmocka_unit_test(test_full_closes_oldest_idle),
     };
 
     msg_init("test_http_server", 0);

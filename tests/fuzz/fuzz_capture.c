@@ -11,8 +11,9 @@
  *
  * Beyond "no crash, no leak, no undefined behaviour": a refusal says why
  * and returns no capture; a capture has a known class, only valid UTF-8
- * strings (so the JSON always builds and serializes), no CR in its text,
- * attachment data exactly when kept, within the limit; and both text
+ * strings (so the JSON always builds and serializes), a structure_error
+ * that is NULL or a non-empty reason, no CR in its text, attachment data
+ * exactly when kept, within the limit; and both text
  * functions return 0, keep valid UTF-8 valid, and do not blow up their
  * input (extraction only shortens it; HTML at most doubles it).  Any
  * violation aborts.
@@ -102,6 +103,10 @@ static void check_capture(const struct capture *cap,
     check_string(cap->bounce_recipient, 1);
     check_string(cap->bounce_status, 1);
     check_string(cap->bounce_diagnostic, 1);
+    /* Why the structure could not be read: NULL, or a reason. */
+    check_string(cap->structure_error, 1);
+    if (cap->structure_error != NULL && *cap->structure_error == '\0')
+        abort();
 }
 
 static void check_json(const struct capture *cap, int with_data)

@@ -34,14 +34,16 @@ API_TOKEN=e2e-api-token-0123456789
 e2e_setup() {
     pf_setup
     pf_start
-    set -- $(_pf_free_ports 1)
-    BRIDGE_PORT=$1
-    WEBHOOK_URL="http://127.0.0.1:$BRIDGE_PORT/twilio/webhook"
+    set -- $(_pf_free_ports 2)
+    BRIDGE_PORT=$1              # the API, /healthz, /metrics
+    WEBHOOK_PORT=$2             # Twilio's webhooks
+    WEBHOOK_URL="http://127.0.0.1:$WEBHOOK_PORT/twilio/webhook"
     t_standin_start "$PF_DIR/standin" "$WEBHOOK_URL"
     (umask 077
      echo "$API_TOKEN" > "$PF_PM_DIR/api_token"
      cp "$T_STANDIN_TOKEN_FILE" "$PF_PM_DIR/twilio_auth_token")
     pf_pmconf -e "bridge_listen = 127.0.0.1:$BRIDGE_PORT" \
+        "webhook_listen = 127.0.0.1:$WEBHOOK_PORT" \
         "twilio_api_url = $T_STANDIN_URL" "twilio_media_url = $T_STANDIN_URL" \
         "twilio_account_sid = $T_STANDIN_ACCOUNT" \
         "twilio_auth_token_file = $PF_PM_DIR/twilio_auth_token" \
@@ -54,7 +56,7 @@ e2e_setup() {
         "twilio_retry_limit = 2" "twilio_maximal_retry_delay = 1s" \
         "twilio_request_timeout = 5s" "smtp_submit_timeout = 5s"
     pf_milter_start || t_fail "the milter did not start: $(cat "$PF_MILTER_LOG")"
-    t_bridge_run "$PF_PM_DIR" || t_fail "port $BRIDGE_PORT was taken"
+    t_bridge_run "$PF_PM_DIR" || t_fail "port $BRIDGE_PORT or $WEBHOOK_PORT was taken"
 }
 
 # POST /v1/conversations for Ann (SMS) and Bob (email): sets SID, PROXY.

@@ -20,6 +20,11 @@
 #                                   tagged sender through the MX: the
 #                                   contact's email_status is "bouncing"
 #   an empty reply                  not posted
+#   a reply whose structure cannot  held with the reason (visible in
+#   be read                         postmaskctl queue, the raw message in
+#                                   the job), not posted; released, what
+#                                   could be read is posted; with readable
+#                                   text beside the broken part, posted
 . "$SRC/tests/postfix/e2e_lib.sh"
 
 # stranger ID TEXT: eve@elsewhere.example writes to the proxy address.
@@ -270,5 +275,96 @@ A=$(contact_attrs)
 [ "$(printf '%s\n' "$A" | jq -s 'all(.last_bounce_reason | startswith("5.1.1 smtp; 550 5.1.1"))')" = true ] \
     || t_fail "bounce reason: $A"
 contact_attrs seeker | grep -q bouncing && t_fail "the seeker was marked as bouncing: $(contact_attrs seeker)"
+
+# Replies whose MIME structure cannot be read (capture.h structure_error),
+# from the contact's own server (authenticated): each is held with its
+# reason, not dropped as empty, and not posted.
+# malformed ID CONTENT-TYPE BODY-FILE: the contact sends such a reply.
+malformed() {
+    {
+        echo "From: Bob Builder <$CONTACT_EMAIL>"
+        echo "To: Ann Seeker <$PROXY>"
+        echo "Subject: Re: Unit 4B, 12 Harbour St"
+        echo "Message-ID: <$1@mail.building.example>"
+        echo "MIME-Version: 1.0"
+        echo "Content-Type: $2"
+        echo
+        cat "$3"
+    } > "$T_WORK/$1.eml"
+    contact_swaks --from "$CONTACT_EMAIL" --to "$PROXY" --data "$T_WORK/$1.eml"
+}
+queue_list() { "$BIN/postmaskctl" -c "$PF_PM_DIR" queue list; }
+posted=$(message_count)
+printf -- '--x\nContent-Type: text/plain\n\nThe flat is free.\n--x--\n' > "$T_WORK/parts.txt"
+malformed nobound "multipart/mixed" "$T_WORK/parts.txt"
+malformed neverbound "multipart/mixed; boundary=zzz" "$T_WORK/parts.txt"
+printf -- '--b\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n!!!! not base64 at all !!!!\n--b--\n' \
+    > "$T_WORK/garbage.txt"
+malformed garbage "multipart/mixed; boundary=b" "$T_WORK/garbage.txt"
+awk 'BEGIN { for (i = 1; i < 40; i++)
+        printf "--d%d\nContent-Type: multipart/mixed; boundary=d%d\n\n", i - 1, i
+    print "--d39\nContent-Type: text/plain\n\nToo deep to read." }' > "$T_WORK/deep.txt"
+malformed deep "multipart/mixed; boundary=d0" "$T_WORK/deep.txt"
+# Base64 garbage as the text, beside a photo.
+printf -- '--p\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n@@ garbage @@\n--p\nContent-Type: image/png; name=photo.png\nContent-Transfer-Encoding: base64\n\n%s\n--p--\n' \
+    "$(printf 'not really a png' | base64)" > "$T_WORK/photo.txt"
+malformed photo "multipart/mixed; boundary=p" "$T_WORK/photo.txt"
+for c in "nobound:multipart without a boundary" \
+         "neverbound:multipart whose boundary never appears" \
+         "garbage:base64 body part cannot be decoded" \
+         "deep:MIME nesting deeper than 32" \
+         "photo:base64 body part cannot be decoded"; do
+    name=${c%%:*}
+    why=${c#*:}
+    wait_for "the $name reply to be held" bridge_logged \
+        "held: capture: $SID: reply not posted: its structure cannot be read: $why (queue id"
+done
+[ "$(queue_list | grep -c "reply not posted: its structure cannot be read")" = 5 ] \
+    || t_fail "postmaskctl queue does not show the 5 held replies with their reason: $(queue_list)"
+[ "$(message_count)" = "$posted" ] || t_fail "a malformed reply was posted: $(messages)"
+[ "$(grep -c "done: capture: $SID: empty" "$T_BRIDGE_LOG")" = 1 ] \
+    || t_fail "a malformed reply was dropped as empty: $(grep "done: capture: $SID: empty" "$T_BRIDGE_LOG")"
+# The admin reads the raw message in the held job, then releases it: what
+# could be read (the photo) is posted; a release with nothing readable
+# posts nothing and ends the job.
+id=$(queue_list | awk '/its structure cannot be read: base64/ { print $1 }' | while read -r j; do
+    "$BIN/postmaskctl" -c "$PF_PM_DIR" queue show "$j" | sed '1,/^$/d' | jq -r .raw | base64 -d \
+        | grep -q '^Message-ID: <photo@' && echo "$j"; done)
+[ -n "$id" ] || t_fail "no held job keeps the raw photo reply: $(queue_list)"
+"$BIN/postmaskctl" -c "$PF_PM_DIR" queue release "$id" > "$T_WORK/rl" 2>&1 || t_fail "release $id failed: $(cat "$T_WORK/rl")"
+wait_for "the released photo" count_is $((posted + 1))
+M=$(messages | jq -c ".messages[$posted]")
+[ "$(printf '%s\n' "$M" | jq -r '.media[0].content_type')" = image/png ] || t_fail "released photo: $M"
+[ "$(printf '%s\n' "$M" | jq -r .author)" = bc_bc-77 ] || t_fail "released photo author: $M"
+bridge_logged "$SID: job $id: its structure cannot be read: base64 body part cannot be decoded; released by the admin" \
+    || t_fail "no log line for the released malformed reply"
+id=$(queue_list | awk '/its structure cannot be read: multipart without/ { print $1 }')
+"$BIN/postmaskctl" -c "$PF_PM_DIR" queue release "$id" > "$T_WORK/rl" 2>&1 || t_fail "release $id failed: $(cat "$T_WORK/rl")"
+wait_for "the released empty reply" bridge_logged "done: capture: $SID: empty has no text and no attachment; nothing posted"
+# Readable text beside a broken part: posted, the error logged.
+printf -- '--m\nContent-Type: text/plain\n\nStill free on Friday.\n--m\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n*garbage*\n--m--\n' \
+    > "$T_WORK/mixed.txt"
+malformed mixed "multipart/mixed; boundary=m" "$T_WORK/mixed.txt"
+wait_for "the readable reply" count_is $((posted + 2))
+[ "$(messages | jq -r ".messages[$((posted + 1))].body")" = "Still free on Friday." ] \
+    || t_fail "the readable text was not posted: $(messages)"
+bridge_logged "part of the reply cannot be read: base64 body part cannot be decoded; its text is posted" \
+    || t_fail "no log line for the reply with a broken part"
+# The same email captured again as another job -- what a second MX host
+# does when the sender retries there, or this one after its dedupe marker
+# expired (removed here): found among the conversation's messages by its
+# Message-ID and part, and not posted twice.
+e2e_reply twice1@mail.building.example "Posted once, wherever it lands."
+once_posted() { [ "$(bodies_with "Posted once, wherever it lands.")" = 1 ]; }
+wait_for "the reply" once_posted
+before=$(message_count)
+caps=$(grep -c ": captured: conversation $SID, reply, job " "$PF_MILTER_LOG")
+rm -f "$PF_PM_SPOOL"/dedupe/*
+e2e_reply twice1@mail.building.example "Posted once, wherever it lands."
+wait_for "the second capture's job" bridge_logged "part 1/1 of job [0-9A-F]* is already in the conversation (job [0-9A-F]*); not posted again"
+[ "$(message_count)" = "$before" ] && once_posted \
+    || t_fail "the same email was posted twice: $(messages | jq -c '[.messages[].body]')"
+[ "$(grep -c ": captured: conversation $SID, reply, job " "$PF_MILTER_LOG")" = $((caps + 1)) ] \
+    || t_fail "the resent email was not captured as a new job"
 t_bridge_stop
 t_pass

@@ -59,6 +59,7 @@ struct standin {
     char *messaging_service_sid;    /* MG..., the default one reported */
     char *webhook_url;          /* post-event target, or NULL */
     long webhook_timeout;       /* seconds */
+    int webhooks_off;           /* POST /_standin/webhooks Enabled=false */
 
     struct si_spec *spec;
     struct si_store *store;

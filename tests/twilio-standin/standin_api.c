@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "standin_api.h"
 #include "standin_json.h"
@@ -15,7 +16,7 @@ static si_handler si_create_conversation, si_list_conversations,
     si_fetch_conversation, si_update_conversation, si_delete_conversation,
     si_create_participant, si_list_participants, si_fetch_participant,
     si_update_participant, si_delete_participant, si_create_message,
-    si_list_messages, si_fetch_message;
+    si_list_messages, si_fetch_message, si_update_message;
 
 static const struct si_route si_routes[] = {
     {"POST", "/v1/Conversations", "create_conversation", 1,
@@ -44,6 +45,8 @@ static const struct si_route si_routes[] = {
      "list_messages", 1, si_list_messages},
     {"GET", "/v1/Conversations/{ConversationSid}/Messages/{Sid}",
      "fetch_message", 1, si_fetch_message},
+    {"POST", "/v1/Conversations/{ConversationSid}/Messages/{Sid}",
+     "update_message", 1, si_update_message},
     {"POST", "/v1/Services/{ChatServiceSid}/Media", "upload_media", 0,
      si_media_upload},
     {"GET", "/v1/Services/{ChatServiceSid}/Media/{Sid}", "fetch_media", 0,
@@ -153,21 +156,45 @@ static void si_create_conversation(struct si_req *r)
     si_reply_json(r, 201, si_json_conversation(r->si, c));
 }
 
+/*
+ * StartDate and EndDate filter by creation date (ISO 8601; Twilio asks for
+ * a day's start and end) and then sort newest first, as Twilio documents.
+ */
 static void si_list_conversations(struct si_req *r)
 {
     const char *state = form_get(r->query, "State");
-    struct buf *extra = buf_create(32);
-    json_t *items = json_array();
-    size_t i;
+    const char *start = form_get(r->query, "StartDate");
+    const char *end = form_get(r->query, "EndDate");
+    time_t from = 0, to = 0;
+    int dated = start != NULL || end != NULL;
+    struct buf *extra;
+    json_t *items;
+    size_t i, k;
 
+    if ((start && si_datetime_parse(start, &from) < 0)
+        || (end && si_datetime_parse(end, &to) < 0)) {
+        si_reply_error(r, 400, 20001, "Invalid query parameter %s: not an "
+                       "ISO 8601 date and time", start && si_datetime_parse(
+                           start, &from) < 0 ? "StartDate" : "EndDate");
+        return;
+    }
+    extra = buf_create(32);
+    items = json_array();
     for (i = 0; i < r->si->store->nconvs; i++) {
-        const struct si_conversation *c = r->si->store->convs[i];
+        k = dated ? r->si->store->nconvs - 1 - i : i;
+        const struct si_conversation *c = r->si->store->convs[k];
 
-        if (state == NULL || strcmp(state, c->state) == 0)
+        if ((state == NULL || strcmp(state, c->state) == 0)
+            && (start == NULL || c->created >= from)
+            && (end == NULL || c->created <= to))
             json_array_append_new(items, si_json_conversation(r->si, c));
     }
     if (state)
         buf_printf(extra, "State=%s&", state);
+    if (start)
+        buf_printf(extra, "StartDate=%s&", start);
+    if (end)
+        buf_printf(extra, "EndDate=%s&", end);
     si_reply_page(r, "/v1/Conversations", extra->data, "conversations", items);
     buf_free(extra);
 }
@@ -356,4 +383,26 @@ static void si_fetch_message(struct si_req *r)
         si_not_found(r);
     else
         si_reply_json(r, 200, si_json_message(r->si, c, m));
+}
+
+static void si_update_message(struct si_req *r)
+{
+    struct si_conversation *c = si_conv_or_404(r);
+    struct si_message *m;
+    struct si_fail fail;
+
+    if (c == NULL)
+        return;
+    if ((m = si_msg_find(c, r->seg[4])) == NULL) {
+        si_not_found(r);
+        return;
+    }
+    si_fail_init(&fail);
+    if (si_msg_update(c, m, r->form, &fail) < 0) {
+        si_fail_reply(r, &fail);
+        return;
+    }
+    buf_free(fail.why);
+    /* No onMessageUpdated webhooks: the stand-in fires onMessageAdded only. */
+    si_reply_json(r, 200, si_json_message(r->si, c, m));
 }

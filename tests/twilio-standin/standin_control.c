@@ -218,12 +218,31 @@ static void si_control_faults(struct si_req *r)
                                     ? json_integer(after) : json_null()));
 }
 
+/* POST /_standin/webhooks Enabled=true|false: webhooks fire or not. */
+static void si_control_webhooks(struct si_req *r)
+{
+    const char *enabled;
+
+    if (!si_method_is(r, "POST") || si_control_form(r) == NULL)
+        return;
+    enabled = form_get(r->form, "Enabled");
+    if (enabled == NULL || (strcmp(enabled, "true") != 0
+                            && strcmp(enabled, "false") != 0)) {
+        si_reply_error(r, 400, 20001, "Enabled must be true or false");
+        return;
+    }
+    r->si->webhooks_off = strcmp(enabled, "false") == 0;
+    msg_info("webhooks %s", r->si->webhooks_off ? "off" : "on");
+    si_reply_json(r, 200, json_pack("{s:b}", "enabled", !r->si->webhooks_off));
+}
+
 static void si_control_reset(struct si_req *r)
 {
     if (!si_method_is(r, "POST"))
         return;
     si_store_reset(r->si->store);
     si_faults_reset(r->si->faults);
+    r->si->webhooks_off = 0;
     json_array_clear(r->si->requests);
     json_array_clear(r->si->sink);
     si_reply_raw(r, 204, NULL, NULL, 0);
@@ -288,6 +307,8 @@ void si_control_handle(struct si_req *r)
         si_reply_json(r, 200, json_pack("{s:O}", "requests", r->si->requests));
     else if (r->nseg == 2 && strcmp(what, "reset") == 0)
         si_control_reset(r);
+    else if (r->nseg == 2 && strcmp(what, "webhooks") == 0)
+        si_control_webhooks(r);
     else if (r->nseg >= 2 && strcmp(what, "sink") == 0)
         si_control_sink(r);
     else

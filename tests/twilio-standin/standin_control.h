@@ -18,7 +18,10 @@
  *   GET  /_standin/requests       {"requests": [{"method", "path",
  *       "operation", "status", "webhook_enabled"}]}: every Twilio request.
  *   POST /_standin/reset          forgets state, faults, the request log
- *       and the sink; 204.
+ *       and the sink, turns webhooks back on; 204.
+ *   POST /_standin/webhooks       form Enabled=true|false: with false, no
+ *       onMessageAdded webhook fires (a webhook Twilio never delivered);
+ *       200 {"enabled": bool}.
  *   POST /_standin/sink[/...]     a webhook receiver for tests: records
  *       the request and answers ?status=NNN (default 200), or nothing at
  *       all with ?status=hang.

@@ -18,7 +18,7 @@ static const char *const si_operations[] = {
     "update_conversation", "delete_conversation",
     "create_participant", "list_participants", "fetch_participant",
     "update_participant", "delete_participant",
-    "create_message", "list_messages", "fetch_message",
+    "create_message", "list_messages", "fetch_message", "update_message",
     "upload_media", "fetch_media", "download_media",
 };
 

@@ -823,6 +823,38 @@ struct si_message *si_msg_create(struct si_store *store,
     return m;
 }
 
+int si_msg_update(struct si_conversation *conv, struct si_message *m,
+                  const struct form *form, struct si_fail *fail)
+{
+    const char *body = form_get(form, "Body");
+    const char *attributes = form_get(form, "Attributes");
+    const char *author = form_get(form, "Author");
+    const char *subject = form_get(form, "Subject");
+    const char *v;
+    time_t t;
+
+    if ((body && si_check_body(conv, body, fail) < 0)
+        || si_check_chars("Subject", subject, SI_SUBJECT_MAX, fail) < 0
+        || si_check_chars("Author", author, SI_ADDRESS_MAX, fail) < 0)
+        return -1;
+    if (attributes && si_check_attributes(attributes, SI_ATTR_MAX, fail) < 0)
+        return -1;
+    if (body)
+        si_replace(&m->body, body);
+    if (author)
+        si_replace(&m->author, author);
+    if (attributes)
+        si_replace(&m->attributes, attributes);
+    if (subject)
+        si_replace(&m->subject, subject);
+    m->updated = time(NULL);
+    if ((v = form_get(form, "DateCreated")) && si_datetime_parse(v, &t) == 0)
+        m->created = t;
+    if ((v = form_get(form, "DateUpdated")) && si_datetime_parse(v, &t) == 0)
+        m->updated = t;
+    return 0;
+}
+
 struct si_message *si_msg_inbound(struct si_store *store,
                                   struct si_conversation *conv,
                                   const char *from, const char *body,

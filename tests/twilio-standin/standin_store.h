@@ -174,6 +174,9 @@ struct si_message *si_msg_create(struct si_store *store,
                                  const struct form *form,
                                  const char *webhook_enabled,
                                  struct si_fail *fail);
+/* Updates Body, Author, Attributes, Subject, DateCreated, DateUpdated. */
+int si_msg_update(struct si_conversation *conv, struct si_message *m,
+                  const struct form *form, struct si_fail *fail);
 /*
  * A message from a seeker-side channel: from is an SMS address, a
  * "whatsapp:" address or a chat identity, and must be a participant.

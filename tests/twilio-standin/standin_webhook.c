@@ -195,6 +195,11 @@ int si_webhook_message_added(struct standin *si,
     const char *host, *path, *query;
     int port;
 
+    if (si->webhooks_off && si->webhook_url != NULL) {
+        msg_info("%s: webhook onMessageAdded for %s: webhooks are off; not "
+                 "sent", conv->sid, m->sid);
+        return -1;
+    }
     if (si->webhook_url == NULL
         || (uri = evhttp_uri_parse(si->webhook_url)) == NULL)
         return -1;

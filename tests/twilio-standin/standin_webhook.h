@@ -16,7 +16,8 @@
  * again by SID: it may be gone) gets the HTTP status, or none after a
  * timeout or a connection failure, and done(status, arg) is called with
  * the status or -1.  Returns 0, or -1 (done never called) when no webhook
- * URL is configured.  Only http:// URLs are supported (the -w option is
+ * URL is configured or webhooks are off (si->webhooks_off: a missed
+ * webhook, for catch-up tests).  Only http:// URLs are supported (the -w option is
  * checked at start-up by si_webhook_url_ok()).
  *
  * si_webhooks_create() and si_webhooks_free() hold the attempts in flight;

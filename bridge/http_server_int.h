@@ -1,0 +1,122 @@
+/*
+ * http_server_int - what http_server.c (exchanges, routes, answers) and
+ * http_conn.c (connections: counting, limits, deadlines, framing) share.
+ * Private to those two files; everyone else uses http_server.h.
+ *
+ * Ownership: the server owns its connections and exchanges.  A connection
+ * lives from its accept to evhttp's free of it (on_conn_close in
+ * http_conn.c); an exchange until it is answered (http_server.c).
+ */
+#ifndef POSTMASK_HTTP_SERVER_INT_H
+#define POSTMASK_HTTP_SERVER_INT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/http.h>
+#include <event2/listener.h>
+
+#include "http_framing.h"
+#include "http_server.h"
+
+struct http_route;
+struct http_client;
+
+struct http_header {
+    char *name;
+    char *value;
+};
+
+/* One client connection, from its accept to its close. */
+struct http_conn {
+    struct http_server *srv;
+    struct bufferevent *bev;        /* referenced until adopted */
+    struct evhttp_connection *evcon;        /* NULL until adopted */
+    struct http_exchange *ex;       /* its unanswered exchange, or NULL */
+    int fd;
+    char peer[80];                  /* "ADDR:PORT" for the logs */
+    struct http_client *client;     /* its address's count, or NULL */
+    struct http_framing framing;    /* the requests as they arrive */
+    struct evbuffer_cb_entry *tap;  /* on the input buffer */
+    struct event *deadline_ev;      /* header or body deadline */
+    struct event *kill_ev;          /* closes it from the loop */
+    const char *kill_reason;        /* for the log and the metrics */
+    const char *kill_detail;
+    int kill_status;                /* answered before closing, or 0 */
+    unsigned busy;                  /* whole requests not answered yet */
+    int in_body;                    /* a request head came, its body not */
+    struct timespec since;          /* connected, or last answered */
+    struct http_conn *prev;
+    struct http_conn *next;
+};
+
+struct http_exchange {
+    struct http_server *srv;
+    struct evhttp_request *req;     /* NULL once the client is gone */
+    struct http_conn *conn;         /* NULL once the client is gone */
+    struct event *gone_ev;          /* watches an unanswered exchange */
+    const char *route_name;
+    char *method;
+    char *path;
+    char *query;                    /* or NULL */
+    struct http_header *headers;
+    size_t nheaders;
+    char *body;
+    size_t body_len;
+    char peer[80];
+    struct timespec start;
+    struct http_header *out;        /* headers of the answer */
+    size_t nout;
+    int close;                      /* answer with Connection: close */
+    struct http_exchange *prev;
+    struct http_exchange *next;
+};
+
+#define HTTP_CLIENT_BUCKETS 1024
+
+struct http_server {
+    struct event_base *base;
+    struct evhttp *http;
+    struct evconnlistener *listener;        /* owned by http */
+    struct metrics *metrics;
+    const char *name;               /* for logs and metrics, or NULL */
+    size_t max_body;
+    size_t max_headers;
+    unsigned max_connections;
+    unsigned client_limit;          /* per address; 0: none */
+    long header_timeout_s;          /* 0: none */
+    long body_timeout_s;            /* 0: none */
+    unsigned nconns;
+    int listener_off;
+    int early_close;                /* the backend has EV_CLOSED */
+    int freeing;
+    int port;
+    struct event *adopt_ev;
+    struct event *accept_retry_ev;
+    struct event *evict_retry_ev;
+    struct event *waiting_ev;       /* full, and a client waits */
+    struct http_conn *conns;        /* newest first */
+    struct http_conn **by_fd;       /* adopted connections by socket */
+    size_t by_fd_len;
+    struct http_client *clients[HTTP_CLIENT_BUCKETS];
+    struct http_exchange *exchanges;
+    struct http_exchange *dispatching;      /* inside its handler */
+    struct http_route *routes;
+    size_t nroutes;
+};
+
+/* http_conn.c */
+int http_conn_setup(struct http_server *srv);   /* after evhttp_new */
+void http_conn_teardown(struct http_server *srv);       /* after evhttp_free */
+struct http_conn *http_conn_of(struct http_server *srv,
+                               struct evhttp_connection *evcon);
+/* The answer to one of its requests has been queued. */
+void http_conn_answered(struct http_conn *conn);
+
+/* http_server.c: evhttp frees the connection under an unanswered ex. */
+void http_exchange_lost(struct http_exchange *ex);
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * message_job - a conversation message as a spool job; see message_job.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "message_job.h"
+#include "sync.h"
+
+json_t *message_job_event_from_form(const struct form *form)
+{
+    json_t *event = json_object();
+    size_t i;
+
+    for (i = 0; i < form->count; i++)
+        if (json_object_get(event, form->pairs[i].name) == NULL)
+            json_object_set_new(event, form->pairs[i].name,
+                                json_string(form->pairs[i].value));
+    return event;
+}
+
+/* event[name] = message[key] when that is a string. */
+static void copy_string(json_t *event, const char *name, const json_t *message,
+                        const char *key)
+{
+    const char *value = json_string_value(json_object_get(message, key));
+
+    if (value != NULL)
+        json_object_set_new(event, name, json_string(value));
+}
+
+json_t *message_job_event_from_rest(const json_t *message)
+{
+    json_t *event = json_object(), *index, *media;
+    char text[32];
+    char *dump;
+
+    json_object_set_new(event, "EventType", json_string("onMessageAdded"));
+    copy_string(event, "AccountSid", message, "account_sid");
+    copy_string(event, "ConversationSid", message, "conversation_sid");
+    copy_string(event, "MessageSid", message, "sid");
+    index = json_object_get(message, "index");
+    if (json_is_integer(index)) {
+        snprintf(text, sizeof(text), "%lld",
+                 (long long) json_integer_value(index));
+        json_object_set_new(event, "Index", json_string(text));
+    }
+    copy_string(event, "DateCreated", message, "date_created");
+    copy_string(event, "Body", message, "body");
+    copy_string(event, "Author", message, "author");
+    copy_string(event, "ParticipantSid", message, "participant_sid");
+    copy_string(event, "Attributes", message, "attributes");
+    media = json_object_get(message, "media");
+    if (json_is_array(media) && json_array_size(media) > 0
+        && (dump = json_dumps(media, JSON_COMPACT)) != NULL) {
+        json_object_set_new(event, "Media", json_string(dump));
+        free(dump);
+    }
+    return event;
+}
+
+int message_job_enqueue(struct bridge *br, const json_t *event,
+                        char id[SPOOL_ID_LEN + 1], struct buf *why)
+{
+    const char *msg = json_string_value(json_object_get(event, "MessageSid"));
+    json_t *payload;
+    char *text;
+    int ret;
+
+    if (msg == NULL) {
+        buf_printf(why, "the message has no MessageSid");
+        return -1;
+    }
+    payload = json_pack("{s:i, s:I, s:O}", "version", 1, "received",
+                        (json_int_t) time(NULL), "event", event);
+    text = payload ? json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(payload);
+    if (text == NULL) {
+        buf_printf(why, "cannot encode the job");
+        return -1;
+    }
+    ret = spool_enqueue(br->spool, SYNC_KIND_MESSAGE, msg, text, strlen(text),
+                        id, why);
+    free(text);
+    return ret;
+}

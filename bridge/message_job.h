@@ -1,0 +1,35 @@
+/*
+ * message_job - one conversation message as a spool job of kind
+ * SYNC_KIND_MESSAGE (sync.h), the same whichever way the bridge learned of
+ * it: Twilio's onMessageAdded webhook (api_webhook.c) or catch-up listing
+ * the conversation's messages (catchup.c).
+ *
+ * The job's "event" holds the webhook's field names with string values.
+ * message_job_event_from_form() takes the webhook's form (the first value
+ * of each name); message_job_event_from_rest() maps a Message resource of
+ * Twilio's REST API (sid, index, author, body, attributes, participant_sid,
+ * date_created, media, account_sid, conversation_sid) onto the same names
+ * (EventType "onMessageAdded", MessageSid, Index, ...; Media as JSON text),
+ * so that sync_email.c cannot tell the two apart.  Both return a new
+ * reference the caller releases with json_decref().
+ *
+ * message_job_enqueue() writes the job (payload {"version": 1,
+ * "received": <now>, "event": ...}) keyed by the event's MessageSid, so
+ * that a message reached both ways is one job: it returns spool_enqueue()'s
+ * SPOOL_ACCEPTED or SPOOL_DUPLICATE with the job ID in id, or -1 with why.
+ */
+#ifndef POSTMASK_MESSAGE_JOB_H
+#define POSTMASK_MESSAGE_JOB_H
+
+#include <jansson.h>
+
+#include "bridge.h"
+#include "form.h"
+#include "spool.h"
+
+json_t *message_job_event_from_form(const struct form *form);
+json_t *message_job_event_from_rest(const json_t *message);
+int message_job_enqueue(struct bridge *br, const json_t *event,
+                        char id[SPOOL_ID_LEN + 1], struct buf *why);
+
+#endif
