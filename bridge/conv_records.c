@@ -138,27 +138,13 @@ static int write_record(struct conv_records *cr, const char *sid,
 {
     struct buf *path = buf_create(256), *tmp = buf_create(256);
     char text[96];
-    int fd, n, ret = -1;
+    int n, ret;
 
     n = snprintf(text, sizeof(text), "{\"index\": %lld, \"updated\": %lld}\n",
                  index, (long long) updated);
     buf_printf(path, "%s/%s", cr->dir, sid);
     buf_printf(tmp, "%s/.%s.tmp", cr->dir, sid);
-    fd = open(tmp->data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        buf_printf(why, "%s: %s", tmp->data, strerror(errno));
-    } else if (write_all(fd, text, (size_t) n) < 0 || fsync(fd) < 0) {
-        buf_printf(why, "%s: %s", tmp->data, strerror(errno));
-        close(fd);
-        unlink(tmp->data);
-    } else if (close(fd) < 0 || rename(tmp->data, path->data) < 0) {
-        buf_printf(why, "%s: %s", path->data, strerror(errno));
-        unlink(tmp->data);
-    } else if (fsync_dir(cr->dir) < 0) {
-        buf_printf(why, "%s: %s", cr->dir, strerror(errno));
-    } else {
-        ret = 0;
-    }
+    ret = replace_file(path->data, tmp->data, text, (size_t) n, 0600, why);
     buf_free(path);
     buf_free(tmp);
     return ret;

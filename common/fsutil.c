@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -181,4 +182,47 @@ fail:
         errno = saved;
     }
     return -1;
+}
+
+int replace_file(const char *path, const char *tmp, const void *data,
+                 size_t len, mode_t mode, struct buf *why)
+{
+    char *dir, *slash;
+    int fd, saved, ret;
+
+    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+                   mode)) < 0) {
+        buf_printf(why, "create %s: %s", tmp, strerror(errno));
+        return -1;
+    }
+    if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0
+        || fsync(fd) < 0) {
+        saved = errno;
+        buf_printf(why, "write %s: %s", tmp, strerror(saved));
+        close(fd);
+        unlink(tmp);
+        errno = saved;
+        return -1;
+    }
+    if (close(fd) < 0 || rename(tmp, path) < 0) {
+        saved = errno;
+        buf_printf(why, "rename %s to %s: %s", tmp, path, strerror(saved));
+        unlink(tmp);
+        errno = saved;
+        return -1;
+    }
+    dir = xstrdup(path);
+    if ((slash = strrchr(dir, '/')) == NULL)
+        strcpy(dir, ".");
+    else if (slash == dir)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
+    if ((ret = fsync_dir(dir)) < 0) {
+        saved = errno;
+        buf_printf(why, "fsync %s: %s", dir, strerror(saved));
+        errno = saved;
+    }
+    free(dir);
+    return ret;
 }

@@ -13,6 +13,14 @@
  * directory and its parents; the directories it creates get exactly mode
  * (the umask does not apply), existing ones are left alone.  Each returns 0
  * on success and -1 with errno set.
+ *
+ * replace_file() puts len bytes of data at path so that a crash leaves the
+ * old file or the new one, never a part: it writes them to tmp (a path in
+ * the same directory; created or truncated, never through a symbolic
+ * link) with exactly mode, fsyncs it, renames it over path and fsyncs the
+ * directory.  It returns 0, or -1 with errno set and the failed step in
+ * why ("create TMP: ...", "write TMP: ...", "rename TMP to PATH: ...",
+ * "fsync DIR: ..."); tmp is removed on failure.
  */
 #ifndef POSTMASK_FSUTIL_H
 #define POSTMASK_FSUTIL_H
@@ -20,11 +28,15 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "buf.h"
+
 int fsync_dir(const char *path);
 int write_all(int fd, const void *data, size_t len);
 int read_file(const char *path, size_t max, char **data_out, size_t *len_out);
 int read_file_head(const char *path, size_t max, char **data_out,
                    size_t *len_out, size_t *size_out);
 int mkdir_p(const char *path, mode_t mode);
+int replace_file(const char *path, const char *tmp, const void *data,
+                 size_t len, mode_t mode, struct buf *why);
 
 #endif

@@ -153,9 +153,8 @@ int postfix_state_write(const char *path, const struct postfix_state *st,
     struct buf *text = buf_create(1024);
     struct buf *tmp = buf_create(256);
     const struct postfix_record *r;
-    char *dir, *slash;
     size_t i;
-    int fd, ret = -1;
+    int ret = -1;
 
     buf_append_str(text, "# Written by postmaskctl postfix attach: what it "
                    "changed in this directory.\n# postmaskctl postfix "
@@ -172,33 +171,8 @@ int postfix_state_write(const char *path, const struct postfix_state *st,
                        r->value);
     }
     buf_printf(tmp, "%s.tmp", path);
-    if ((fd = open(tmp->data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC
-                   | O_NOFOLLOW, 0644)) < 0) {
-        buf_printf(why, "create %s: %s", tmp->data, strerror(errno));
+    if (replace_file(path, tmp->data, text->data, text->len, 0644, why) < 0)
         goto out;
-    }
-    if (fchmod(fd, 0644) < 0 || write_all(fd, text->data, text->len) < 0
-        || fsync(fd) < 0) {
-        buf_printf(why, "write %s: %s", tmp->data, strerror(errno));
-        close(fd);
-        unlink(tmp->data);
-        goto out;
-    }
-    if (close(fd) < 0 || rename(tmp->data, path) < 0) {
-        buf_printf(why, "rename %s to %s: %s", tmp->data, path,
-                   strerror(errno));
-        unlink(tmp->data);
-        goto out;
-    }
-    dir = xstrdup(path);
-    if ((slash = strrchr(dir, '/')) != NULL) {
-        if (slash == dir)
-            slash[1] = '\0';
-        else
-            *slash = '\0';
-        (void) fsync_dir(dir);
-    }
-    free(dir);
     ret = 0;
 out:
     buf_free(text);

@@ -1602,6 +1602,49 @@ static void test_fsutil_read(void **state)
     assert_int_equal(errno, ENOENT);
 }
 
+/* replace_file(): all or nothing, exact mode, the temporary file gone. */
+static void test_fsutil_replace(void **state)
+{
+    struct fixture *fx = *state;
+    char path[PATH_MAX], tmp[PATH_MAX], link_to[PATH_MAX];
+    struct buf *why = buf_create(64);
+    struct stat st;
+    char *data;
+    size_t len;
+
+    pathf(path, "%s/record", fx->top);
+    pathf(tmp, "%s/.record.tmp", fx->top);
+    assert_int_equal(replace_file(path, tmp, "old\n", 4, 0600, why), 0);
+    assert_int_equal(replace_file(path, tmp, "new\n", 4, 0640, why), 0);
+    assert_string_equal(why->data, "");
+    assert_int_equal(read_file(path, 64, &data, &len), 0);
+    assert_int_equal(len, 4);
+    assert_memory_equal(data, "new\n", 4);
+    free(data);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+    assert_int_equal(access(tmp, F_OK), -1);
+
+    /* The temporary file may not be a link: refused, the old file kept. */
+    pathf(link_to, "%s/elsewhere", fx->top);
+    assert_int_equal(symlink(link_to, tmp), 0);
+    assert_int_equal(replace_file(path, tmp, "bad\n", 4, 0600, why), -1);
+    assert_non_null(strstr(why->data, "create "));
+    assert_int_equal(access(link_to, F_OK), -1);
+    assert_int_equal(read_file(path, 64, &data, &len), 0);
+    assert_memory_equal(data, "new\n", 4);
+    free(data);
+    unlink(tmp);
+
+    /* No such directory: the step and the path are named. */
+    buf_reset(why);
+    assert_int_equal(replace_file("/nonexistent/dir/x", "/nonexistent/dir/x.tmp",
+                                  "x", 1, 0600, why), -1);
+    assert_string_equal(why->data, "create /nonexistent/dir/x.tmp: "
+                        "No such file or directory");
+    buf_free(why);
+}
+
 static void test_fsutil_mkdir_write(void **state)
 {
     struct fixture *fx = *state;
@@ -1691,6 +1734,7 @@ int main(void)
         T(test_write_failures),
         T(test_fsutil_read),
         T(test_fsutil_mkdir_write),
+        T(test_fsutil_replace),
         T(test_state_names),
     };
 
