@@ -50,6 +50,7 @@ struct catchup {
     int unknown;                /* no record */
     unsigned nfound, nqueued;
     int failed;
+    int young;                  /* messages left for being too young */
 };
 
 static void request(struct catchup *cu);
@@ -109,9 +110,32 @@ static void pass_end(struct catchup *cu)
     if (cu->again) {
         cu->again = 0;
         schedule(cu, SOON_SECONDS);
+    } else if (cu->young
+               && cu->br->cfg->catchup_minimal_age
+               < cu->br->cfg->catchup_interval) {
+        /* Back as soon as the messages left are old enough. */
+        schedule(cu, cu->br->cfg->catchup_minimal_age > SOON_SECONDS
+                 ? cu->br->cfg->catchup_minimal_age : SOON_SECONDS);
     } else {
         schedule(cu, cu->br->cfg->catchup_interval);
     }
+    cu->young = 0;
+}
+
+/*
+ * 1 when the message was created less than catchup_minimal_age ago: the
+ * bridge its webhook went to is still on it (with an active and a standby
+ * bridge, catch-up on the standby would race it otherwise).
+ */
+static int too_young(const struct catchup *cu, const json_t *m)
+{
+    time_t created;
+
+    if (cu->br->cfg->catchup_minimal_age <= 0
+        || iso8601_parse(json_string_value(json_object_get(m, "date_created")),
+                         &created) < 0)
+        return 0;
+    return time(NULL) - created < cu->br->cfg->catchup_minimal_age;
 }
 
 /* Queues the messages found in the current conversation, oldest first. */
@@ -138,6 +162,16 @@ static void queue_found(struct catchup *cu)
         index = json_integer_value(json_object_get(m, "index"));
         sid = json_string_value(json_object_get(m, "sid"));
         attrs = json_string_value(json_object_get(m, "attributes"));
+        if (too_young(cu, m)) {
+            /* This one and the newer ones: their webhook may be on its way
+             * to a bridge (this one or another) right now. */
+            if (msg_verbose())
+                msg_info("%s: catch-up: %s (index %lld) and newer: younger "
+                         "than catchup_minimal_age; left for later", conv,
+                         sid ? sid : "?", index);
+            cu->young = 1;
+            break;
+        }
         cu->nfound++;
         if (sync_made_from_email(attrs) || sync_emailed(attrs)
             || !twilio_sid_valid(sid, "IM")) {

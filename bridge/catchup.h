@@ -19,7 +19,11 @@
  *      message through message_job.h -- the webhook's path and MessageSid
  *      dedupe, so a message reached both ways is one job -- except those
  *      postmask made from email and those carrying the emailed marker
- *      (sync.h); and records the highest index handled.
+ *      (sync.h); and records the highest index handled.  A message
+ *      younger than catchup_minimal_age ends the conversation's queueing
+ *      (it and the newer ones wait for a later pass, scheduled as soon as
+ *      they are old enough): its webhook may be with a bridge right now,
+ *      this one or, in an active/standby deployment, another.
  * Every Twilio request of a pass is paced to catchup_rate_limit per second.
  * Twilio unavailable, or the spool refusing a job (a full disk), ends the
  * pass early without moving the record past what was queued; the next

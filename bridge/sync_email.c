@@ -3,6 +3,9 @@
  * (sync.h): the handler of SYNC_KIND_MESSAGE jobs.
  *
  * For one onMessageAdded event:
+ *   0. the message as Twilio has it now: when it carries the emailed
+ *      marker (another bridge, or this one before a crash, emailed it),
+ *      or is gone, the job is done without an email;
  *   1. the conversation and its participants (conv_cache.h);
  *   2. the author: the participant with the event's ParticipantSid, else
  *      the one the Author names (asking Twilio again once when neither is
@@ -33,7 +36,8 @@
  * unavailable: the job is deferred and retried by the spool (an email
  * already accepted for another recipient is then sent again with the same
  * Message-ID, which mail clients show once).  A 5xx (the masking listener
- * refused it), a conversation that is gone, Twilio refusing: a dead letter
+ * refused it), a conversation that is gone (after step 0), Twilio
+ * refusing: a dead letter
  * with the reason, visible in postmaskctl queue.
  */
 #include <stdlib.h>
@@ -609,6 +613,51 @@ static void start_conversation(struct run *run, int fresh)
         buf_free(why);
 }
 
+/*
+ * Step 0: the message as Twilio has it now.  Its emailed marker may have
+ * been set since the webhook (or catch-up) saw it: by another bridge that
+ * caught up while this one was down, or by this one before a crash.  Then
+ * there is nothing to send.  Otherwise its current attributes replace the
+ * event's, so that the marker set later keeps whatever was added since.
+ */
+static void on_message_fetched(const struct twilio_result *res, void *arg)
+{
+    struct run *run = arg;
+    const char *attrs;
+
+    if (res->status == 404) {
+        job_done(run->job, "%s: %s: the message is gone at Twilio; no email",
+                 run->conv, run->msg);
+        run_free(run);
+        return;
+    }
+    if (!TWILIO_OK(res)) {
+        twilio_failed(run, res, "read the message");
+        return;
+    }
+    attrs = json_string_value(json_object_get(res->json, "attributes"));
+    if (sync_emailed(attrs)) {
+        job_done(run->job, "%s: %s: already emailed (the emailed marker is "
+                 "set at Twilio); no email", run->conv, run->msg);
+        run_free(run);
+        return;
+    }
+    if (attrs != NULL)
+        json_object_set_new(run->event, "Attributes", json_string(attrs));
+    start_conversation(run, 0);
+}
+
+static void check_emailed(struct run *run)
+{
+    struct buf *why = buf_create(128);
+
+    if (twilio_message_fetch(run->br->twilio, run->conv, run->msg,
+                             on_message_fetched, run, why) < 0)
+        start_failed(run, "read the message", why);
+    else
+        buf_free(why);
+}
+
 static void handle_message(struct bridge *br, struct job *job, void *arg)
 {
     struct sync_email *se = arg;
@@ -646,7 +695,7 @@ static void handle_message(struct bridge *br, struct job *job, void *arg)
         run_free(run);
         return;
     }
-    start_conversation(run, 0);
+    check_emailed(run);
 }
 
 int sync_email_init(struct bridge *br, struct job_runner *jr, struct buf *why)

@@ -170,21 +170,32 @@ int twilio_participant_create(struct twilio_client *tc,
     return start(tc, &req, path, cb, arg, why);
 }
 
+/* GET .../COLLECTION/SID: one participant or message of a conversation. */
+static int fetch_member(struct twilio_client *tc, const char *op,
+                        const char *conversation_sid, const char *collection,
+                        const char *sid, const char *sid_what, twilio_cb *cb,
+                        void *arg, struct buf *why)
+{
+    struct twilio_request req = {.op = op, .method = "GET"};
+    struct buf *path;
+
+    if (need(conversation_sid, "conversation SID", req.op, why) < 0
+        || need(sid, sid_what, req.op, why) < 0)
+        return -1;
+    path = conversation_path(conversation_sid);
+    buf_append_str(path, collection);
+    add_segment(path, sid);
+    return start(tc, &req, path, cb, arg, why);
+}
+
 int twilio_participant_fetch(struct twilio_client *tc,
                              const char *conversation_sid,
                              const char *participant,
                              twilio_cb *cb, void *arg, struct buf *why)
 {
-    struct twilio_request req = {.op = "fetch_participant", .method = "GET"};
-    struct buf *path;
-
-    if (need(conversation_sid, "conversation SID", req.op, why) < 0
-        || need(participant, "participant SID or identity", req.op, why) < 0)
-        return -1;
-    path = conversation_path(conversation_sid);
-    buf_append_str(path, "/Participants");
-    add_segment(path, participant);
-    return start(tc, &req, path, cb, arg, why);
+    return fetch_member(tc, "fetch_participant", conversation_sid,
+                        "/Participants", participant,
+                        "participant SID or identity", cb, arg, why);
 }
 
 /*
@@ -411,6 +422,15 @@ int twilio_message_create(struct twilio_client *tc,
     path = conversation_path(conversation_sid);
     buf_append_str(path, "/Messages");
     return start(tc, &req, path, cb, arg, why);
+}
+
+int twilio_message_fetch(struct twilio_client *tc,
+                         const char *conversation_sid,
+                         const char *message_sid,
+                         twilio_cb *cb, void *arg, struct buf *why)
+{
+    return fetch_member(tc, "fetch_message", conversation_sid, "/Messages",
+                        message_sid, "message SID", cb, arg, why);
 }
 
 int twilio_message_list_recent(struct twilio_client *tc,

@@ -75,6 +75,11 @@ int twilio_message_create(struct twilio_client *tc,
                           const char *conversation_sid,
                           const struct twilio_message_params *p,
                           twilio_cb *cb, void *arg, struct buf *why);
+/* One message, as Twilio has it now.  Operation fetch_message. */
+int twilio_message_fetch(struct twilio_client *tc,
+                         const char *conversation_sid,
+                         const char *message_sid,
+                         twilio_cb *cb, void *arg, struct buf *why);
 /* The newest max_items messages, newest first (Order=desc). */
 int twilio_message_list_recent(struct twilio_client *tc,
                                const char *conversation_sid,

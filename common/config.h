@@ -115,6 +115,7 @@ struct config {
     long catchup_interval;          /* seconds between catch-ups; 0: none */
     long catchup_window;            /* seconds back a conversation counts */
     long catchup_rate_limit;        /* Twilio requests per second */
+    long catchup_minimal_age;       /* seconds a message waits for its webhook */
 
     /* Private to config.c: expanded text of each parameter, by table index. */
     char **texts;

@@ -244,6 +244,9 @@ const struct config_param config_params[] = {
      "conversations active within this long are caught up"},
     {"catchup_rate_limit", CONFIG_INT, "5", 1, 100, NULL, NULL, 0,
      OFF(catchup_rate_limit), "Twilio requests per second for catch-up"},
+    {"catchup_minimal_age", CONFIG_TIME, "30s", 0, 3600, NULL, NULL, 0,
+     OFF(catchup_minimal_age),
+     "catch-up leaves younger messages to the webhook's bridge"},
 };
 
 const size_t config_param_count = sizeof(config_params) / sizeof(config_params[0]);

@@ -7,4 +7,4 @@ pm_bridge_test(test_conv_request test_conv_request.c)
 pm_script_test(bridge_http bridge_http.sh)
 # Slow and abusive clients on the webhook listener (about 30 s).
 pm_script_test(bridge_slow_clients bridge_slow_clients.sh)
-set_tests_properties(bridge_slow_clients PROPERTIES TIMEOUT 120)
+set_tests_properties(bridge_slow_clients PROPERTIES TIMEOUT 180)

@@ -33,7 +33,8 @@ smtpd_restriction_classes = proxy_domains, address_keys_file,
     smtp_submit_timeout, email_subject_format, unauthenticated_sender_action,
     reply_part_limit, reply_cut_marker,
     auto_reply_action, participant_cache_ttl, job_concurrency,
-    catchup_interval, catchup_window, catchup_rate_limit
+    catchup_interval, catchup_window, catchup_rate_limit,
+    catchup_minimal_age
 
 proxy_domains = reply.example.com,
 	reply.example.net
@@ -102,6 +103,7 @@ job_concurrency = 4
 catchup_interval = 0
 catchup_window = 2d
 catchup_rate_limit = 10
+catchup_minimal_age = 5s
 CF
 
 # The config must load (ctl needs nothing; check the daemons' view too).

@@ -324,6 +324,13 @@ static void test_messages(void **state)
     assert_non_null(strstr(why->data, "X-Twilio-Webhook-Enabled"));
     buf_reset(why);
 
+    /* One message, as Twilio has it now (the emailed marker check). */
+    reset(fx);
+    started(twilio_message_fetch(fx->tc, "CH1", "IM1", on_result, fx, why),
+            why);
+    run(fx);
+    expect_request(fx, 0, "GET", "/v1/Conversations/CH1/Messages/IM1", "");
+
     /* The newest 3, newest first, in pages of 2 (the server's choice). */
     reset(fx);
     srv_script(fx->srv, (struct srv_reply) {200, "application/json",
@@ -412,6 +419,10 @@ static void test_refused_arguments(void **state)
                                                           NULL, on_result, fx,
                                                           why), -1);
     assert_int_equal(twilio_message_create(fx->tc, "", &m, on_result, fx, why), -1);
+    assert_int_equal(twilio_message_fetch(fx->tc, "CH1", "", on_result, fx,
+                                          why), -1);
+    assert_int_equal(twilio_message_fetch(fx->tc, NULL, "IM1", on_result, fx,
+                                          why), -1);
     assert_int_equal(twilio_message_list_recent(fx->tc, "CH1", 0, on_result,
                                                 fx, why), -1);
     assert_int_equal(twilio_media_upload(fx->tc, "IS1", NULL, "f", NULL, 0,

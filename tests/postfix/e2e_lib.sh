@@ -34,11 +34,25 @@ API_TOKEN=e2e-api-token-0123456789
 e2e_setup() {
     pf_setup
     pf_start
-    set -- $(_pf_free_ports 2)
-    BRIDGE_PORT=$1              # the API, /healthz, /metrics
-    WEBHOOK_PORT=$2             # Twilio's webhooks
-    WEBHOOK_URL="http://127.0.0.1:$WEBHOOK_PORT/twilio/webhook"
+    e2e_pick_ports
     t_standin_start "$PF_DIR/standin" "$WEBHOOK_URL"
+    e2e_configure
+    pf_milter_start || t_fail "the milter did not start: $(cat "$PF_MILTER_LOG")"
+    t_bridge_run "$PF_PM_DIR" || t_fail "port $BRIDGE_PORT or $WEBHOOK_PORT was taken"
+}
+
+# e2e_pick_ports: sets BRIDGE_PORT (the API, /healthz, /metrics),
+# WEBHOOK_PORT (Twilio's webhooks) and WEBHOOK_URL.
+e2e_pick_ports() {
+    set -- $(_pf_free_ports 2)
+    BRIDGE_PORT=$1
+    WEBHOOK_PORT=$2
+    WEBHOOK_URL="http://127.0.0.1:$WEBHOOK_PORT/twilio/webhook"
+}
+
+# e2e_configure: the current instance's postmask main.cf and secrets for
+# the ports e2e_pick_ports chose and the running stand-in.
+e2e_configure() {
     (umask 077
      echo "$API_TOKEN" > "$PF_PM_DIR/api_token"
      cp "$T_STANDIN_TOKEN_FILE" "$PF_PM_DIR/twilio_auth_token")
@@ -55,8 +69,6 @@ e2e_setup() {
         "job_minimal_backoff = 1s" "job_maximal_backoff = 2s" \
         "twilio_retry_limit = 2" "twilio_maximal_retry_delay = 1s" \
         "twilio_request_timeout = 5s" "smtp_submit_timeout = 5s"
-    pf_milter_start || t_fail "the milter did not start: $(cat "$PF_MILTER_LOG")"
-    t_bridge_run "$PF_PM_DIR" || t_fail "port $BRIDGE_PORT or $WEBHOOK_PORT was taken"
 }
 
 # POST /v1/conversations for Ann (SMS) and Bob (email): sets SID, PROXY.
@@ -109,6 +121,63 @@ e2e_reply() {
     } > "$T_WORK/reply.$1.eml"
     contact_swaks --from "$CONTACT_EMAIL" --to "$PROXY" \
         --data "$T_WORK/reply.$1.eml"
+}
+
+# For the catch-up tests: sms TEXT sends a seeker text (e2e_sms) and counts
+# it (ALL: every text's MessageSid, in order; TOTAL); metric NAME reads the
+# current bridge's /metrics; settle [SECONDS] waits SECONDS (for the texts
+# to pass catchup_minimal_age), then for two more catch-up passes of the
+# current bridge, so that a duplicate email would have been queued by now.
+ALL=""
+TOTAL=0
+sms() {
+    e2e_sms "$1"
+    ALL="$ALL $MSG"
+    TOTAL=$((TOTAL + 1))
+}
+metric() {
+    curl -s "$T_BRIDGE_URL/metrics" | sed -n "s/^$1 //p"
+}
+passes() { e2e_v=$(metric 'postmask_catchup_passes_total{result="ok"}'); echo "${e2e_v:-0}"; }
+passes_above() { [ "$(passes)" -gt "$1" ]; }
+settle() {
+    [ -z "${1:-}" ] || sleep "$1"
+    e2e_p0=$(passes)
+    wait_for "two catch-up passes" passes_above $((e2e_p0 + 1))
+}
+
+# e2e_kill_in_flight K TEXT: the bridge stopped (SIGSTOP) while K texts
+# ("TEXT, 1", ...) go through, so that their webhooks connect and wait for
+# an answer that never comes; then it is SIGKILLed, as a crash would.  Sets
+# IN_FLIGHT to their MessageSids; fails the test when one was answered.
+e2e_kill_in_flight() {
+    kill -STOP "$T_BRIDGE_PID"
+    e2e_pids=""
+    e2e_i=0
+    while [ $e2e_i -lt "$1" ]; do
+        e2e_i=$((e2e_i + 1))
+        curl -s -o "$T_WORK/inflight.$e2e_i.json" -d "ConversationSid=$SID" \
+            --data-urlencode "From=$SEEKER_PHONE" \
+            --data-urlencode "Body=$2, $e2e_i" \
+            "$T_STANDIN_URL/_standin/inbound" &
+        e2e_pids="$e2e_pids $!"
+    done
+    wait_for "$1 webhooks in flight" _e2e_pending "$1"
+    kill -KILL "$T_BRIDGE_PID"
+    wait "$T_BRIDGE_PID" 2>/dev/null
+    T_BRIDGE_PID=
+    for e2e_p in $e2e_pids; do wait "$e2e_p"; done
+    IN_FLIGHT=
+    e2e_i=0
+    while [ $e2e_i -lt "$1" ]; do
+        e2e_i=$((e2e_i + 1))
+        IN_FLIGHT="$IN_FLIGHT $(jq -r .sid "$T_WORK/inflight.$e2e_i.json")"
+        [ "$(jq .webhook.status "$T_WORK/inflight.$e2e_i.json")" = null ] \
+            || t_fail "in-flight webhook $e2e_i was answered: $(cat "$T_WORK/inflight.$e2e_i.json")"
+    done
+}
+_e2e_pending() {
+    [ "$(messages | jq '[.messages[] | select(.webhook_pending)] | length')" = "$1" ]
 }
 
 # Waits (bounded) until CMD succeeds.

@@ -32,14 +32,19 @@
 : "${PF_VERIFIERS:=no}"                 # yes: the MX verifier stack of
                                         # tests/postfix/verifiers.sh
 
-PF_DIR=
-PF_STARTED=
-PF_SWAKS_N=0
-PF_MILTER_PID=
-PF_MILTER_JOB=
-PF_MILTER_STATUS=
-PF_SINK_PID=
-PF_SINK_JOB=
+# No instance yet (pf_node_clear: also the state a second instance starts
+# from, see "Several instances" below).
+pf_node_clear() {
+    PF_DIR=
+    PF_STARTED=
+    PF_SWAKS_N=0
+    PF_MILTER_PID=
+    PF_MILTER_JOB=
+    PF_MILTER_STATUS=
+    PF_SINK_PID=
+    PF_SINK_JOB=
+}
+pf_node_clear
 
 # ---------------------------------------------------------------------------
 # Small helpers.
@@ -1001,6 +1006,52 @@ pf_wait_log() {
 }
 
 # ---------------------------------------------------------------------------
+# Several instances in one script (the two-node test): each is a "node".
+#   pf_node_save NAME   keeps the current instance's variables under NAME
+#                       (the EXIT trap then cleans NAME up too);
+#   pf_node_clear       forgets the current ones, so that pf_setup makes a
+#                       new instance (save the current one first);
+#   pf_node_use NAME    makes NAME's variables the current ones (save the
+#                       current one first if it changed: pf_node_save).
+# Every pf_* function works on the current instance.
+
+_PF_NODE_VARS="PF_DIR PF_CONF PF_QUEUE PF_DATA PF_MAILLOG PF_SINK_DIR
+    PF_PM_DIR PF_PM_SPOOL PF_PM_KEYS PF_MILTER_LOG PF_PORT_MX PF_PORT_MASKING
+    PF_PORT_SINK PF_PORT_MILTER PF_MILTER_SOCK PF_MILTER_LISTEN
+    PF_MILTER_SPEC PF_MILTER_TRANSPORT PF_MILTER PF_VERIFIERS PF_STARTED
+    PF_SWAKS_N PF_SWAKS_LOG PF_SWAKS_RC PF_MILTER_PID PF_MILTER_JOB
+    PF_MILTER_STATUS PF_SINK_PID PF_SINK_JOB"
+PF_NODES=
+
+_pf_node_name_ok() {
+    case $1 in
+        '' | *[!A-Za-z0-9_]*) _pf_die "pf_node: bad node name '$1'" ;;
+    esac
+}
+
+pf_node_save() {
+    _pf_node_name_ok "$1"
+    for _pf_v in $_PF_NODE_VARS; do
+        eval "_pf_node_${1}_$_pf_v=\${$_pf_v:-}"
+    done
+    case " $PF_NODES " in
+        *" $1 "*) ;;
+        *) PF_NODES="$PF_NODES $1" ;;
+    esac
+}
+
+pf_node_use() {
+    _pf_node_name_ok "$1"
+    case " $PF_NODES " in
+        *" $1 "*) ;;
+        *) _pf_die "pf_node_use: no node $1 (pf_node_save it first)" ;;
+    esac
+    for _pf_v in $_PF_NODE_VARS; do
+        eval "$_pf_v=\${_pf_node_${1}_$_pf_v:-}"
+    done
+}
+
+# ---------------------------------------------------------------------------
 # Cleanup.
 
 # pf_cleanup: stops the milter, Postfix and the sink.  Idempotent; the EXIT
@@ -1044,8 +1095,25 @@ _pf_on_exit() {
     if [ -n "${PF_ON_EXIT:-}" ]; then
         eval "$PF_ON_EXIT" || :
     fi
+    if [ -n "$PF_NODES" ]; then
+        # The current instance may be one of them, saved before it changed.
+        [ -z "$PF_DIR" ] || _pf_finish_instance
+        for _pf_n in $PF_NODES; do
+            pf_node_use "$_pf_n"
+            [ -d "$PF_DIR" ] || continue        # done above, as the current
+            _pf_finish_instance
+        done
+    else
+        _pf_finish_instance
+    fi
+    exit "$_pf_status"
+}
+
+# Cleans up the current instance at exit: stops it, then removes its
+# directory (kept, with diagnostics, when the test failed).
+_pf_finish_instance() {
     pf_cleanup
-    if [ -n "$PF_DIR" ]; then
+    if [ -n "$PF_DIR" ] && [ -d "$PF_DIR" ]; then
         rm -f "$PF_DIR/owner"
         if [ "$_pf_status" = 0 ] && [ -z "$PF_KEEP" ]; then
             rm -rf "$PF_DIR"
@@ -1053,5 +1121,5 @@ _pf_on_exit() {
             _pf_diagnose
         fi
     fi
-    exit "$_pf_status"
+    PF_DIR=
 }

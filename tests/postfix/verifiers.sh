@@ -465,6 +465,27 @@ vf_setup() {
         VF_LOG_SIGNER VF_LOG_EVE_SIGNER
 }
 
+# vf_share: a second instance in the same script (pf_node_*, set up with
+# PF_VERIFIERS=no) gets the same MX stack as the first: its MX listener
+# uses the verifiers vf_setup made for the first (OpenDKIM, OpenDMARC,
+# the same DNS), the same header_checks, and its postmask trusts the same
+# authserv-id.  It has no sending servers of its own: the contact's mail
+# reaches it with contact_swaks (XCLIENT from $VF_CONTACT_IP).  Call after
+# pf_setup, before pf_start.
+vf_share() {
+    [ -n "${VF_MILTERS:-}" ] || _pf_die "vf_share: no verifiers (vf_setup first)"
+    _vf_rules=
+    if [ "$VF_STRIP_FORGED" = yes ]; then
+        _vf_rules="regexp:$VF_DIR/header_checks"
+    fi
+    pf_postconf -e \
+        "postmask_vf_milters = $VF_MILTERS" \
+        "header_checks = $_vf_rules"
+    pf_postconf -P \
+        "127.0.0.1:$PF_PORT_MX/inet/smtpd_milters=\$postmask_vf_milters,\$postmask_mx_milters"
+    pf_pmconf -e "trusted_authserv_ids = $VF_AUTHSERV_ID"
+}
+
 # vf_listeners_moved: the harness moved the MX listener (port taken).
 vf_listeners_moved() {
     pf_postconf -e "postmask_vf_mx_nexthop = [127.0.0.1]:$PF_PORT_MX"

@@ -18,6 +18,7 @@
  *   standin_json.*     Twilio's JSON for each resource, pages, errors
  *   standin_api.c      the Conversations and Media routes (standin_api.h)
  *   standin_webhook.*  signed onMessageAdded webhooks, sent asynchronously
+ *   standin_config.*   /v1/Configuration/Webhooks: the webhook target
  *   standin_faults.*   the queue of injected faults
  *   standin_control.c  /_standin/: inbound messages, listings, faults,
  *                      the request log, reset, the webhook sink
@@ -57,7 +58,9 @@ struct standin {
 
     char *service_sid;          /* IS..., the chat service reported */
     char *messaging_service_sid;    /* MG..., the default one reported */
-    char *webhook_url;          /* post-event target, or NULL */
+    char *webhook_url;          /* post-event target, or NULL: -w, then
+                                   /v1/Configuration/Webhooks */
+    json_t *webhook_filters;    /* its Filters: event names (strings) */
     long webhook_timeout;       /* seconds */
     int webhooks_off;           /* POST /_standin/webhooks Enabled=false */
 

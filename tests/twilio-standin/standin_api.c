@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "standin_api.h"
+#include "standin_config.h"
 #include "standin_json.h"
 #include "standin_spec.h"
 #include "standin_store.h"
@@ -47,6 +48,10 @@ static const struct si_route si_routes[] = {
      "fetch_message", 1, si_fetch_message},
     {"POST", "/v1/Conversations/{ConversationSid}/Messages/{Sid}",
      "update_message", 1, si_update_message},
+    {"GET", "/v1/Configuration/Webhooks", "fetch_configuration_webhook", 1,
+     si_config_fetch},
+    {"POST", "/v1/Configuration/Webhooks", "update_configuration_webhook", 1,
+     si_config_update},
     {"POST", "/v1/Services/{ChatServiceSid}/Media", "upload_media", 0,
      si_media_upload},
     {"GET", "/v1/Services/{ChatServiceSid}/Media/{Sid}", "fetch_media", 0,

@@ -11,6 +11,7 @@
  *   GET/POST/DELETE   /v1/Conversations/{ConversationSid}/Participants/{Sid}
  *   POST/GET          /v1/Conversations/{ConversationSid}/Messages
  *   GET               /v1/Conversations/{ConversationSid}/Messages/{Sid}
+ *   GET/POST          /v1/Configuration/Webhooks (standin_config.h)
  * Media Content Service (standin_media.c; not in the Conversations spec,
  * so validated by hand: no query parameter but an upload's filename, no
  * webhook header, a Content-Type and a non-empty body for uploads):

@@ -36,6 +36,7 @@
 #include "msg.h"
 #include "secret_file.h"
 #include "standin.h"
+#include "standin_config.h"
 #include "standin_faults.h"
 #include "standin_server.h"
 #include "standin_spec.h"
@@ -221,6 +222,7 @@ int main(int argc, char **argv)
     si.webhooks = si_webhooks_create();
     si.requests = json_array();
     si.sink = json_array();
+    si_config_init(&si);
     port = listen_on(&si, listen);
     ev_term = evsignal_new(si.base, SIGTERM, on_signal, si.base);
     ev_int = evsignal_new(si.base, SIGINT, on_signal, si.base);
@@ -248,6 +250,7 @@ int main(int argc, char **argv)
     si_spec_free(si.spec);
     json_decref(si.requests);
     json_decref(si.sink);
+    si_config_free(&si);
     secret_free(si.token, si.token_len);
     if (si.key_secret)
         secret_free(si.key_secret, si.key_secret_len);

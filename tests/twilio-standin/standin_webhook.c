@@ -14,6 +14,7 @@
 
 #include "form.h"
 #include "msg.h"
+#include "standin_config.h"
 #include "standin_json.h"
 #include "standin_webhook.h"
 #include "twilio_signature.h"
@@ -198,6 +199,11 @@ int si_webhook_message_added(struct standin *si,
     if (si->webhooks_off && si->webhook_url != NULL) {
         msg_info("%s: webhook onMessageAdded for %s: webhooks are off; not "
                  "sent", conv->sid, m->sid);
+        return -1;
+    }
+    if (si->webhook_url != NULL && !si_config_fires(si, "onMessageAdded")) {
+        msg_info("%s: webhook onMessageAdded for %s: not in the configured "
+                 "filters; not sent", conv->sid, m->sid);
         return -1;
     }
     if (si->webhook_url == NULL

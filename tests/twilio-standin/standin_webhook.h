@@ -8,17 +8,20 @@
  * MessagingServiceSid, Index, DateCreated, Body (when the message has one),
  * Author, ParticipantSid (when set), Attributes, Media (when any: a JSON
  * array of {"Sid","Filename","ContentType","Size","Category"} as a string),
- * ClientIdentity (chat messages) -- signs it over the -w URL exactly as
- * configured with the auth token (twilio_signature.h), and POSTs it
+ * ClientIdentity (chat messages) -- signs it over the current post-event
+ * URL (si->webhook_url: -w, or what POST /v1/Configuration/Webhooks set,
+ * standin_config.h) exactly as configured with the auth token
+ * (twilio_signature.h), and POSTs it
  * without blocking: evhttp's client, a timeout of si->webhook_timeout
  * seconds (Twilio's is 5), no retries.  The message records that a webhook
  * fired and is pending.  When the attempt ends, the message (looked up
  * again by SID: it may be gone) gets the HTTP status, or none after a
  * timeout or a connection failure, and done(status, arg) is called with
  * the status or -1.  Returns 0, or -1 (done never called) when no webhook
- * URL is configured or webhooks are off (si->webhooks_off: a missed
- * webhook, for catch-up tests).  Only http:// URLs are supported (the -w option is
- * checked at start-up by si_webhook_url_ok()).
+ * URL is configured, the configured Filters leave onMessageAdded out, or
+ * webhooks are off (si->webhooks_off: a missed webhook, for catch-up
+ * tests).  Only http:// URLs are supported (si_webhook_url_ok() checks -w
+ * at start-up and PostWebhookUrl on update).
  *
  * si_webhooks_create() and si_webhooks_free() hold the attempts in flight;
  * freeing cancels them, calling done(-1, arg) for those not finished
