@@ -44,7 +44,11 @@
  * minutes).  Every message: Author = the contact's chat identity, so the
  * conversation shows them and not "system"; Attributes {"postmask":
  * {"origin": "email", "message_id", "job", "part", "parts"}};
- * X-Twilio-Webhook-Enabled: false.
+ * X-Twilio-Webhook-Enabled: false.  A reply the contact wrote between the
+ * quoted lines (the capture's "inline") is posted after inline_reply_note
+ * and its attributes say "inline": true; one whose forwarded part was left
+ * out ("forward_dropped") ends with forwarded_part_note, attributes
+ * "forward_dropped": true.
  *
  * Exactly once towards Twilio: before posting, the conversation's recent
  * messages are read back to the time of the capture (100 at first, more
@@ -147,6 +151,11 @@ static const char *queue_id(const struct run *run)
 static const char *cap_str(const struct run *run, const char *name)
 {
     return json_string_value(json_object_get(run->cj->capture, name));
+}
+
+static int cap_true(const struct run *run, const char *name)
+{
+    return json_is_true(json_object_get(run->cj->capture, name));
 }
 
 /* Twilio failed: defer when it may work later, else a dead letter. */
@@ -413,6 +422,10 @@ static json_t *item_attributes(const struct run *run, size_t k)
     if (run->authenticated)
         json_object_set_new(pm, "authenticated",
                             json_string(run->authenticated));
+    if (cap_true(run, "inline"))
+        json_object_set_new(pm, "inline", json_true());
+    if (cap_true(run, "forward_dropped"))
+        json_object_set_new(pm, "forward_dropped", json_true());
     json_object_set_new(attrs, "postmask", pm);
     return attrs;
 }
@@ -614,6 +627,33 @@ static void on_recent(const struct twilio_result *res, void *arg)
     post_next(run);
 }
 
+static void post_reply(struct run *run, const char *text);
+
+/*
+ * The contact's text, with inline_reply_note before an inline reply and
+ * forwarded_part_note after one whose forwarded part was left out (only
+ * when there is text: an attachment alone needs no note).
+ */
+static void post_reply_text(struct run *run)
+{
+    const struct config *cfg = run->br->cfg;
+    const char *text = cap_str(run, "text");
+    struct buf *b;
+
+    if (text == NULL || *text == '\0') {
+        post_reply(run, text);
+        return;
+    }
+    b = buf_create(strlen(text) + 128);
+    if (cap_true(run, "inline") && *cfg->inline_reply_note)
+        buf_printf(b, "%s\n\n", cfg->inline_reply_note);
+    buf_append_str(b, text);
+    if (cap_true(run, "forward_dropped") && *cfg->forwarded_part_note)
+        buf_printf(b, "\n\n%s", cfg->forwarded_part_note);
+    post_reply(run, b->data);
+    buf_free(b);
+}
+
 static void post_reply(struct run *run, const char *text)
 {
     plan_items(run, text);
@@ -767,7 +807,7 @@ static void on_conversation(const struct conv_info *info,
         buf_free(note);
         return;
     }
-    post_reply(run, cap_str(run, "text"));
+    post_reply_text(run);
 }
 
 static void handle_capture(struct bridge *br, struct job *job, void *arg)

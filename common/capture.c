@@ -18,7 +18,9 @@
  *   6. take the text: the text/plain body when it has any non-blank
  *      character, else text made from the HTML body
  *      (capture_html_to_text()); then the new text only
- *      (capture_text_extract()), for every class;
+ *      (capture_text_extract_report(), which also gives reply_inline and
+ *      forward_dropped, and with capture_parse_explain() the spans), for
+ *      every class;
  *   7. for a bounce, read the delivery-status part (or X-Failed-Recipients);
  *      a reply with no text and no file becomes CAPTURE_EMPTY.
  * A structure problem (steps 1 and 5) is recorded in structure_error; the
@@ -38,6 +40,7 @@
 
 #include "capture_int.h"
 #include "mime_bound.h"
+#include "rfc2047_join.h"
 #include "capture_text.h"
 #include "xalloc.h"
 
@@ -188,11 +191,31 @@ static char *message_id_of(const char *value)
     return clean;
 }
 
-static void read_headers(GMimeMessage *msg, const struct capture_options *opts,
+/*
+ * The raw value of the first header called name, with its runs of B
+ * encoded-words joined (rfc2047_join.h: GMime 3.2.13 loses what follows
+ * the first of them); NULL when it has none to join.  Free with free().
+ */
+static char *joined_header(GMimeMessage *msg, const char *name)
+{
+    GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+    GMimeHeader *h = hl ? g_mime_header_list_get_header(hl, name) : NULL;
+
+    return h ? rfc2047_join(g_mime_header_get_raw_value(h)) : NULL;
+}
+
+static void read_headers(GMimeMessage *msg, GMimeParserOptions *popts,
+                         const struct capture_options *opts,
                          struct capture *cap)
 {
-    InternetAddressMailbox *from = first_mailbox(g_mime_message_get_from(msg),
-                                                 0);
+    char *raw_from = joined_header(msg, "From");
+    char *raw_subject = joined_header(msg, "Subject");
+    InternetAddressList *from_list = raw_from
+        ? internet_address_list_parse(popts, raw_from) : NULL;
+    InternetAddressMailbox *from = first_mailbox(
+        from_list ? from_list : g_mime_message_get_from(msg), 0);
+    char *subject = raw_subject
+        ? g_mime_utils_header_decode_text(popts, raw_subject) : NULL;
     const char *v;
 
     v = from ? internet_address_mailbox_get_addr(from) : NULL;
@@ -201,9 +224,14 @@ static void read_headers(GMimeMessage *msg, const struct capture_options *opts,
     v = from ? internet_address_get_name(INTERNET_ADDRESS(from)) : NULL;
     cap->from_name = capture_clean_line(v ? v : "", v ? strlen(v) : 0,
                                         CAPTURE_FIELD_MAX);
-    v = g_mime_message_get_subject(msg);
+    v = subject ? subject : g_mime_message_get_subject(msg);
     cap->subject = capture_clean_line(v ? v : "", v ? strlen(v) : 0,
                                       CAPTURE_FIELD_MAX);
+    if (from_list)
+        g_object_unref(from_list);
+    g_free(subject);
+    free(raw_from);
+    free(raw_subject);
     cap->message_id = clean_or_null(g_mime_message_get_message_id(msg));
     cap->in_reply_to = message_id_of(
         g_mime_object_get_header(GMIME_OBJECT(msg), "In-Reply-To"));
@@ -220,15 +248,20 @@ static void read_headers(GMimeMessage *msg, const struct capture_options *opts,
     }
 }
 
-static void take_text(struct capture *cap, struct capture_body *body)
+static void take_text(struct capture *cap, struct capture_body *body,
+                      struct capture_explain *explain)
 {
     struct buf *source = body->plain;
     struct buf *html_text = NULL;
     struct buf *text = buf_create(256);
     struct buf *clean = buf_create(256);
+    struct capture_text_report local, *report;
     size_t i;
     int blank = 1;
 
+    report = explain != NULL ? &explain->report : &local;
+    memset(report, 0, sizeof(*report));
+    report->explain = explain != NULL;
     for (i = 0; i < body->plain->len && blank; i++)
         blank = strchr(" \t\r\n", body->plain->data[i]) != NULL;
     if (blank && body->html_parts > 0) {
@@ -236,16 +269,36 @@ static void take_text(struct capture *cap, struct capture_body *body)
         capture_html_to_text(body->html->data, body->html->len, html_text);
         source = html_text;
     }
-    capture_text_extract(source->data, source->len, text);
+    if (explain != NULL)
+        explain->source = source == html_text ? "text/html converted"
+            : body->plain_parts > 0 ? "text/plain" : "none";
+    capture_text_extract_report(source->data, source->len, text, report);
+    cap->reply_inline = report->reply_inline;
+    cap->forward_dropped = report->forward;
     capture_clean_text(text->data, text->len, clean);
     cap->text = buf_detach(clean, NULL);
     buf_free(text);
     buf_free(html_text);
 }
 
+void capture_explain_release(struct capture_explain *explain)
+{
+    capture_text_report_release(&explain->report);
+}
+
 int capture_parse(const void *raw, size_t len, const char *envelope_sender,
                   const struct capture_options *opts, struct capture **out,
                   struct buf *why)
+{
+    return capture_parse_explain(raw, len, envelope_sender, opts, out, why,
+                                 NULL);
+}
+
+int capture_parse_explain(const void *raw, size_t len,
+                          const char *envelope_sender,
+                          const struct capture_options *opts,
+                          struct capture **out, struct buf *why,
+                          struct capture_explain *explain)
 {
     GMimeStream *stream;
     GMimeParser *parser;
@@ -258,6 +311,10 @@ int capture_parse(const void *raw, size_t len, const char *envelope_sender,
     size_t bounded;
 
     *out = NULL;
+    if (explain != NULL) {
+        memset(explain, 0, sizeof(*explain));
+        explain->source = "none";
+    }
     bounded = mime_structure_bound(raw, len);
     stream = g_mime_stream_mem_new_with_buffer(raw, bounded);
     parser = g_mime_parser_new_with_stream(stream);
@@ -282,7 +339,7 @@ int capture_parse(const void *raw, size_t len, const char *envelope_sender,
     }
 
     cap = xcalloc(1, sizeof(*cap));
-    read_headers(msg, opts, cap);
+    read_headers(msg, popts, opts, cap);
     capture_classify(msg, envelope_sender, cap);
 
     memset(&body, 0, sizeof(body));
@@ -294,7 +351,7 @@ int capture_parse(const void *raw, size_t len, const char *envelope_sender,
     if (bounded < len && cap->structure_error == NULL)
         cap->structure_error = xstrdup("message cut at the MIME structure "
                                        "bounds");
-    take_text(cap, &body);
+    take_text(cap, &body, explain);
     if (cap->classification == CAPTURE_BOUNCE) {
         if (body.have_dsn)
             capture_dsn_parse(body.dsn->data, body.dsn->len, cap);

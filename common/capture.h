@@ -24,7 +24,14 @@
  *   empty       a reply whose new text is empty and that has no attachment.
  * envelope_sender NULL means unknown, which is not null.  For every class
  * text is the new text of the message's body (capture_text.h); details of
- * each rule are in capture_classify.c.
+ * each rule are in capture_classify.c.  reply_inline and forward_dropped
+ * say what capture_text_extract_report() found in the text part that gave
+ * text (the text/plain body, or the text made from the HTML body when the
+ * plain one is blank or missing): the writer answered inline between
+ * quoted lines (the quoted ones are dropped, so the text reads without
+ * what it answers), and a forwarded message was cut off (the policy: the
+ * contact's own words above the forward separator are the text; the
+ * forwarded part is dropped, and this flag notes it).
  *
  * Attachments larger than opts->attachment_size_limit are listed with
  * kept = 0 and no data.  Authentication-Results headers are kept verbatim
@@ -65,6 +72,12 @@
  * Ownership: capture_parse() returns 0 and a capture the caller frees with
  * capture_free(), or -1 with the reason in why (only when the input is not
  * a message at all: GMime cannot parse it, or it has no header).
+ * capture_parse_explain() is capture_parse() that also fills *explain
+ * (when not NULL): which part gave the text ("text/plain", "text/html
+ * converted", or "none" when the message has no text part) and the spans
+ * of capture_text.h (with explain set); the caller releases them with
+ * capture_explain_release(), also after a failure (then source is "none"
+ * and there are no spans).
  * capture_to_json() returns a new jansson reference the caller decrefs.
  */
 #ifndef POSTMASK_CAPTURE_H
@@ -75,6 +88,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "capture_text.h"
 
 enum capture_class {
     CAPTURE_REPLY,
@@ -111,6 +125,8 @@ struct capture {
     char *auth_method;          /* "dmarc", "dkim", "spf"; NULL: not authenticated */
     char *auth_detail;          /* what passed, or why nothing did; never NULL */
     char *text;                 /* UTF-8; for a reply the new text only */
+    int reply_inline;           /* the text answers inline between quotes */
+    int forward_dropped;        /* a forwarded message was cut off */
     struct capture_attachment *attachments;
     size_t attachment_count;
     char *bounce_recipient;     /* bounce: the failed recipient, or NULL */
@@ -125,10 +141,22 @@ struct capture_options {
     size_t trusted_authserv_count;
 };
 
+struct capture_explain {
+    const char *source;         /* "text/plain", "text/html converted",
+                                 * "none"; static */
+    struct capture_text_report report;  /* with spans */
+};
+
 void capture_init(void);
 int capture_parse(const void *raw, size_t len, const char *envelope_sender,
                   const struct capture_options *opts, struct capture **out,
                   struct buf *why);
+int capture_parse_explain(const void *raw, size_t len,
+                          const char *envelope_sender,
+                          const struct capture_options *opts,
+                          struct capture **out, struct buf *why,
+                          struct capture_explain *explain);
+void capture_explain_release(struct capture_explain *explain);
 void capture_free(struct capture *cap);
 const char *capture_class_name(enum capture_class cls);
 
@@ -137,10 +165,13 @@ const char *capture_class_name(enum capture_class cls);
  * {"address", "name"}, "subject", "message_id", "in_reply_to",
  * "references", "authentication_results": [...], "dkim", "spf", "dmarc",
  * "sender_authentication": {"method", "detail"},
- * "text", "attachments": [{"name", "type", "size", "inline", "kept"
+ * "text", "inline", "forward_dropped", "attachments": [{"name", "type",
+ * "size", "inline", "kept"
  * [, "content_id"] [, "data" (base64, only with with_data and kept)]}],
  * "structure_error", "bounce": {"recipient", "status", "diagnostic"}
  * (bounce only)}.
+ * "inline" and "forward_dropped" are always present, true or false
+ * (reply_inline, forward_dropped).
  * Absent values are JSON null.  postmaskctl parse prints it without data;
  * the milter stores it with data in the spool.
  */

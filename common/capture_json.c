@@ -4,7 +4,8 @@
  * Keys come in the order capture.h lists them.  Absent strings are null;
  * "content_id" appears only when an attachment has one, "data" (base64,
  * standard alphabet, no line breaks) only with with_data and a kept file,
- * "bounce" only for a bounce.  The capture's strings are valid UTF-8
+ * "bounce" only for a bounce; "inline" and "forward_dropped" are always
+ * there, true or false.  The capture's strings are valid UTF-8
  * (capture.c makes them so); should one not be, it is repaired here rather
  * than dropped.  Out of memory in jansson is fatal, as in xalloc.h.  The
  * caller owns the returned reference.
@@ -102,6 +103,8 @@ json_t *capture_to_json(const struct capture *cap, int with_data)
         set(obj, "sender_authentication", auth);
     }
     set(obj, "text", string_or_null(cap->text ? cap->text : ""));
+    set(obj, "inline", json_boolean(cap->reply_inline));
+    set(obj, "forward_dropped", json_boolean(cap->forward_dropped));
     for (i = 0; i < cap->attachment_count; i++)
         if (json_array_append_new(files,
                                   attachment_json(&cap->attachments[i],

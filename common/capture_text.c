@@ -3,21 +3,22 @@
  *
  * A line classifier in the manner of the reply trimmers (talon,
  * email_reply_trimmer), written for postmask.  The text is split into
- * lines; each line is quoted (its first non-blank character is ">"),
- * blank, or text.  Scanning down the text lines, the first of these ends
+ * lines; each line is quoted (its first non-blank character is ">", and
+ * it does not end in "<<" like ">>> link <<<"), blank, or text.  Scanning down the text lines, the first of these ends
  * the new text:
- *   - an "Original Message" separator ("-----Original Message-----",
- *     "-------- Original message --------" and their translations), or the
- *     line above the returned copy in a bounce (Exim, qmail);
- *   - an Outlook header block: a "From:" line (Von:, De :, Van:, ...)
- *     followed within six lines by two more header lines (Sent:, To:,
- *     Subject:, Gesendet:, An:, Objet:, Asunto:, Onderwerp:, Assunto:, ...);
- *     a line of underscores or dashes just above it goes with it;
- *   - a quote introduction ("On <date>, <name> wrote:" and its German,
- *     French, Spanish, Dutch and Portuguese forms, verb last or name first,
- *     on one line or wrapped over up to three), unless the writer answered
- *     inline: when unquoted text of the writer follows a quoted line after
- *     it, the introduction is dropped and scanning goes on.
+ *   - an "Original Message" or forward separator ("-----Original
+ *     Message-----", "---------- Forwarded message ---------" and their
+ *     translations), or the line above the returned copy in a bounce;
+ *   - a header block: a "From:" line (Von:, От:, 差出人:, ...) followed
+ *     within six lines by two more header lines (Sent:, Отправлено:, 件名:,
+ *     ...); a line of underscores or dashes just above it goes with it;
+ *   - a quote introduction (verb last, name first or date first, on one
+ *     line or wrapped over up to three; or starting after the writer's
+ *     words on their line, which keeps those words), unless the writer
+ *     answered inline: when unquoted text of the writer follows a quoted
+ *     line after it, the introduction is dropped and scanning goes on.
+ * Which lines are separators, labels, introductions and footers is decided
+ * by the pattern tables of reply_patterns.h, in twenty languages.
  * What is kept is the text lines above that point (quoted lines are always
  * dropped), up to a signature separator ("-- ", or "--" alone), without
  * mobile footers; trailing white space is trimmed from each line, runs of
@@ -26,7 +27,16 @@
  *
  * A quote introduction must carry a date or time (digits such as 2024,
  * 10:15, 4/3/24 or 04.03.) or, in the name-first form, an address: "On the
- * whole, he wrote:" is text.  Work is linear in the input (at most
+ * whole, he wrote:" is text.  A line ">>> link <<<" is decoration, not a
+ * quote; a rule line just above a footer goes with it.
+ *
+ * capture_text_extract_report() also says what it did: the kept text and
+ * the dropped quoted lines, taken as runs (blank lines do not end a run),
+ * make an inline reply when there are at least three runs (text, quote,
+ * text or quote, text, quote); the forward flag is set when the cut was a
+ * REPLY_FORWARD separator.  With explain, each decision notes its lines
+ * and rule (note()); consecutive drops by one rule, blank lines apart, are
+ * one span.  Without explain nothing is noted or allocated.  Work is linear in the input (at most
  * CAPTURE_TEXT_MAX bytes are read) and no line longer than INTRO_MAX takes
  * part in pattern matching.
  */
@@ -36,12 +46,16 @@
 #include <strings.h>
 
 #include "capture_int.h"
+#include "capture_signature.h"
 #include "capture_text.h"
+#include "reply_patterns.h"
 #include "xalloc.h"
 
 #define INTRO_MAX   600     /* longest quote introduction, joined */
-#define LABEL_MAX   24      /* longest header label ("Enviado el") */
+#define LABEL_MAX   40      /* longest header label, bytes ("Отправлено") */
 #define FOOTER_MAX  160     /* longest mobile footer line */
+#define SEPARATOR_MAX 160   /* longest separator line */
+#define SHARED_TRIES 4      /* intro words tried in one line */
 
 struct line {
     const char *s;          /* first byte */
@@ -50,83 +64,8 @@ struct line {
     unsigned blank:1;
     unsigned sig:1;         /* "-- " or "--" */
     unsigned drop:1;        /* an introduction dropped in an inline reply */
-};
-
-struct footer {
-    const char *prefix;     /* lower case */
-    const char *needs;      /* must also contain, lower case; or NULL */
-};
-
-static const struct footer footers[] = {
-    {"sent from my ", NULL}, {"sent from yahoo mail", NULL},
-    {"sent from outlook", NULL}, {"sent from mail for windows", NULL},
-    {"sent from samsung", NULL}, {"sent with proton", NULL},
-    {"sent from proton", NULL}, {"sent via ", NULL},
-    {"get outlook for ", NULL},
-    {"von meinem ", "gesendet"}, {"gesendet von meinem ", NULL},
-    {"gesendet von outlook", NULL}, {"gesendet mit ", NULL},
-    {"outlook für ios", NULL}, {"outlook für android", NULL},
-    {"holen sie sich outlook für ", NULL},
-    {"envoyé de mon ", NULL}, {"envoyé depuis mon ", NULL},
-    {"envoyé de yahoo mail", NULL}, {"envoyé à partir de ", NULL},
-    {"envoyé depuis yahoo mail", NULL},
-    {"télécharger outlook pour ", NULL}, {"obtenir outlook pour ", NULL},
-    {"enviado desde mi ", NULL}, {"enviado desde yahoo mail", NULL},
-    {"enviado desde outlook", NULL}, {"obtener outlook para ", NULL},
-    {"descargar outlook para ", NULL},
-    {"verzonden vanaf mijn ", NULL}, {"verstuurd vanaf mijn ", NULL},
-    {"verzonden met ", NULL}, {"verzonden vanuit ", NULL},
-    {"outlook voor ios", NULL}, {"outlook voor android", NULL},
-    {"download outlook voor ", NULL},
-    {"enviado do meu ", NULL}, {"enviado de meu ", NULL},
-    {"enviado do yahoo mail", NULL}, {"enviado do outlook", NULL},
-    {"obter o outlook para ", NULL}, {"baixe o outlook para ", NULL},
-    {NULL, NULL},
-};
-
-/* "From:" in the languages we read, then the other header labels. */
-static const char *const from_labels[] = {
-    "from", "von", "de", "van", "expéditeur", "absender", "remetente", NULL,
-};
-
-static const char *const header_labels[] = {
-    "sent", "date", "to", "cc", "bcc", "subject", "reply-to",
-    "gesendet", "datum", "an", "betreff", "antwort an",
-    "envoyé", "à", "À", "objet", "répondre à",
-    "enviado", "enviado el", "fecha", "para", "asunto", "responder a",
-    "verzonden", "aan", "onderwerp", "beantwoorden - aan",
-    "enviada", "enviada em", "enviado em", "data", "assunto",
-    NULL,
-};
-
-static const char *const original_markers[] = {
-    "original message", "ursprüngliche nachricht", "originalnachricht",
-    "original-nachricht", "message d'origine", "message d’origine",
-    "message original", "mensaje original", "oorspronkelijk bericht",
-    "origineel bericht", "mensagem original",
-    "this is a copy of the message, including all the headers.",
-    "below this line is a copy of the message.", NULL,
-};
-
-/* Verbs that end a verb-last introduction, after the intro word. */
-static const struct intro {
-    const char *word;       /* "on " */
-    const char *ends[4];    /* the text before ":" ends with one of these */
-    const char *inside;     /* or: ends in ":" and contains this */
-} intros[] = {
-    {"on ", {" wrote", " writes", NULL, NULL}, NULL},
-    {"am ", {" geschrieben", NULL, NULL, NULL}, " schrieb "},
-    {"le ", {" a écrit", " a ecrit", NULL, NULL}, NULL},
-    {"el ", {" escribió", " escribio", NULL, NULL}, NULL},
-    {"op ", {" geschreven", NULL, NULL, NULL}, " schreef "},
-    {"em ", {" escreveu", NULL, NULL, NULL}, NULL},
-    {NULL, {NULL, NULL, NULL, NULL}, NULL},
-};
-
-/* Name-first introductions: "Anna <a@b> schrieb am Mo., 4. März 2024:". */
-static const char *const name_first_verbs[] = {
-    " wrote", " schrieb", " a écrit", " escribió",
-    " schreef", " escreveu", " het volgende geschreven", NULL,
+    unsigned footer:1;      /* a mobile/app footer (footer_line) */
+    const char *footer_rule;    /* its rule name, when footer */
 };
 
 /* Length of the white space (ASCII, NBSP, narrow NBSP) at s, or 0. */
@@ -172,8 +111,8 @@ static size_t skip_space(const char *s, size_t len)
 }
 
 /*
- * Appends s to out in the matching form: white space runs made one space,
- * ASCII lower-cased, "*" dropped (bold from HTML), trimmed.
+ * Appends s to out in the matching form of reply_patterns.h: white space
+ * runs made one space, "*" dropped (bold from HTML), trimmed.
  */
 static void norm_append(const char *s, size_t len, struct buf *out)
 {
@@ -193,170 +132,88 @@ static void norm_append(const char *s, size_t len, struct buf *out)
         if (space && out->len > 0 && out->data[out->len - 1] != ' ')
             buf_append_char(out, ' ');
         space = 0;
-        buf_append_char(out, (s[i] >= 'A' && s[i] <= 'Z') ? s[i] + 32 : s[i]);
+        buf_append_char(out, s[i]);
         i++;
     }
 }
 
-static int ends_with(const char *s, size_t len, const char *suffix)
-{
-    size_t n = strlen(suffix);
-
-    return len >= n && memcmp(s + len - n, suffix, n) == 0;
-}
-
-static int contains(const char *s, size_t len, const char *what)
-{
-    return memmem(s, len, what, strlen(what)) != NULL;
-}
-
-static int is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-/* A date or time: 4 digits in a row, or digit [:./-] digit. */
-static int has_date(const char *s, size_t len)
-{
-    size_t i, run = 0;
-
-    for (i = 0; i < len; i++) {
-        if (is_digit(s[i])) {
-            if (++run >= 4)
-                return 1;
-            if (i + 2 < len && strchr(":./-", s[i + 1]) != NULL
-                && is_digit(s[i + 2]))
-                return 1;
-        } else {
-            run = 0;
-        }
-    }
-    return 0;
-}
-
 /*
- * The verb followed by ":" anywhere in t: clients that flatten the quote
- * put the quoted text on the introduction's line ("... wrote:   Can we").
+ * Do lines from .. from + count - 1, the first read from byte off on,
+ * joined, make a quote introduction?
  */
-static int verb_colon(const char *t, size_t len, const char *verb)
-{
-    size_t n = strlen(verb);
-    const char *p = t, *end = t + len;
-
-    while ((p = memmem(p, (size_t) (end - p), verb, n)) != NULL) {
-        p += n;
-        if (p < end && *p == ' ')
-            p++;
-        if (p < end && *p == ':')
-            return 1;
-    }
-    return 0;
-}
-
-/* Is the normalized text t a quote introduction? */
-static int intro_text(const char *t, size_t len)
-{
-    const struct intro *in;
-    const char *const *v;
-    int colon;
-    size_t body = len;
-
-    if (len == 0 || len > INTRO_MAX)
-        return 0;
-    colon = t[len - 1] == ':';
-    if (colon)
-        body--;
-    while (body > 0 && t[body - 1] == ' ')
-        body--;
-    for (in = intros; in->word; in++) {
-        size_t e;
-
-        if (strncmp(t, in->word, strlen(in->word)) != 0)
-            continue;
-        if (!has_date(t, len))
-            return 0;
-        for (e = 0; e < 4 && in->ends[e]; e++)
-            if (ends_with(t, body, in->ends[e]) || verb_colon(t, len, in->ends[e]))
-                return 1;
-        if (colon && in->inside && contains(t, body, in->inside))
-            return 1;
-        return 0;
-    }
-    /* Name first: needs an address, and ends in ":". */
-    if (!colon || memchr(t, '@', len) == NULL)
-        return 0;
-    for (v = name_first_verbs; *v; v++) {
-        char tmp[40];
-
-        if (ends_with(t, body, *v))
-            return 1;
-        snprintf(tmp, sizeof(tmp), "%s am ", *v);
-        if (contains(t, body, tmp))
-            return 1;
-        snprintf(tmp, sizeof(tmp), "%s on ", *v);
-        if (contains(t, body, tmp))
-            return 1;
-        snprintf(tmp, sizeof(tmp), "%s le ", *v);
-        if (contains(t, body, tmp))
-            return 1;
-        snprintf(tmp, sizeof(tmp), "%s el ", *v);
-        if (contains(t, body, tmp))
-            return 1;
-        snprintf(tmp, sizeof(tmp), "%s op ", *v);
-        if (contains(t, body, tmp))
-            return 1;
-        snprintf(tmp, sizeof(tmp), "%s em ", *v);
-        if (contains(t, body, tmp))
-            return 1;
-    }
-    return 0;
-}
-
-static int intro_lines(const struct line *lines, size_t from, size_t count,
-                       struct buf *scratch)
+static const char *intro_lines_at(const struct line *lines, size_t from,
+                                  size_t off, size_t count,
+                                  struct buf *scratch)
 {
     size_t i;
 
     buf_reset(scratch);
     for (i = from; i < from + count; i++) {
         if (lines[i].len > INTRO_MAX)
-            return 0;
-        norm_append(lines[i].s, lines[i].len, scratch);
+            return NULL;
+        if (i == from)
+            norm_append(lines[i].s + off, lines[i].len - off, scratch);
+        else
+            norm_append(lines[i].s, lines[i].len, scratch);
         if (scratch->len > INTRO_MAX)
-            return 0;
+            return NULL;
     }
-    return intro_text(scratch->data, scratch->len);
+    if (scratch->len == 0)
+        return NULL;
+    return reply_patterns_match(REPLY_ATTRIBUTION, scratch->data,
+                                scratch->len);
 }
 
-static int starts_intro_word(const struct line *l)
+static const char *intro_lines(const struct line *lines, size_t from,
+                               size_t count, struct buf *scratch)
 {
-    const struct intro *in;
-    size_t off = skip_space(l->s, l->len);
+    return intro_lines_at(lines, from, 0, count, scratch);
+}
 
-    for (in = intros; in->word; in++)
-        if (l->len - off > 3 && strncasecmp(l->s + off, in->word, 3) == 0)
+/* The line opens a verb-last introduction ("On ", "Am ", "W dniu "). */
+static int starts_intro_word(const struct line *l, struct buf *scratch)
+{
+    size_t n = l->len < 40 ? l->len : 40;
+
+    buf_reset(scratch);
+    norm_append(l->s, n, scratch);
+    return reply_patterns_match(REPLY_ATTRIBUTION_START, scratch->data,
+                                scratch->len) != NULL;
+}
+
+/* The line ends inside "<...>" or "(...)": an address wrapped after it. */
+static int unclosed(const struct line *l)
+{
+    size_t i = l->len;
+
+    while (i-- > 0) {
+        if (l->s[i] == '>' || l->s[i] == ')')
+            return 0;
+        if (l->s[i] == '<' || l->s[i] == '(')
             return 1;
+    }
     return 0;
 }
 
 /*
- * The number of lines (1 to 3) of the quote introduction at line i, or 0.
- * A wrapped introduction starts with an intro word ("On", "Am", ...) or
- * holds the "<" or "(" of a wrapped address; in the second case none of
- * its later lines may be an introduction alone ("Call me (mornings)" above
- * "On ... wrote:" is the writer's line).
+ * The number of lines (1 to 3) of the quote introduction at line i, or 0;
+ * *rule is set to the pattern's rule name when there is one.
+ * A wrapped introduction starts with an intro word ("On", "Am", ...), or
+ * ends inside an address it wraps ("Anna Berg <"), or holds a "<" or "(";
+ * in the last case none of its later lines may be an introduction alone
+ * ("Call me (mornings)" above "On ... wrote:" is the writer's line).
  */
 static size_t intro_at(const struct line *lines, size_t n, size_t i,
-                       struct buf *scratch)
+                       struct buf *scratch, const char **rule)
 {
     size_t k;
     int word;
 
     if (lines[i].quoted || lines[i].blank)
         return 0;
-    if (intro_lines(lines, i, 1, scratch))
+    if ((*rule = intro_lines(lines, i, 1, scratch)) != NULL)
         return 1;
-    word = starts_intro_word(&lines[i]);
+    word = starts_intro_word(&lines[i], scratch) || unclosed(&lines[i]);
     if (!word && memchr(lines[i].s, '<', lines[i].len) == NULL
         && memchr(lines[i].s, '(', lines[i].len) == NULL)
         return 0;
@@ -367,55 +224,134 @@ static size_t intro_at(const struct line *lines, size_t n, size_t i,
             return 0;
         if (!word && intro_lines(lines, i + k - 1, 1, scratch))
             return 0;
-        if (intro_lines(lines, i, k, scratch))
+        if ((*rule = intro_lines(lines, i, k, scratch)) != NULL)
             return k;
     }
     return 0;
 }
 
-/* The label before ":" in normalized form, in label (LABEL_MAX + 1). */
-static int label_of(const struct line *l, char *label, struct buf *scratch)
+/*
+ * Does line l have a header label of that kind before its colon (":" or
+ * the full-width "："; "From:", "De :", "*Von:*", "发件人："), in at most
+ * LABEL_MAX bytes?
+ */
+static const char *label_is(const struct line *l, enum reply_kind kind,
+                            struct buf *scratch)
 {
-    const char *colon;
-    size_t n;
+    size_t n, i;
 
     if (l->quoted || l->blank)
-        return 0;
+        return NULL;
     n = l->len < LABEL_MAX * 2 ? l->len : LABEL_MAX * 2;
-    if ((colon = memchr(l->s, ':', n)) == NULL)
-        return 0;
+    for (i = 0; i < n; i++)
+        if (l->s[i] == ':' || (i + 3 <= l->len
+                               && memcmp(l->s + i, "\xef\xbc\x9a", 3) == 0))
+            break;
+    if (i == n)
+        return NULL;
     buf_reset(scratch);
-    norm_append(l->s, (size_t) (colon - l->s), scratch);
+    norm_append(l->s, i, scratch);
     while (scratch->len > 0 && scratch->data[scratch->len - 1] == ' ')
         buf_truncate(scratch, scratch->len - 1);
     if (scratch->len == 0 || scratch->len > LABEL_MAX)
-        return 0;
-    memcpy(label, scratch->data, scratch->len + 1);
-    return 1;
+        return NULL;
+    return reply_patterns_match(kind, scratch->data, scratch->len);
 }
 
-static int in_list(const char *s, const char *const *list)
+/*
+ * An Outlook header block starts at line i: the rule name of its "From:"
+ * label, or NULL.
+ */
+static const char *header_block_at(const struct line *lines, size_t n,
+                                   size_t i, struct buf *scratch)
 {
-    for (; *list; list++)
-        if (strcmp(s, *list) == 0)
-            return 1;
+    const char *rule;
+    size_t j, found = 0;
+
+    if ((rule = label_is(&lines[i], REPLY_FROM_LABEL, scratch)) == NULL)
+        return NULL;
+    for (j = i + 1; j < n && j <= i + 6; j++)
+        if (label_is(&lines[j], REPLY_HEADER_LABEL, scratch))
+            found++;
+    return found >= 2 ? rule : NULL;
+}
+
+/*
+ * A date or time (4 digits, or digit [:./-] digit) before the first "<" or
+ * "@" of s: what a verb-last introduction has and a name does not.
+ */
+static int date_before_address(const char *s, size_t len)
+{
+    size_t i, run = 0;
+
+    for (i = 0; i < len && s[i] != '<' && s[i] != '@'; i++) {
+        if (s[i] >= '0' && s[i] <= '9') {
+            if (++run >= 4)
+                return 1;
+            if (i + 2 < len && strchr(":./-", s[i + 1]) != NULL
+                && s[i + 2] >= '0' && s[i + 2] <= '9')
+                return 1;
+        } else {
+            run = 0;
+        }
+    }
     return 0;
 }
 
-/* An Outlook header block starts at line i. */
-static int header_block_at(const struct line *lines, size_t n, size_t i,
-                           struct buf *scratch)
+/*
+ * A quote introduction that starts inside line i, after the writer's own
+ * words ("Thanks, see you then. On Wed, ... wrote:", "bla--- On Wed ...
+ * wrote:"), on that line or wrapped over up to two more.  It must start
+ * with an intro word ("On", "Am", ...) in upper case (or a non-ASCII
+ * letter) after white space or a dash; the rightmost such start that makes
+ * an introduction wins, so the writer keeps every word before it; and it
+ * must carry a date before any address (a name such as "Marie Le Gall
+ * <m@b> a écrit :" is not split).  Returns
+ * the number of lines and sets *keep to the length of line i to keep
+ * (without the white space and dashes before the introduction) and *rule
+ * to the pattern's rule name, or returns 0.
+ */
+static size_t shared_intro_at(const struct line *lines, size_t n, size_t i,
+                              struct buf *scratch, size_t *keep,
+                              const char **rule)
 {
-    char label[LABEL_MAX + 1];
-    size_t j, found = 0;
+    const struct line *l = &lines[i];
+    size_t p, k, tries = 0;
 
-    if (!label_of(&lines[i], label, scratch) || !in_list(label, from_labels))
+    if (l->quoted || l->blank || l->sig || l->len > INTRO_MAX)
         return 0;
-    for (j = i + 1; j < n && j <= i + 6; j++)
-        if (label_of(&lines[j], label, scratch)
-            && in_list(label, header_labels))
-            found++;
-    return found >= 2;
+    for (p = l->len; p-- > 1 && tries < SHARED_TRIES;) {
+        unsigned char c = (unsigned char) l->s[p];
+        size_t before;
+
+        if ((l->s[p - 1] != ' ' && l->s[p - 1] != '-')
+            || !((c >= 'A' && c <= 'Z') || c >= 0xc0))
+            continue;
+        buf_reset(scratch);
+        norm_append(l->s + p, l->len - p < 40 ? l->len - p : 40, scratch);
+        if (reply_patterns_match(REPLY_ATTRIBUTION_START, scratch->data,
+                                 scratch->len) == NULL)
+            continue;
+        tries++;
+        before = p;
+        while (before > 0 && (l->s[before - 1] == ' '
+                              || l->s[before - 1] == '-'))
+            before--;
+        if (skip_space(l->s, before) == before  /* nothing of the writer's */
+            || !date_before_address(l->s + p, l->len - p))
+            continue;
+        for (k = 1; k <= 3 && i + k <= n; k++) {
+            const struct line *last = &lines[i + k - 1];
+
+            if (k > 1 && (last->quoted || last->blank || last->sig))
+                break;
+            if ((*rule = intro_lines_at(lines, i, p, k, scratch)) != NULL) {
+                *keep = before;
+                return k;
+            }
+        }
+    }
+    return 0;
 }
 
 /* A line of 8 or more underscores or dashes, nothing else. */
@@ -431,48 +367,104 @@ static int rule_line(const struct line *l)
     return 1;
 }
 
-/* "-----Original Message-----" and the like. */
-static int original_marker(const struct line *l, struct buf *scratch)
+/*
+ * "-----Original Message-----", "---------- Forwarded message ---------",
+ * "Begin forwarded message:", "---- Anna wrote ----" and the like: the
+ * rule name, or NULL; *forward says whether it is a forward separator.
+ */
+static const char *original_marker(const struct line *l, struct buf *scratch,
+                                   int *forward)
 {
-    size_t a = skip_space(l->s, l->len), b = l->len;
-    size_t dashes = 0;
+    const char *rule;
 
-    if (l->quoted || l->len > 80)
-        return 0;
-    while (a < b && (l->s[a] == '-' || l->s[a] == '*' || l->s[a] == ' ')) {
-        dashes += l->s[a] == '-';
-        a++;
-    }
-    while (b > a && (l->s[b - 1] == '-' || l->s[b - 1] == '*'
-                     || l->s[b - 1] == ' '))
-        b--;
-    if (dashes < 2 || a >= b)
-        return 0;
+    *forward = 0;
+    if (l->quoted || l->blank || l->len > SEPARATOR_MAX)
+        return NULL;
     buf_reset(scratch);
-    norm_append(l->s + a, b - a, scratch);
-    return in_list(scratch->data, original_markers);
+    norm_append(l->s, l->len, scratch);
+    if ((rule = reply_patterns_match(REPLY_SEPARATOR, scratch->data,
+                                     scratch->len)) != NULL)
+        return rule;
+    rule = reply_patterns_match(REPLY_FORWARD, scratch->data, scratch->len);
+    *forward = rule != NULL;
+    return rule;
 }
 
-static int footer_line(const struct line *l, struct buf *scratch)
+/* The rule name of the mobile/app footer that line l is, or NULL. */
+static const char *footer_line(const struct line *l, struct buf *scratch)
 {
-    const struct footer *f;
-    const char *link;
-    size_t len = l->len;
+    const char *p, *end, *link, *close;
 
-    if (l->quoted || l->blank)
-        return 0;
-    /* "Get Outlook for iOS<https://aka.ms/...>": the link does not count. */
-    if ((link = memmem(l->s, len, "<http", 5)) != NULL)
-        len = (size_t) (link - l->s);
-    if (len > FOOTER_MAX)
-        return 0;
+    if (l->quoted || l->blank || l->len > FOOTER_MAX * 4)
+        return NULL;
+    /* "Get Outlook for iOS<https://aka.ms/...>", "Sent from Mail<https://
+     * go.microsoft.com/...> for Windows": the links do not count. */
     buf_reset(scratch);
-    norm_append(l->s, len, scratch);
-    for (f = footers; f->prefix; f++)
-        if (strncmp(scratch->data, f->prefix, strlen(f->prefix)) == 0
-            && (f->needs == NULL || strstr(scratch->data, f->needs)))
-            return 1;
-    return 0;
+    for (p = l->s, end = l->s + l->len; p < end; p = close + 1) {
+        if ((link = memmem(p, (size_t) (end - p), "<http", 5)) == NULL
+            || (close = memchr(link, '>', (size_t) (end - link))) == NULL) {
+            norm_append(p, (size_t) (end - p), scratch);
+            break;
+        }
+        norm_append(p, (size_t) (link - p), scratch);
+    }
+    if (scratch->len > FOOTER_MAX)
+        return NULL;
+    return reply_patterns_match(REPLY_FOOTER, scratch->data, scratch->len);
+}
+
+/* Line l is one address and nothing else ("Tenants@lists.b.example"). */
+static int bare_address(const struct line *l)
+{
+    size_t off = skip_space(l->s, l->len), i, at = 0;
+
+    if (l->quoted || l->len - off < 3 || l->len - off > 254)
+        return 0;
+    for (i = off; i < l->len; i++) {
+        if (l->s[i] == ' ' || l->s[i] == '\t' || l->s[i] == '<'
+            || l->s[i] == '>')
+            return 0;
+        at += l->s[i] == '@';
+    }
+    return at == 1 && l->s[off] != '@' && l->s[l->len - 1] != '@';
+}
+
+/*
+ * Mailman 2 puts the list's address between its two footer lines ("Tenants
+ * mailing list", the address, the listinfo URL): an address alone on a
+ * line between two footer lines is part of the footer.
+ */
+static void mark_list_address(struct line *lines, size_t n)
+{
+    size_t i;
+
+    for (i = 1; i + 1 < n; i++)
+        if (!lines[i].footer && lines[i - 1].footer && lines[i + 1].footer
+            && bare_address(&lines[i])) {
+            lines[i].footer = 1;
+            lines[i].footer_rule = "footer.mailman-address";
+        }
+}
+
+/* Appends the source line of the next line of the kept text. */
+static void kmap_add(size_t **kmap, size_t *n, size_t *cap, size_t line)
+{
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        *kmap = xrealloc(*kmap, *cap * sizeof(**kmap));
+    }
+    (*kmap)[(*n)++] = line;
+}
+
+/* Line i is a rule ("____") whose next non-blank line is a footer. */
+static int rule_above_footer(const struct line *lines, size_t n, size_t i,
+                             struct buf *scratch)
+{
+    if (!rule_line(&lines[i]))
+        return 0;
+    while (++i < n && lines[i].blank)
+        ;
+    return i < n && lines[i].footer;
 }
 
 /* Splits text into lines; returns the count. */
@@ -506,7 +498,9 @@ static size_t split_lines(const char *text, size_t len, struct line **out)
         l->len = trim_end(s, raw);
         off = skip_space(s, l->len);
         l->blank = off == l->len;
-        l->quoted = !l->blank && s[off] == '>';
+        /* ">>> http://www.b.example <<<" is decoration, not a quote. */
+        l->quoted = !l->blank && s[off] == '>'
+            && !(l->len >= 2 && s[l->len - 1] == '<' && s[l->len - 2] == '<');
         l->sig = l->len == 2 && s[0] == '-' && s[1] == '-';
     }
     *out = lines;
@@ -522,7 +516,7 @@ static unsigned char *inline_map(const struct line *lines, size_t n,
                                  struct buf *scratch)
 {
     unsigned char *map = xcalloc(n + 1, 1);
-    int writer_after = 0;
+    int writer_after = 0, forward;
     size_t i = n;
 
     while (i-- > 0) {
@@ -535,8 +529,8 @@ static unsigned char *inline_map(const struct line *lines, size_t n,
         } else if (l->quoted) {
             if (writer_after)
                 map[i] = 1;
-        } else if (!l->blank && !footer_line(l, scratch)
-                   && !original_marker(l, scratch)
+        } else if (!l->blank && !l->footer
+                   && !original_marker(l, scratch, &forward)
                    && !intro_lines(lines, i, 1, scratch)
                    && !header_block_at(lines, n, i, scratch)) {
             writer_after = 1;
@@ -545,21 +539,132 @@ static unsigned char *inline_map(const struct line *lines, size_t n,
     return map;
 }
 
+/* Does every line strictly between a and b (0-based) hold nothing? */
+static int blank_between(const struct line *lines, size_t a, size_t b)
+{
+    size_t i;
+
+    for (i = a + 1; i < b; i++)
+        if (!lines[i].blank)
+            return 0;
+    return 1;
+}
+
+/*
+ * Notes, when the caller asked for an explanation, that lines first ..
+ * last (0-based) were cut or dropped by rule.  A drop by the same rule
+ * that follows the last one, blank lines apart, extends it.
+ */
+static void note(struct capture_text_report *r, const struct line *lines,
+                 size_t first, size_t last, const char *rule,
+                 enum capture_text_action action, size_t *cap)
+{
+    struct capture_text_span *sp;
+    const struct line *l = &lines[first];
+    size_t off, n;
+
+    if (r == NULL || !r->explain)
+        return;
+    if (r->span_count > 0) {
+        sp = &r->spans[r->span_count - 1];
+        if (action == CAPTURE_TEXT_DROPPED && sp->action == action
+            && strcmp(sp->rule, rule) == 0 && sp->last <= first
+            && blank_between(lines, sp->last - 1, first)) {
+            sp->last = last + 1;
+            return;
+        }
+    }
+    if (r->span_count == *cap) {
+        *cap = *cap ? *cap * 2 : 16;
+        r->spans = xrealloc(r->spans, *cap * sizeof(*r->spans));
+    }
+    sp = &r->spans[r->span_count++];
+    sp->first = first + 1;
+    sp->last = last + 1;
+    sp->rule = rule;
+    sp->action = action;
+    off = skip_space(l->s, l->len);
+    n = l->len - off;
+    if (n > CAPTURE_TEXT_EXCERPT) {
+        n = CAPTURE_TEXT_EXCERPT;
+        while (n > 0 && ((unsigned char) l->s[off + n] & 0xc0) == 0x80)
+            n--;                        /* not inside a character */
+    }
+    memcpy(sp->excerpt, l->s + off, n);
+    sp->excerpt[n] = '\0';
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+    const struct capture_text_span *x = a, *y = b;
+
+    return x->first < y->first ? -1 : x->first > y->first;
+}
+
+const char *capture_text_action_text(enum capture_text_action action)
+{
+    switch (action) {
+    case CAPTURE_TEXT_DROPPED:
+        return "dropped";
+    case CAPTURE_TEXT_CUT:
+        return "cut here (this line and everything after)";
+    case CAPTURE_TEXT_CUT_AFTER_WORDS:
+        return "cut here (after the writer's words on this line, and "
+            "everything after)";
+    case CAPTURE_TEXT_DROPPED_AFTER_WORDS:
+        return "dropped (after the writer's words on the first line)";
+    }
+    return "unknown";
+}
+
+void capture_text_report_release(struct capture_text_report *report)
+{
+    free(report->spans);
+    report->spans = NULL;
+    report->span_count = 0;
+}
+
 int capture_text_extract(const char *text, size_t len, struct buf *out)
+{
+    return capture_text_extract_report(text, len, out, NULL);
+}
+
+int capture_text_extract_report(const char *text, size_t len,
+                                struct buf *out,
+                                struct capture_text_report *report)
 {
     struct buf *scratch = buf_create(INTRO_MAX + 64);
     struct buf *kept = buf_create(len < 4096 ? len + 16 : 4096);
+    struct capture_signature sig;
+    size_t *kmap = NULL, nkmap = 0, kmap_cap = 0;  /* kept line ->
+                                                   * source line */
+    size_t sig_keep;
     struct line *lines;
     unsigned char *inline_after;
-    size_t n, i, cut, k;
-    int blank_pending = 0;
+    const char *rule;
+    size_t n, i, cut, k, keep, span_cap = 0;
+    int blank_pending = 0, forward = 0, fwd;
+    int last_block = 0;         /* 'K' kept text, 'Q' dropped quote */
+    int blocks = 0;             /* runs of either, blank lines apart */
 
+    if (report != NULL) {
+        report->reply_inline = 0;
+        report->forward = 0;
+        report->lines = 0;
+        report->spans = NULL;
+        report->span_count = 0;
+    }
     if (len > CAPTURE_TEXT_MAX) {
         len = CAPTURE_TEXT_MAX;
         while (len > 0 && ((unsigned char) text[len] & 0xc0) == 0x80)
             len--;                      /* not inside a character */
     }
     n = split_lines(text, len, &lines);
+    for (i = 0; i < n; i++) {
+        lines[i].footer_rule = footer_line(&lines[i], scratch);
+        lines[i].footer = lines[i].footer_rule != NULL;
+    }
+    mark_list_address(lines, n);
     inline_after = inline_map(lines, n, scratch);
 
     /* Where the new text ends. */
@@ -571,23 +676,43 @@ int capture_text_extract(const char *text, size_t len, struct buf *out)
             continue;
         if (l->sig)
             break;
-        if (original_marker(l, scratch)) {
+        if ((rule = original_marker(l, scratch, &fwd)) != NULL) {
             cut = i;
+            forward = fwd;
+            note(report, lines, i, i, rule, CAPTURE_TEXT_CUT, &span_cap);
             break;
         }
-        if (header_block_at(lines, n, i, scratch)) {
+        if ((rule = header_block_at(lines, n, i, scratch)) != NULL) {
             size_t p = i;
 
             while (p > 0 && lines[p - 1].blank)
                 p--;
             cut = (p > 0 && rule_line(&lines[p - 1])) ? p - 1 : i;
+            note(report, lines, cut, i, rule, CAPTURE_TEXT_CUT, &span_cap);
             break;
         }
-        if ((k = intro_at(lines, n, i, scratch)) > 0) {
+        if ((k = shared_intro_at(lines, n, i, scratch, &keep, &rule)) > 0) {
             if (!inline_after[i + k]) {
-                cut = i;
+                note(report, lines, i, i + k - 1, rule,
+                     CAPTURE_TEXT_CUT_AFTER_WORDS, &span_cap);
+                lines[i].len = keep;    /* the writer's words before it */
+                cut = i + 1;
                 break;
             }
+            note(report, lines, i, i + k - 1, rule,
+                 CAPTURE_TEXT_DROPPED_AFTER_WORDS, &span_cap);
+            lines[i].len = keep;
+            while (--k > 0)
+                lines[++i].drop = 1;
+        } else if ((k = intro_at(lines, n, i, scratch, &rule)) > 0) {
+            if (!inline_after[i + k]) {
+                cut = i;
+                note(report, lines, i, i + k - 1, rule, CAPTURE_TEXT_CUT,
+                     &span_cap);
+                break;
+            }
+            note(report, lines, i, i + k - 1, rule, CAPTURE_TEXT_DROPPED,
+                 &span_cap);
             while (k-- > 0)
                 lines[i++].drop = 1;
             i--;
@@ -598,30 +723,80 @@ int capture_text_extract(const char *text, size_t len, struct buf *out)
     for (i = 0; i < cut; i++) {
         const struct line *l = &lines[i];
 
-        if (l->sig)
+        if (l->sig) {
+            note(report, lines, i, i, "signature.dashes", CAPTURE_TEXT_CUT,
+                 &span_cap);
             break;
-        if (l->quoted || l->drop) {
+        }
+        if (l->quoted) {
+            note(report, lines, i, i, "quote", CAPTURE_TEXT_DROPPED,
+                 &span_cap);
+            if (last_block != 'Q')
+                blocks++;
+            last_block = 'Q';
             blank_pending = kept->len > 0;
             continue;
         }
-        if (footer_line(l, scratch))
+        if (l->drop) {
+            blank_pending = kept->len > 0;
             continue;
+        }
+        if (l->footer) {
+            note(report, lines, i, i, l->footer_rule, CAPTURE_TEXT_DROPPED,
+                 &span_cap);
+            continue;
+        }
+        if (rule_above_footer(lines, cut, i, scratch)) {
+            note(report, lines, i, i, "footer.rule", CAPTURE_TEXT_DROPPED,
+                 &span_cap);
+            continue;
+        }
         if (l->blank) {
             blank_pending = kept->len > 0;
             continue;
         }
+        if (last_block != 'K')
+            blocks++;
+        last_block = 'K';
         if (kept->len > 0) {
             buf_append(kept, blank_pending ? "\n\n" : "\n", blank_pending + 1);
             buf_append(kept, l->s, l->len);
+            if (blank_pending)
+                kmap_add(&kmap, &nkmap, &kmap_cap, i);
+            kmap_add(&kmap, &nkmap, &kmap_cap, i);
         } else {
             size_t off = skip_space(l->s, l->len);  /* the text's start */
 
             buf_append(kept, l->s + off, l->len - off);
+            kmap_add(&kmap, &nkmap, &kmap_cap, i);
         }
         blank_pending = 0;
     }
+    /* A contact-details block after the sign-off and name (no "-- "). */
+    sig_keep = capture_signature_cut(kept->data, kept->len, &sig);
+    if (sig_keep < kept->len) {
+        if (sig.first_dropped < nkmap)
+            note(report, lines, kmap[sig.first_dropped], kmap[nkmap - 1],
+                 "signature.block",
+                 CAPTURE_TEXT_CUT, &span_cap);
+        buf_truncate(kept, sig_keep);
+    }
+    free(kmap);
     buf_append(out, kept->data, kept->len);
 
+    if (report != NULL) {
+        /* Text, quote, text or quote, text, quote: the writer answered
+         * between quoted lines.  (Text under one quote is a bottom post.) */
+        report->reply_inline = blocks >= 3;
+        report->forward = forward;
+        report->lines = n;
+        for (i = 0; report->reply_inline && i < report->span_count; i++)
+            if (strcmp(report->spans[i].rule, "quote") == 0)
+                report->spans[i].rule = "inline.quote";
+        if (report->span_count > 1)
+            qsort(report->spans, report->span_count, sizeof(*report->spans),
+                  span_cmp);
+    }
     free(inline_after);
     free(lines);
     buf_free(kept);

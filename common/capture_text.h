@@ -5,22 +5,47 @@
  * capture_text_extract() takes the UTF-8 text/plain body of a reply and
  * returns (appends to out) only what the writer wrote in this message:
  *   - it cuts at the first quote introduction and drops everything after:
- *     "On <date>, <name> wrote:" and its equivalents in English, German,
- *     French, Spanish, Dutch and Portuguese, also wrapped over two (or
- *     three) lines;
- *     Outlook's "-----Original Message-----" and its "From:/Sent:/To:/
- *     Subject:" header blocks (in those languages); a run of ">" lines
- *     that ends the message;
+ *     "On <date>, <name> wrote:" and its equivalents (and the verb-less,
+ *     date-first forms of Gmail) in English, German, French, Spanish,
+ *     Portuguese (PT and BR), Italian, Dutch, Danish, Norwegian, Swedish,
+ *     Finnish, Polish, Czech, Russian, Ukrainian, Turkish, Japanese,
+ *     Chinese (simplified and traditional) and Korean, also wrapped over
+ *     two (or three) lines, or after the writer's words on the same line
+ *     ("Thanks. On ... wrote:" keeps "Thanks.");
+ *     "-----Original Message-----" and forward separators and the
+ *     "From:/Sent:/To:/Subject:" header blocks (in those languages); a
+ *     run of ">" lines that ends the message.  The patterns are data:
+ *     reply_patterns.h;
  *   - inline replies keep the writer's own lines between quoted blocks, and
  *     drop the ">" lines;
- *   - it drops the "-- " signature and what follows, and common mobile
- *     footers ("Sent from my iPhone", "Von meinem iPhone gesendet",
- *     "Envoyé de mon iPhone", "Enviado desde mi iPhone", "Verzonden vanaf
- *     mijn iPhone", "Enviado do meu iPhone", "Get Outlook for iOS/Android",
- *     "Sent from Yahoo Mail", ...);
+ *   - it drops the "-- " signature and what follows, and mobile and app
+ *     footers in those languages when they are the whole line ("Sent from
+ *     my iPhone", "Sent with Airmail", "從我的 iPhone 傳送", "iPhoneから送信",
+ *     "Get Outlook for Android", mailing-list footers, ...; "Sent from my
+ *     desk, is much easier" is a sentence and stays);
  *   - it trims blank lines at both ends, white space before the first
  *     character and trailing white space of lines, and makes each run of
  *     blank lines (or of lines it dropped) one blank line.
+ * capture_text_extract_report() does the same and says what it did in
+ * *report (which may be NULL): reply_inline, the writer answered between
+ * quoted lines (their text, a quote, their text again, or a quote, their
+ * text, a quote again: their lines are kept, the quoted ones dropped; text
+ * under one quote is a bottom post, not inline); forward, a forwarded-
+ * message separator ("---------- Forwarded message ---------", "Begin
+ * forwarded message:", ...) cut the text, so the forwarded part was
+ * dropped; lines, the number of lines of the text read.  When the caller
+ * sets report->explain, it also lists in report->spans, by first line,
+ * each span of lines cut or dropped and the rule that decided it: the rule
+ * name of reply_patterns.h ("attribution.en.on-wrote", "header.de.von",
+ * "forward.en.gmail", "footer.en.my-device") or a structural one: "quote"
+ * (">" lines; "inline.quote" in an inline reply), "signature.dashes" ("-- "
+ * or "--" and all after it), "footer.rule" (a line of underscores or
+ * dashes above a footer).  Line numbers are 1-based, of the text given;
+ * only lines above the cut are listed (a CAPTURE_TEXT_CUT* span covers all
+ * below it); blank lines are not listed.  The caller frees the spans with
+ * capture_text_report_release(); without explain nothing is allocated.
+ * capture_text_action_text() describes an action ("dropped", "cut here
+ * (this line and everything after)"); the string is static.
  * capture_html_to_text() turns HTML into plain text, dropping style,
  * script and head, the quote containers of Gmail (div.gmail_quote,
  * blockquote), Outlook (div#appendonsend, divRplyFwdMsg and what follows,
@@ -42,7 +67,40 @@
 #define CAPTURE_TEXT_MAX  (1024 * 1024)         /* text read for extraction */
 #define CAPTURE_HTML_MAX  (8 * 1024 * 1024)     /* HTML read for conversion */
 
+#define CAPTURE_TEXT_EXCERPT 60     /* bytes of a span's first line kept */
+
+enum capture_text_action {
+    CAPTURE_TEXT_DROPPED,               /* the lines were dropped */
+    CAPTURE_TEXT_CUT,                   /* they and everything after */
+    CAPTURE_TEXT_CUT_AFTER_WORDS,       /* the same, after the writer's
+                                         * words on the first line */
+    CAPTURE_TEXT_DROPPED_AFTER_WORDS,   /* dropped, after the writer's words
+                                         * on the first line (inline) */
+};
+
+struct capture_text_span {
+    size_t first, last;                 /* 1-based line numbers */
+    const char *rule;                   /* static */
+    enum capture_text_action action;
+    char excerpt[CAPTURE_TEXT_EXCERPT + 1]; /* the first line's start, after
+                                         * white space, as bytes */
+};
+
+struct capture_text_report {
+    int explain;                        /* in: collect spans */
+    int reply_inline;                   /* out */
+    int forward;                        /* out: the forwarded part dropped */
+    size_t lines;                       /* out: lines of the text read */
+    struct capture_text_span *spans;    /* out, with explain; by first */
+    size_t span_count;
+};
+
 int capture_text_extract(const char *text, size_t len, struct buf *out);
+int capture_text_extract_report(const char *text, size_t len,
+                                struct buf *out,
+                                struct capture_text_report *report);
+void capture_text_report_release(struct capture_text_report *report);
+const char *capture_text_action_text(enum capture_text_action action);
 int capture_html_to_text(const char *html, size_t len, struct buf *out);
 
 #endif

@@ -109,6 +109,8 @@ struct config {
     char *unauthenticated_sender_action;    /* hold | post | reject */
     long reply_part_limit;          /* Twilio messages one reply becomes */
     char *reply_cut_marker;         /* ends the last part of a cut reply */
+    char *inline_reply_note;        /* before an inline reply; "": none */
+    char *forwarded_part_note;      /* after a reply whose forward went */
     char *auto_reply_action;        /* ignore | note */
     long participant_cache_ttl;     /* seconds */
     long job_concurrency;           /* jobs worked on at once */

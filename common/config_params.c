@@ -45,7 +45,7 @@ static int check_smtp_url(const char *name, const char *value,
                           struct buf *why);
 static int check_subject_format(const char *name, const char *value,
                                 struct buf *why);
-static int check_cut_marker(const char *name, const char *value,
+static int check_note_line(const char *name, const char *value,
                             struct buf *why);
 
 const struct config_param config_params[] = {
@@ -226,8 +226,16 @@ const struct config_param config_params[] = {
      OFF(reply_part_limit),
      "most Twilio messages one reply is posted as; the rest is cut"},
     {"reply_cut_marker", CONFIG_STRING,
-     "[The rest of this email was cut.]", 0, 0, NULL, check_cut_marker, 0,
+     "[The rest of this email was cut.]", 0, 0, NULL, check_note_line, 0,
      OFF(reply_cut_marker), "text that ends the last part of a cut reply"},
+    {"inline_reply_note", CONFIG_STRING,
+     "(Answered between the lines of your message.)", 0, 0, NULL,
+     check_note_line, 0, OFF(inline_reply_note),
+     "line put before a reply written between quoted lines; empty: none"},
+    {"forwarded_part_note", CONFIG_STRING,
+     "(A forwarded email was left out.)", 0, 0, NULL, check_note_line, 0,
+     OFF(forwarded_part_note),
+     "line put after a reply whose forwarded part was left out; empty: none"},
     {"auto_reply_action", CONFIG_ENUM, "ignore", 0, 0, "ignore|note", NULL, 0,
      OFF(auto_reply_action),
      "ignore auto-replies, or post a short note into the conversation"},
@@ -714,7 +722,7 @@ static int check_subject_format(const char *name, const char *value,
 }
 
 /* A line of text, short enough to leave most of a Twilio message. */
-static int check_cut_marker(const char *name, const char *value,
+static int check_note_line(const char *name, const char *value,
                             struct buf *why)
 {
     const char *cp;

@@ -28,7 +28,8 @@
     "  queue [list]               list spool jobs like postqueue -p\n" \
     "  queue show|requeue|hold|delete ID\n" \
     "  config [-d] [-h] [NAME...] print effective (or default) parameters\n" \
-    "  parse [-f SENDER] [FILE]   print, as JSON, what the milter captures\n" \
+    "  parse [-f SENDER] [--explain] [FILE]\n" \
+    "                             print, as JSON, what the milter captures\n" \
     "  postfix [-c postfix_dir] [-n] [-r] [--mx-fallback] attach|detach|status\n" \
     "                             attach postmask to Postfix with postconf\n" \
     "  capture [-q QUEUE_ID] -f SENDER -- RCPT...\n" \

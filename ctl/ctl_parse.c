@@ -2,12 +2,25 @@
  * ctl_parse - `postmaskctl parse`: what the milter would capture from a
  * message, as JSON.
  *
- *   postmaskctl parse [-f SENDER] [FILE]
+ *   postmaskctl parse [-f SENDER] [--explain] [FILE]
  *
  * Reads one RFC 5322 message from FILE (or standard input) and prints
  * capture_to_json() of capture_parse() with the configured
  * attachment_size_limit and trusted_authserv_ids, without attachment data:
- * the milter's code path and options.  The envelope sender is SENDER
+ * the milter's code path and options.  With --explain the JSON is followed
+ * by a blank line and the explanation of capture_parse_explain():
+ *
+ *   explain: SOURCE, N lines[, inline reply][, forwarded part dropped]
+ *   line A: RULE: ACTION | EXCERPT
+ *   lines A-B: RULE: ACTION | EXCERPT
+ *   ...
+ *
+ * SOURCE is the part whose text was trimmed ("text/plain", "text/html
+ * converted" or "none"), N its number of lines; one line per span of that
+ * text that a rule cut or dropped, in line order (1-based line numbers of
+ * the decoded text, the rule names of capture_text.h, the action from
+ * capture_text_action_text(), the start of the span's first line), or
+ * "nothing cut or dropped".  The envelope sender is SENDER
  * ("" or "<>" for the null sender), else the address of the message's first
  * Return-Path header (what local delivery records), else unknown (not
  * null).  Exit status as in ctl.h: 0, or 1 with "postmaskctl: parse: ..."
@@ -15,6 +28,7 @@
  * wrong arguments.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +41,10 @@
 #include "capture.h"
 #include "ctl.h"
 #include "msg.h"
+#include "utf8.h"
 #include "xalloc.h"
 
-#define PARSE_USAGE "usage: postmaskctl parse [-f SENDER] [FILE]\n"
+#define PARSE_USAGE "usage: postmaskctl parse [-f SENDER] [--explain] [FILE]\n"
 
 static int parse_failed(const char *what, const char *why)
 {
@@ -97,6 +112,39 @@ static char *return_path(const char *raw, size_t len)
     return NULL;
 }
 
+/* The explanation after the JSON: see the top of this file. */
+static void print_explain(const struct capture *cap,
+                          const struct capture_explain *ex)
+{
+    struct buf *line = buf_create(256);
+    size_t i, j;
+
+    printf("\nexplain: %s, %zu line%s%s%s\n", ex->source, ex->report.lines,
+           ex->report.lines == 1 ? "" : "s",
+           cap->reply_inline ? ", inline reply" : "",
+           cap->forward_dropped ? ", forwarded part dropped" : "");
+    if (ex->report.span_count == 0)
+        printf("nothing cut or dropped\n");
+    for (i = 0; i < ex->report.span_count; i++) {
+        const struct capture_text_span *sp = &ex->report.spans[i];
+
+        buf_reset(line);
+        if (sp->first == sp->last)
+            buf_printf(line, "line %zu: ", sp->first);
+        else
+            buf_printf(line, "lines %zu-%zu: ", sp->first, sp->last);
+        buf_printf(line, "%s: %s | ", sp->rule,
+                   capture_text_action_text(sp->action));
+        utf8_sanitize_append(sp->excerpt, strlen(sp->excerpt), line);
+        for (j = 0; j < line->len; j++)
+            if ((unsigned char) line->data[j] < 0x20
+                || line->data[j] == 0x7f)
+                line->data[j] = ' ';
+        printf("%s\n", line->data);
+    }
+    buf_free(line);
+}
+
 int ctl_parse(const struct config *cfg, int argc, char **argv)
 {
     const char *sender_opt = NULL, *path = NULL;
@@ -104,16 +152,24 @@ int ctl_parse(const struct config *cfg, int argc, char **argv)
     struct buf *raw, *why;
     struct capture_options opts;
     struct capture *cap;
+    struct capture_explain explain;
     FILE *fp;
     json_t *json;
     char *text;
-    int ch, status = CTL_OK;
+    static const struct option long_opts[] = {
+        {"explain", no_argument, NULL, 'E'},
+        {NULL, 0, NULL, 0},
+    };
+    int ch, status = CTL_OK, want_explain = 0;
 
     optind = 1;
-    while ((ch = getopt(argc, argv, "+f:")) != -1) {
+    while ((ch = getopt_long(argc, argv, "+f:", long_opts, NULL)) != -1) {
         switch (ch) {
         case 'f':
             sender_opt = optarg;
+            break;
+        case 'E':
+            want_explain = 1;
             break;
         default:
             fputs(PARSE_USAGE, stderr);
@@ -155,7 +211,8 @@ int ctl_parse(const struct config *cfg, int argc, char **argv)
 
     capture_init();
     why = buf_create(128);
-    if (capture_parse(raw->data, raw->len, sender, &opts, &cap, why) < 0) {
+    if (capture_parse_explain(raw->data, raw->len, sender, &opts, &cap, why,
+                              want_explain ? &explain : NULL) < 0) {
         status = parse_failed(path ? path : "standard input", why->data);
     } else {
         json = capture_to_json(cap, 0);
@@ -165,10 +222,14 @@ int ctl_parse(const struct config *cfg, int argc, char **argv)
         printf("%s\n", text);
         free(text);
         json_decref(json);
+        if (want_explain)
+            print_explain(cap, &explain);
         capture_free(cap);
         if (fflush(stdout) != 0 || ferror(stdout))
             status = parse_failed(NULL, "cannot write standard output");
     }
+    if (want_explain)
+        capture_explain_release(&explain);
     buf_free(why);
     buf_free(raw);
     free(sender);

@@ -2,7 +2,10 @@
 # ctl_parse - `postmaskctl parse` end to end on corpus messages: from a
 # FILE and from standard input, the JSON fields compared exactly, the
 # envelope sender from Return-Path or -f, attachments listed without data,
-# trusted_authserv_ids from main.cf, and the failures: input that is not a
+# trusted_authserv_ids from main.cf, the "inline" and "forward_dropped"
+# flags, --explain (which rule cut or dropped which lines: an attribution,
+# footers, a forward, an inline reply, a "-- " signature, HTML converted),
+# and the failures: input that is not a
 # message, a missing file (exit 1 with one line) and wrong arguments
 # (exit 2).  Needs $BIN/postmaskctl and python3 (for reading JSON); $BIN and
 # $SRC come from CTest (tests/CMakeLists.txt).
@@ -75,7 +78,8 @@ expect_field "gmail" 'd["sender_authentication"]["method"]' 'null'
 expect_field "gmail" 'd["text"].split("\n")[0]' '"Hi Anna,"'
 expect_field "gmail" 'd["text"].split("\n")[-1]' '"Tom"'
 expect_field "gmail" '"bounce" in d' 'false'
-expect_field "gmail" 'list(d)' '["classification", "auto_reply_reason", "from", "subject", "message_id", "in_reply_to", "references", "authentication_results", "dkim", "spf", "dmarc", "sender_authentication", "text", "attachments", "structure_error"]'
+expect_field "gmail" 'list(d)' '["classification", "auto_reply_reason", "from", "subject", "message_id", "in_reply_to", "references", "authentication_results", "dkim", "spf", "dmarc", "sender_authentication", "text", "inline", "forward_dropped", "attachments", "structure_error"]'
+expect_field "gmail" '[d["inline"], d["forward_dropped"]]' '[false, false]'
 # Pretty-printed, two spaces, in the documented order.
 first_lines=$(sed -n '1,3p' "$T_WORK/ctl.out")
 [ "$first_lines" = '{
@@ -141,12 +145,81 @@ expect_field "unknown sender, -f ''" 'd["classification"]' '"bounce"'
 t_ctl "$DIR" parse "$CORPUS/gmail_empty_reply_quote_only.eml"
 expect_field "empty" '[d["classification"], d["text"]]' '["empty", ""]'
 
+# The flags: an inline reply, a forward whose forwarded part was dropped.
+t_ctl "$DIR" parse "$CORPUS/gmail_en_inline_answers.eml"
+expect_field "inline" '[d["inline"], d["forward_dropped"]]' '[true, false]'
+t_ctl "$DIR" parse "$CORPUS/gmail_en_forward_with_note.eml"
+expect_field "forward" '[d["inline"], d["forward_dropped"]]' '[false, true]'
+expect_field "forward" 'd["text"].split("\n")[-1]' '"Dan"'
+
+# --explain: the same JSON, a blank line, then the explanation.
+# explain_check NAME FILE WANT: parse --explain FILE prints the JSON of
+# parse FILE, a blank line and exactly WANT.
+explain_check() {
+    t_ctl "$DIR" parse "$2"
+    cp "$T_WORK/ctl.out" "$T_WORK/plain.out"
+    t_ctl "$DIR" parse --explain "$2"
+    [ "$rc" = 0 ] || t_check_fail "$1: exit $rc ($err)"
+    [ -z "$err" ] || t_check_fail "$1: stderr $err"
+    sed '/^$/,$d' "$T_WORK/ctl.out" >"$T_WORK/json.out"
+    cmp -s "$T_WORK/json.out" "$T_WORK/plain.out" \
+        || t_check_fail "$1: the JSON differs from parse without --explain"
+    got=$(sed '1,/^$/d' "$T_WORK/ctl.out")
+    [ "$got" = "$3" ] || t_check_fail "$1: explanation
+$got
+want
+$3"
+}
+# An attribution cuts (and a footer above it is dropped).
+explain_check "explain attribution" "$CORPUS/airmail_en_footer.eml" \
+'explain: text/plain, 7 lines
+line 3: footer.en.app: dropped | Sent with Airmail
+line 5: attribution.en.on-wrote: cut here (this line and everything after) | On 4 March 2024 at 10:15:42, Tom Fletcher (k1-tc7tcmi3ycqkqc'
+# A footer and the quote under it are dropped.
+explain_check "explain footer" "$CORPUS/iphone_en_footer_html.eml" \
+'explain: text/plain, 7 lines
+line 3: footer.en.my-device: dropped | Sent from my iPhone
+lines 5-7: quote: dropped | > On 6 Mar 2024, at 19:40, Anna Berg <k1-t6dnbamijr6wlgrp5kq'
+# An inline reply: the introduction and each quoted run dropped, the
+# writer's answers kept; a "-- " signature cuts.
+explain_check "explain inline" "$CORPUS/thunderbird_en_inline_flowed.eml" \
+'explain: text/plain, 21 lines, inline reply
+line 1: attribution.en.on-wrote: dropped | On 05/03/2024 14:20, Anna Berg wrote:
+lines 2-6: inline.quote: dropped | > Hi Helen,
+line 10: inline.quote: dropped | > Can I paint the bedroom?
+lines 14-15: inline.quote: dropped | > Thanks again,
+line 19: signature.dashes: cut here (this line and everything after) | --'
+# A forward separator cuts; the forwarded part is dropped.
+explain_check "explain forward" "$CORPUS/gmail_en_forward_with_note.eml" \
+'explain: text/plain, 18 lines, forwarded part dropped
+line 7: forward.en.gmail: cut here (this line and everything after) | ---------- Forwarded message ---------'
+# A contact-details block after the sign-off and name, no "-- ": cut.
+explain_check "explain signature block" "$CORPUS/outlook_de_signature_contact_block.eml" \
+'explain: text/plain, 30 lines
+lines 7-18: signature.block: cut here (this line and everything after) | Vermietung & Verwaltung
+line 20: header.de.outlook-from: cut here (this line and everything after) | Von: Anna Berg <k1-coqrihjtrlcmja44k6zdg53woarwyfgd4vtttj2w@'
+# The introduction after the writer's words on their line.
+explain_check "explain same line" "$CORPUS/mobile_en_intro_same_line.eml" \
+"explain: text/plain, 2 lines
+line 1: attribution.en.on-wrote: cut here (after the writer's words on this line, and everything after) | Thanks, Tuesday works. On Mon, Mar 4, 2024 at 3:59 PM, k1-lj"
+# HTML only: the converted text is explained (the converter itself removes
+# the quote containers, so nothing is left to cut here).
+explain_check "explain html" "$CORPUS/webmail_it_html_only_gmail_quote.eml" \
+'explain: text/html converted, 6 lines
+nothing cut or dropped'
+# From standard input too.
+parse_stdin "$CORPUS/airmail_en_footer.eml" --explain
+grep -q '^line 3: footer.en.app: dropped | Sent with Airmail$' "$T_WORK/ctl.out" \
+    || t_check_fail "explain from stdin: $out"
+
 # Failures: exit 1, one line on stderr, nothing on stdout.
 printf 'just some words\n' >"$DIR/words.txt"
 parse_stdin "$DIR/words.txt"
 t_expect_exact "not a message, stdin" 1 "" "postmaskctl: parse: standard input: not a message: it cannot be parsed as RFC 5322"
 t_ctl "$DIR" parse "$DIR/words.txt"
 t_expect_exact "not a message, FILE" 1 "" "postmaskctl: parse: $DIR/words.txt: not a message: it cannot be parsed as RFC 5322"
+t_ctl "$DIR" parse --explain "$DIR/words.txt"
+t_expect_exact "not a message, --explain" 1 "" "postmaskctl: parse: $DIR/words.txt: not a message: it cannot be parsed as RFC 5322"
 : >"$DIR/empty.eml"
 t_ctl "$DIR" parse "$DIR/empty.eml"
 t_expect_exact "empty input" 1 "" "postmaskctl: parse: $DIR/empty.eml: not a message: it cannot be parsed as RFC 5322"
@@ -157,7 +230,7 @@ t_ctl "$DIR" parse "$DIR/missing.eml"
 t_expect_exact "missing file" 1 "" "postmaskctl: parse: $DIR/missing.eml: No such file or directory"
 
 # Wrong arguments: exit 2 and the usage line.
-USAGE="usage: postmaskctl parse [-f SENDER] [FILE]"
+USAGE="usage: postmaskctl parse [-f SENDER] [--explain] [FILE]"
 t_ctl "$DIR" parse a.eml b.eml
 t_expect_exact "two files" 2 "" "$USAGE"
 t_ctl "$DIR" parse -x a.eml

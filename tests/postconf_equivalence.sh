@@ -31,7 +31,8 @@ smtpd_restriction_classes = proxy_domains, address_keys_file,
     bridge_client_connection_limit,
     webhook_url, twilio_webhook_token_file, smtp_submit_url,
     smtp_submit_timeout, email_subject_format, unauthenticated_sender_action,
-    reply_part_limit, reply_cut_marker,
+    reply_part_limit, reply_cut_marker, inline_reply_note,
+    forwarded_part_note,
     auto_reply_action, participant_cache_ttl, job_concurrency,
     catchup_interval, catchup_window, catchup_rate_limit,
     catchup_minimal_age
@@ -97,6 +98,8 @@ email_subject_format = Re: %s (Example Homes)
 unauthenticated_sender_action = post
 reply_part_limit = 3
 reply_cut_marker = (cut; see ${log_facility})
+inline_reply_note =
+forwarded_part_note = [forward: ${reply_cut_marker}]
 auto_reply_action = note
 participant_cache_ttl = 0
 job_concurrency = 4

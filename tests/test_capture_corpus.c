@@ -30,7 +30,7 @@
 #include "fsutil.h"
 #include "xalloc.h"
 
-#define CORPUS_MIN      40
+#define CORPUS_MIN      200
 #define ATTACH_LIMIT    65536
 
 static char *trusted[] = {"mx1.reply.example.com"};
@@ -182,6 +182,10 @@ static void render(const struct capture *cap, struct buf *out)
             buf_printf(out, " | cid:%s", a->content_id);
         buf_append_char(out, '\n');
     }
+    if (cap->reply_inline)
+        buf_append_str(out, "inline: yes\n");
+    if (cap->forward_dropped)
+        buf_append_str(out, "forward: dropped\n");
     buf_append_char(out, '\n');
     if (*cap->text)
         buf_printf(out, "%s\n", cap->text);

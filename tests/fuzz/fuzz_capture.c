@@ -1,6 +1,7 @@
 /*
  * fuzz_capture - arbitrary bytes through capture_parse() and
- * capture_to_json(), and through capture_text_extract() and
+ * capture_to_json(), and through capture_text_extract() (with and
+ * without the explanation of capture_text_extract_report()) and
  * capture_html_to_text() directly.
  *
  * The last input byte chooses the options (so plain .eml files are seeds:
@@ -128,9 +129,30 @@ static void check_text_functions(const char *text, size_t len)
     struct buf *out = buf_create(64);
     int valid = utf8_valid(text, len);
 
+    struct capture_text_report report = {.explain = 1};
+    struct buf *again = buf_create(64);
+    size_t i;
+
     if (capture_text_extract(text, len, out) != 0 || out->len > len
         || (valid && !utf8_valid(out->data, out->len)))
         abort();
+    /* With the explanation: the same text, and spans that name a rule and
+     * lie, in order, within the lines read. */
+    if (capture_text_extract_report(text, len, again, &report) != 0
+        || again->len != out->len
+        || memcmp(again->data, out->data, out->len) != 0)
+        abort();
+    for (i = 0; i < report.span_count; i++) {
+        const struct capture_text_span *s = &report.spans[i];
+
+        if (s->rule == NULL || *s->rule == '\0' || s->first < 1
+            || s->last < s->first || s->last > report.lines
+            || (i > 0 && s->first < report.spans[i - 1].first)
+            || capture_text_action_text(s->action) == NULL)
+            abort();
+    }
+    capture_text_report_release(&report);
+    buf_free(again);
     buf_reset(out);
     if (capture_html_to_text(text, len, out) != 0 || out->len > 2 * len + 16
         || (valid && !utf8_valid(out->data, out->len)))

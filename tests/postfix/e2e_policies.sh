@@ -366,5 +366,38 @@ wait_for "the second capture's job" bridge_logged "part 1/1 of job [0-9A-F]* is 
     || t_fail "the same email was posted twice: $(messages | jq -c '[.messages[].body]')"
 [ "$(grep -c ": captured: conversation $SID, reply, job " "$PF_MILTER_LOG")" = $((caps + 1)) ] \
     || t_fail "the resent email was not captured as a new job"
+# A reply written between the quoted lines: the contact's lines only,
+# after inline_reply_note, and the attributes say so.
+e2e_reply inline1@mail.building.example "$(printf '%s\n' \
+    "On Mon, 4 Mar 2024 at 10:15, Ann Seeker <$PROXY> wrote:" \
+    "> Is parking included?" "" "Yes, one space." "" \
+    "> Can I move in on the 1st?" "" "The 3rd at the earliest." "" \
+    "> Are pets allowed?" "" "Cats only.")"
+INLINE="(Answered between the lines of your message.)
+
+Yes, one space.
+
+The 3rd at the earliest.
+
+Cats only."
+inline_posted() { [ "$(bodies_with "$INLINE")" = 1 ]; }
+wait_for "the inline reply" inline_posted
+[ "$(messages | jq --arg b "$INLINE" '.messages[] | select(.body == $b) | .attributes | fromjson | .postmask.inline')" = true ] \
+    || t_fail "the inline reply's attributes do not say inline: $(messages | jq -c '.messages[-1]')"
+# A reply that forwards an email: the forward is left out, and a line says
+# so.
+e2e_reply forward1@mail.building.example "$(printf '%s\n' \
+    "Here is the caretaker's note about the keys." "" \
+    "---------- Forwarded message ---------" \
+    "From: Caretaker <caretaker@building.example>" \
+    "Date: Mon, 4 Mar 2024 at 09:00" "Subject: Keys" \
+    "To: Bob Builder <$CONTACT_EMAIL>" "" "Keys are in the office safe.")"
+FORWARD="Here is the caretaker's note about the keys.
+
+(A forwarded email was left out.)"
+forward_posted() { [ "$(bodies_with "$FORWARD")" = 1 ]; }
+wait_for "the reply with a forward" forward_posted
+[ "$(messages | jq --arg b "$FORWARD" '.messages[] | select(.body == $b) | .attributes | fromjson | .postmask.forward_dropped')" = true ] \
+    || t_fail "the attributes do not say the forward was dropped: $(messages | jq -c '.messages[-1]')"
 t_bridge_stop
 t_pass

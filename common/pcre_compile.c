@@ -1,0 +1,86 @@
+/*
+ * pcre_compile - one way to compile and bound table patterns; see
+ * pcre_compile.h.
+ */
+#include "msg.h"
+#include "pcre_compile.h"
+#include "xalloc.h"
+
+pcre2_code *pcre_table_compile(const char *what, const char *rule,
+                               const char *src, size_t len)
+{
+    pcre2_code *code;
+    PCRE2_SIZE off;
+    int err;
+
+    code = pcre2_compile((PCRE2_SPTR) src, len,
+                         PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS
+                         | PCRE2_ANCHORED | PCRE2_MATCH_INVALID_UTF,
+                         &err, &off, NULL);
+    if (code == NULL) {
+        PCRE2_UCHAR why[120];
+
+        pcre2_get_error_message(err, why, sizeof(why));
+        msg_panic("%s %s: %s at offset %zu", what, rule, (const char *) why,
+                  (size_t) off);
+    }
+    /* JIT where the platform has it; the interpreter if not. */
+    (void) pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    return code;
+}
+
+pcre2_match_context *pcre_table_match_context(const char *what)
+{
+    pcre2_match_context *ctx = pcre2_match_context_create(NULL);
+
+    if (ctx == NULL)
+        msg_panic("%s: out of memory", what);
+    pcre2_set_match_limit(ctx, PCRE_TABLE_MATCH_LIMIT);
+    pcre2_set_depth_limit(ctx, PCRE_TABLE_DEPTH_LIMIT);
+    return ctx;
+}
+
+void pcre_table_init(struct pcre_table *t, const char *what, size_t nkinds)
+{
+    t->what = what;
+    t->nkinds = nkinds;
+    t->kinds = xcalloc(nkinds, sizeof(*t->kinds));
+    t->ctx = pcre_table_match_context(what);
+}
+
+void pcre_table_add(struct pcre_table *t, size_t kind, const char *rule,
+                    const char *src, size_t len)
+{
+    struct pcre_table_kind *k;
+
+    if (kind >= t->nkinds)
+        msg_panic("%s %s: kind %zu out of range", t->what, rule, kind);
+    k = &t->kinds[kind];
+    if (k->count == k->cap) {
+        k->cap = k->cap ? k->cap * 2 : 16;
+        k->entries = xrealloc(k->entries, k->cap * sizeof(*k->entries));
+    }
+    k->entries[k->count].rule = rule;
+    k->entries[k->count].code = pcre_table_compile(t->what, rule, src, len);
+    k->count++;
+}
+
+const char *pcre_table_match(const struct pcre_table *t, size_t kind,
+                             const char *s, size_t len,
+                             pcre2_match_data *md, size_t *end)
+{
+    const struct pcre_table_kind *k;
+    size_t i;
+
+    if (kind >= t->nkinds)
+        return NULL;
+    k = &t->kinds[kind];
+    for (i = 0; i < k->count; i++)
+        if (pcre2_match(k->entries[i].code, (PCRE2_SPTR) s, len, 0, 0, md,
+                        t->ctx) >= 0) {
+            if (end != NULL)
+                *end = (size_t) pcre2_get_ovector_pointer(md)[1];
+            return k->entries[i].rule;
+        }
+    return NULL;
+}

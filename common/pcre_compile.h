@@ -1,0 +1,67 @@
+/*
+ * pcre_compile - how postmask's pattern tables (reply_patterns.h,
+ * capture_signature.h) compile and bound their PCRE2 patterns, in one
+ * place.
+ *
+ * pcre_table_compile() compiles src (len bytes) as UTF with Unicode
+ * properties, caseless, anchored, matching invalid UTF-8 without error,
+ * and JIT-compiles it where the platform can (the interpreter otherwise).
+ * A pattern that does not compile is a bug in a table: msg_panic() names
+ * what ("reply pattern", "signature pattern"), the rule and the error.
+ * The caller owns the code (pcre2_code_free()).
+ *
+ * pcre_table_match_context() returns a new match context with the limits
+ * every table match runs under (PCRE_TABLE_MATCH_LIMIT backtracking steps,
+ * PCRE_TABLE_DEPTH_LIMIT nested frames), so that no input makes one match
+ * expensive; out of memory panics.  The caller owns it.
+ *
+ * struct pcre_table holds a table's compiled patterns by kind, in the
+ * order they were added: pcre_table_init() makes it empty for nkinds kinds
+ * (what names it in panics), pcre_table_add() compiles one pattern
+ * (pcre_table_compile()) under its kind and rule name (a static string),
+ * and pcre_table_match() returns the rule of the first pattern of the kind
+ * that matches s, or NULL, with the length matched in *end when end is not
+ * NULL; md is the caller's match data (one per thread).  Tables are built
+ * once per process (pthread_once) and never freed; matching is safe from
+ * any thread.
+ */
+#ifndef POSTMASK_PCRE_COMPILE_H
+#define POSTMASK_PCRE_COMPILE_H
+
+#include <stddef.h>
+
+#ifndef PCRE2_CODE_UNIT_WIDTH
+#define PCRE2_CODE_UNIT_WIDTH 8
+#endif
+#include <pcre2.h>
+
+#define PCRE_TABLE_MATCH_LIMIT  20000   /* backtracking steps per attempt */
+#define PCRE_TABLE_DEPTH_LIMIT  2000    /* nested backtracking frames */
+
+pcre2_code *pcre_table_compile(const char *what, const char *rule,
+                               const char *src, size_t len);
+pcre2_match_context *pcre_table_match_context(const char *what);
+
+struct pcre_table_entry {
+    pcre2_code *code;
+    const char *rule;
+};
+
+struct pcre_table {
+    const char *what;
+    size_t nkinds;
+    struct pcre_table_kind {
+        struct pcre_table_entry *entries;
+        size_t count, cap;
+    } *kinds;
+    pcre2_match_context *ctx;
+};
+
+void pcre_table_init(struct pcre_table *t, const char *what, size_t nkinds);
+void pcre_table_add(struct pcre_table *t, size_t kind, const char *rule,
+                    const char *src, size_t len);
+const char *pcre_table_match(const struct pcre_table *t, size_t kind,
+                             const char *s, size_t len,
+                             pcre2_match_data *md, size_t *end);
+
+#endif
