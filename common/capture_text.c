@@ -259,8 +259,26 @@ static const char *label_is(const struct line *l, enum reply_kind kind,
 }
 
 /*
+ * The value after the label of line l names a sender: it has an address,
+ * or does not start with a digit.  "From: 1 April" above "To: 30 June" is
+ * the writer's lease dates, not a header block.
+ */
+static int names_sender(const struct line *l)
+{
+    const char *colon = memchr(l->s, ':', l->len);
+    size_t off;
+
+    if (colon == NULL)                  /* the full-width colon: CJK names */
+        return 1;
+    off = (size_t) (colon + 1 - l->s);
+    off += skip_space(l->s + off, l->len - off);
+    return off >= l->len || l->s[off] < '0' || l->s[off] > '9'
+        || memchr(l->s, '@', l->len) != NULL;
+}
+
+/*
  * An Outlook header block starts at line i: the rule name of its "From:"
- * label, or NULL.
+ * label, or NULL.  (A block that opens with "Date:" has a date there.)
  */
 static const char *header_block_at(const struct line *lines, size_t n,
                                    size_t i, struct buf *scratch)
@@ -269,6 +287,8 @@ static const char *header_block_at(const struct line *lines, size_t n,
     size_t j, found = 0;
 
     if ((rule = label_is(&lines[i], REPLY_FROM_LABEL, scratch)) == NULL)
+        return NULL;
+    if (strstr(rule, "-date") == NULL && !names_sender(&lines[i]))
         return NULL;
     for (j = i + 1; j < n && j <= i + 6; j++)
         if (label_is(&lines[j], REPLY_HEADER_LABEL, scratch))
