@@ -4,7 +4,8 @@
  *
  * Entries live in a list (a bridge talks about a modest number of
  * conversations at once; entries older than the TTL are dropped as the
- * list is walked).  An entry is either ready (info filled in) or loading
+ * list is walked, and at most participant_cache_limit are kept: a new one
+ * beyond it retires the ready entry loaded longest ago).  An entry is either ready (info filled in) or loading
  * (waiters queued); a load is a conversation fetch followed by a
  * participant list.  Callbacks from the cache itself (hits) go through a
  * zero timeout, so that they never run inside conv_cache_get().
@@ -238,10 +239,12 @@ int conv_cache_get(struct conv_cache *cache, const char *conversation_sid,
 {
     long ttl = cache->br->cfg->participant_cache_ttl;
     time_t now = time(NULL);
-    struct entry *e, **pp;
+    struct entry *e, **pp, *oldest = NULL;
     struct waiter *w;
+    long live = 0;
 
-    /* Retire stale ready entries as we go (fresh: this one too). */
+    /* Retire stale ready entries as we go (fresh: this one too); count the
+     * live ones and find the ready one loaded longest ago. */
     for (pp = &cache->entries; (e = *pp) != NULL;) {
         if (!e->retired && !e->loading
             && (now - e->loaded >= ttl
@@ -254,12 +257,28 @@ int conv_cache_get(struct conv_cache *cache, const char *conversation_sid,
         }
         if (!e->retired && strcmp(e->sid, conversation_sid) == 0)
             break;
+        if (!e->retired) {
+            live++;
+            if (!e->loading && e->waiters == NULL && !e->answering
+                && (oldest == NULL || e->loaded <= oldest->loaded))
+                oldest = e;
+        }
         pp = &e->next;
     }
     w = xcalloc(1, sizeof(*w));
     w->cb = cb;
     w->arg = arg;
     if (e == NULL) {
+        /* A new entry: keep within participant_cache_limit (the walk
+         * stopped early only when it found the entry, so live is whole). */
+        if (live + 1 > cache->br->cfg->participant_cache_limit
+            && oldest != NULL) {
+            if (msg_verbose())
+                msg_info("%s: participant cache full (participant_cache_"
+                         "limit %ld): forgotten", oldest->sid,
+                         cache->br->cfg->participant_cache_limit);
+            entry_retire(oldest);
+        }
         e = xcalloc(1, sizeof(*e));
         e->cache = cache;
         e->sid = xstrdup(conversation_sid);

@@ -113,6 +113,7 @@ struct config {
     char *forwarded_part_note;      /* after a reply whose forward went */
     char *auto_reply_action;        /* ignore | note */
     long participant_cache_ttl;     /* seconds */
+    long participant_cache_limit;   /* conversations cached, at most */
     long job_concurrency;           /* jobs worked on at once */
     long catchup_interval;          /* seconds between catch-ups; 0: none */
     long catchup_window;            /* seconds back a conversation counts */

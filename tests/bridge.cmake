@@ -9,6 +9,7 @@ endfunction()
 # Starting conversations.
 pm_bridge_test(test_conv_names test_conv_names.c)
 pm_script_test(bridge_conversations bridge_conversations.sh)
+pm_script_test(bridge_conv_cache bridge_conv_cache.sh)
 include(standin.cmake)
 include(twilio_client.cmake)
 

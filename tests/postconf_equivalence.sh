@@ -33,7 +33,8 @@ smtpd_restriction_classes = proxy_domains, address_keys_file,
     smtp_submit_timeout, email_subject_format, unauthenticated_sender_action,
     reply_part_limit, reply_cut_marker, inline_reply_note,
     forwarded_part_note,
-    auto_reply_action, participant_cache_ttl, job_concurrency,
+    auto_reply_action, participant_cache_ttl, participant_cache_limit,
+    job_concurrency,
     catchup_interval, catchup_window, catchup_rate_limit,
     catchup_minimal_age
 
@@ -102,6 +103,7 @@ inline_reply_note =
 forwarded_part_note = [forward: ${reply_cut_marker}]
 auto_reply_action = note
 participant_cache_ttl = 0
+participant_cache_limit = 50
 job_concurrency = 4
 catchup_interval = 0
 catchup_window = 2d
