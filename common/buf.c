@@ -78,7 +78,7 @@ void buf_append_str(struct buf *b, const char *s)
     buf_append(b, s, strlen(s));
 }
 
-void buf_append_char(struct buf *b, int c)
+void buf_append_char_grow(struct buf *b, int c)
 {
     char ch = (char) c;
 

@@ -25,7 +25,18 @@ void buf_reset(struct buf *b);
 void buf_truncate(struct buf *b, size_t len);
 void buf_append(struct buf *b, const void *data, size_t len);
 void buf_append_str(struct buf *b, const char *s);
-void buf_append_char(struct buf *b, int c);
+void buf_append_char_grow(struct buf *b, int c);
+
+/* One byte: the common case inline, as Postfix's VSTRING_ADDCH. */
+static inline void buf_append_char(struct buf *b, int c)
+{
+    if (b->len + 1 < b->cap) {
+        b->data[b->len++] = (char) c;
+        b->data[b->len] = '\0';
+    } else {
+        buf_append_char_grow(b, c);
+    }
+}
 void buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)

@@ -49,19 +49,22 @@ int utf8_valid(const char *text, size_t len)
 void utf8_sanitize_append(const char *text, size_t len, struct buf *out)
 {
     const unsigned char *s = (const unsigned char *) text;
-    size_t i = 0, n;
+    size_t i = 0, start = 0, n;
 
+    /* Valid runs are appended whole: one copy, not one per character. */
     while (i < len) {
-        if (s[i] == 0) {
+        if (s[i] != 0 && s[i] < 0x80) {
             i++;
-        } else if ((n = utf8_seq(s + i, len - i)) == 0) {
-            buf_append(out, "\xef\xbf\xbd", 3);
-            i++;
-        } else {
-            buf_append(out, s + i, n);
+        } else if (s[i] != 0 && (n = utf8_seq(s + i, len - i)) > 0) {
             i += n;
+        } else {
+            buf_append(out, s + start, i - start);
+            if (s[i] != 0)
+                buf_append(out, "\xef\xbf\xbd", 3);
+            start = ++i;
         }
     }
+    buf_append(out, s + start, len - start);
 }
 
 size_t utf8_decode(const unsigned char *s, unsigned long *cp)

@@ -94,6 +94,7 @@ static const struct utf8_case utf8_cases[] = {
      "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},           /* > U+10FFFF */
     {"end \xe2\x82", 6, 0, "end \xef\xbf\xbd\xef\xbf\xbd"},          /* truncated */
     {"a\0b", 3, 1, "ab"},                                            /* NUL dropped */
+    {"\0ab\xff" "cd\0", 7, 0, "ab\xef\xbf\xbd" "cd"},      /* runs around both */
 };
 
 static void test_utf8(void **state)
