@@ -4,5 +4,7 @@
 pm_unit_test(test_base32 test_base32.c)
 pm_unit_test(test_address_keys test_address_keys.c)
 pm_unit_test(test_proxy_address test_proxy_address.c)
+target_link_libraries(test_proxy_address PRIVATE postmask_testutil)
 pm_unit_test(test_bounce_tag test_bounce_tag.c)
+target_link_libraries(test_bounce_tag PRIVATE postmask_testutil)
 pm_script_test(ctl_address ctl_address.sh)

@@ -16,6 +16,7 @@
 
 #include "bounce_tag.h"
 #include "proxy_address.h"
+#include "testutil.h"
 
 /*
  * Known-answer vector, computed independently with Python's standard
@@ -40,18 +41,6 @@
 #define DAY          86400L
 #define WEEK         (7 * DAY)
 
-static struct address_keys *keys_from(const char *text)
-{
-    struct buf *why = buf_create(0);
-    struct address_keys *keys = address_keys_parse(text, strlen(text), "test",
-                                                   why);
-
-    if (keys == NULL)
-        fail_msg("keys: %s", why->data);
-    buf_free(why);
-    return keys;
-}
-
 static char *encode_ok(const struct address_keys *keys, const char *sid,
                        time_t now)
 {
@@ -66,7 +55,7 @@ static char *encode_ok(const struct address_keys *keys, const char *sid,
 
 static void test_known_answer(void **state)
 {
-    struct address_keys *keys = keys_from("k1 " KAT_SECRET "\n");
+    struct address_keys *keys = test_keys("k1 " KAT_SECRET "\n");
     char sid[CONVERSATION_SID_LEN + 1];
     char *address = encode_ok(keys, KAT_SID, KAT_NOW);
     const char *domains[] = { "reply.example.com" };
@@ -85,7 +74,7 @@ static void test_known_answer(void **state)
 
 static void test_expiry(void **state)
 {
-    struct address_keys *keys = keys_from("k1 " KAT_SECRET "\n");
+    struct address_keys *keys = test_keys("k1 " KAT_SECRET "\n");
     time_t day_start = KAT_NOW - KAT_NOW % DAY;
     /* Made at the very start of its day: valid for lifetime + one day. */
     char *address = encode_ok(keys, KAT_SID, day_start);
@@ -130,7 +119,7 @@ static void test_expiry(void **state)
 
 static void test_day_wrap(void **state)
 {
-    struct address_keys *keys = keys_from("k1 " KAT_SECRET "\n");
+    struct address_keys *keys = test_keys("k1 " KAT_SECRET "\n");
     time_t last = (time_t) 65535 * DAY + 100;   /* day 65535: 0xffff */
     char *address = encode_ok(keys, KAT_SID, last);
 
@@ -156,9 +145,9 @@ static void test_day_wrap(void **state)
 
 static void test_wrong_key(void **state)
 {
-    struct address_keys *keys = keys_from("k1 " KAT_SECRET "\n");
-    struct address_keys *other = keys_from("k1 " OTHER_SECRET "\n");
-    struct address_keys *k2 = keys_from("k2 " KAT_SECRET "\n");
+    struct address_keys *keys = test_keys("k1 " KAT_SECRET "\n");
+    struct address_keys *other = test_keys("k1 " OTHER_SECRET "\n");
+    struct address_keys *k2 = test_keys("k2 " KAT_SECRET "\n");
 
     (void) state;
     /* Same key id, another secret; another key id: both forged. */
@@ -191,10 +180,10 @@ static void test_wrong_key(void **state)
 
 static void test_key_rotation(void **state)
 {
-    struct address_keys *old = keys_from("k1 " KAT_SECRET "\n");
-    struct address_keys *both = keys_from("k2 " OTHER_SECRET "\n"
+    struct address_keys *old = test_keys("k1 " KAT_SECRET "\n");
+    struct address_keys *both = test_keys("k2 " OTHER_SECRET "\n"
                                           "k1 " KAT_SECRET "\n");
-    struct address_keys *new_only = keys_from("k2 " OTHER_SECRET "\n");
+    struct address_keys *new_only = test_keys("k2 " OTHER_SECRET "\n");
     char *address;
 
     (void) state;
@@ -218,7 +207,7 @@ static void test_key_rotation(void **state)
 
 static void test_shapes(void **state)
 {
-    struct address_keys *keys = keys_from("k1 " KAT_SECRET "\n");
+    struct address_keys *keys = test_keys("k1 " KAT_SECRET "\n");
     static const struct {
         const char *name;
         const char *address;
@@ -276,7 +265,7 @@ static void test_shapes(void **state)
 /* Every single-bit change of the tag or the proxy part: never valid. */
 static void test_every_bit_flip(void **state)
 {
-    struct address_keys *keys = keys_from("k1 " KAT_SECRET "\n");
+    struct address_keys *keys = test_keys("k1 " KAT_SECRET "\n");
     char address[] = KAT_ADDRESS;
     size_t local = strlen(KAT_PROXY "+b" KAT_TAG), i;
     int bit;
@@ -307,8 +296,8 @@ static void test_every_bit_flip(void **state)
 
 static void test_keyid_limit(void **state)
 {
-    struct address_keys *seven = keys_from("abcdefg " KAT_SECRET "\n");
-    struct address_keys *eight = keys_from("abcdefgh " KAT_SECRET "\n");
+    struct address_keys *seven = test_keys("abcdefg " KAT_SECRET "\n");
+    struct address_keys *eight = test_keys("abcdefgh " KAT_SECRET "\n");
     struct buf *out = buf_create(0), *why = buf_create(0);
     char *address = encode_ok(seven, KAT_SID, KAT_NOW);
 

@@ -15,6 +15,7 @@
 
 #include "base32.h"
 #include "proxy_address.h"
+#include "testutil.h"
 
 /*
  * Known-answer vector.  Never change it: an address handed out once must
@@ -41,18 +42,6 @@ static const char *const domains[] = {
 };
 #define NDOMAINS 2
 
-static struct address_keys *keys_from(const char *text)
-{
-    struct buf *why = buf_create(0);
-    struct address_keys *keys = address_keys_parse(text, strlen(text), "test",
-                                                   why);
-
-    if (keys == NULL)
-        fail_msg("keys: %s", why->data);
-    buf_free(why);
-    return keys;
-}
-
 static char *encode_ok(const struct address_keys *keys, const char *domain,
                        const char *sid)
 {
@@ -74,7 +63,7 @@ static enum proxy_status decode(const struct address_keys *keys,
 
 static void test_known_answer(void **state)
 {
-    struct address_keys *keys = keys_from("k1 " KAT_SECRET "\n");
+    struct address_keys *keys = test_keys("k1 " KAT_SECRET "\n");
     char sid[CONVERSATION_SID_LEN + 1];
     char *address;
 
@@ -204,7 +193,7 @@ static const struct decode_case {
 
 static void test_decode_table(void **state)
 {
-    struct address_keys *keys = keys_from("k1 " KAT_SECRET "\n");
+    struct address_keys *keys = test_keys("k1 " KAT_SECRET "\n");
     size_t i;
 
     for (i = 0; i < sizeof(decode_cases) / sizeof(decode_cases[0]); i++) {
@@ -228,7 +217,7 @@ static void test_decode_table(void **state)
 /* Every single-bit change of the SID or the tag is caught. */
 static void test_every_bit_flip_is_forged(void **state)
 {
-    struct address_keys *keys = keys_from("k1 " KAT_SECRET "\n");
+    struct address_keys *keys = test_keys("k1 " KAT_SECRET "\n");
     unsigned char raw[26];
     char sid[CONVERSATION_SID_LEN + 1];
     size_t bit;
@@ -257,8 +246,8 @@ static void test_every_bit_flip_is_forged(void **state)
 /* Tags made with the wrong secret, or under another key id, do not verify. */
 static void test_wrong_key_is_forged(void **state)
 {
-    struct address_keys *wrong = keys_from("k1 " OTHER_SECRET "\n");
-    struct address_keys *moved = keys_from("k2 " KAT_SECRET "\n");
+    struct address_keys *wrong = test_keys("k1 " OTHER_SECRET "\n");
+    struct address_keys *moved = test_keys("k2 " KAT_SECRET "\n");
     char sid[CONVERSATION_SID_LEN + 1];
 
     assert_int_equal(decode(wrong, KAT_ADDRESS, sid), PROXY_FORGED);
@@ -280,7 +269,7 @@ static uint32_t xorshift(uint32_t *s)
 /* Random SIDs in mixed-case hex: short lowercase local parts that roundtrip. */
 static void test_roundtrip_and_shape(void **state)
 {
-    struct address_keys *keys = keys_from("abcdefgh " OTHER_SECRET "\n");
+    struct address_keys *keys = test_keys("abcdefgh " OTHER_SECRET "\n");
     uint32_t seed = 12345;
     int round;
 
@@ -325,10 +314,10 @@ static void test_roundtrip_and_shape(void **state)
  */
 static void test_key_rotation(void **state)
 {
-    struct address_keys *before = keys_from("k1 " KAT_SECRET "\n");
-    struct address_keys *during = keys_from("# rotated\nk2 " OTHER_SECRET
+    struct address_keys *before = test_keys("k1 " KAT_SECRET "\n");
+    struct address_keys *during = test_keys("# rotated\nk2 " OTHER_SECRET
                                             "\nk1 " KAT_SECRET "\n");
-    struct address_keys *after = keys_from("k2 " OTHER_SECRET "\n");
+    struct address_keys *after = test_keys("k2 " OTHER_SECRET "\n");
     char sid[CONVERSATION_SID_LEN + 1];
     char *old_address;
     char *new_address;
@@ -374,7 +363,7 @@ static void test_sid_syntax(void **state)
         " CH9f86d081884c7d659a2feaa0c55ad015",
         "CH-f86d081884c7d659a2feaa0c55ad015",
     };
-    struct address_keys *keys = keys_from("k1 " KAT_SECRET "\n");
+    struct address_keys *keys = test_keys("k1 " KAT_SECRET "\n");
     size_t i;
 
     assert_true(conversation_sid_valid(KAT_SID));
@@ -406,7 +395,7 @@ static void test_encode_refusals(void **state)
         "", "reply example.com", "x@reply.example.com", "reply.example.com\n",
         "r\xc3\xa9ply.example.com",
     };
-    struct address_keys *keys = keys_from("k1 " KAT_SECRET "\n");
+    struct address_keys *keys = test_keys("k1 " KAT_SECRET "\n");
     struct address_keys none = { 0, NULL };
     struct buf *out = buf_create(0);
     struct buf *why = buf_create(0);
@@ -434,7 +423,7 @@ static void test_encode_refusals(void **state)
 /* RFC 5321's 254-character address limit, with a long proxy domain. */
 static void test_address_length_limit(void **state)
 {
-    struct address_keys *keys = keys_from("k1 " KAT_SECRET "\n");
+    struct address_keys *keys = test_keys("k1 " KAT_SECRET "\n");
     struct buf *fits = buf_create(0);     /* 45 + 1 + 208 = 254 */
     struct buf *long_domain = buf_create(0);
     struct buf *out = buf_create(0);

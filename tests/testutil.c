@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "address_keys.h"
+#include "buf.h"
 #include "fsutil.h"
 #include "msg.h"
 #include "testutil.h"
@@ -42,4 +44,16 @@ char *test_write_file(const char *dir, const char *name, const char *text,
         msg_fatal("write %s: %m", path);
     close(fd);
     return xstrdup(path);
+}
+
+struct address_keys *test_keys(const char *text)
+{
+    struct buf *why = buf_create(0);
+    struct address_keys *keys = address_keys_parse(text, strlen(text), "test",
+                                                   why);
+
+    if (keys == NULL)
+        msg_fatal("keys: %s", why->data);
+    buf_free(why);
+    return keys;
 }

@@ -13,37 +13,14 @@
 #   - a message over capture_size_limit gets 552 at the end of DATA.
 . "$SRC/tests/lib.sh"
 . "$SRC/tests/postfix/harness.sh"
+. "$SRC/tests/postfix/reply_lib.sh"
 
 pf_setup
 pf_pmconf -e 'capture_size_limit = 200000'
 pf_start
 pf_milter_start || t_fail "the milter did not start: $(cat "$PF_MILTER_LOG")"
 
-sid=CH0123456789abcdef0123456789abcdef
-proxy=$("$BIN/postmaskctl" -c "$PF_PM_DIR" address encode $sid) || t_fail "encode"
-forged=$(echo "$proxy" | sed 's/^\(k1-...\)./\1z/')
-[ "$forged" != "$proxy" ] || forged=$(echo "$proxy" | sed 's/^\(k1-...\)./\1y/')
-
-jobs() {
-    ls "$PF_PM_SPOOL/active" 2>/dev/null | wc -l
-}
-
-# reply FILE MESSAGE-ID [EXTRA-HEADER]: writes a building contact's reply.
-reply() {
-    {
-        printf 'From: Building Contact <contact@building.example>\r\n'
-        printf 'To: Seeker via Example <%s>\r\n' "$proxy"
-        printf 'Subject: Re: Office at 12 Main St\r\n'
-        printf 'Message-ID: <%s>\r\n' "$2"
-        printf 'Date: Thu, 26 Nov 2026 10:00:00 +0000\r\n'
-        [ -z "${3:-}" ] || printf '%s\r\n' "$3"
-        printf 'MIME-Version: 1.0\r\n'
-        printf 'Content-Type: text/plain; charset=utf-8\r\n\r\n'
-        printf 'Yes, it is still available.\r\n\r\n'
-        printf 'On Wed, 25 Nov 2026 at 09:00, Seeker <%s> wrote:\r\n' "$proxy"
-        printf '> Is the office at 12 Main St still available?\r\n'
-    } > "$1"
-}
+reply_setup
 
 # 1. A reply to a proxy address: captured, delivered nowhere.
 reply "$T_WORK/r1" r1@building.example

@@ -16,6 +16,7 @@
 #     transport (exit 0) with a log line, nothing captured.
 . "$SRC/tests/lib.sh"
 . "$SRC/tests/postfix/harness.sh"
+. "$SRC/tests/postfix/reply_lib.sh"
 
 PIPE_USER=nobody        # pipe(8) refuses root and mail_owner
 # The milter and the transport run as the same user (postmask when
@@ -40,28 +41,7 @@ pf_postconf -e 'milter_default_action = accept' \
     'postmask_destination_recipient_limit = 1'
 pf_reload
 
-sid=CH0123456789abcdef0123456789abcdef
-proxy=$("$BIN/postmaskctl" -c "$PF_PM_DIR" address encode $sid) || t_fail "encode"
-forged=$(echo "$proxy" | sed 's/^\(k1-...\)./\1z/')
-[ "$forged" != "$proxy" ] || forged=$(echo "$proxy" | sed 's/^\(k1-...\)./\1y/')
-
-jobs() {
-    ls "$PF_PM_SPOOL/active" 2>/dev/null | wc -l
-}
-
-# reply FILE MESSAGE-ID: writes a building contact's reply.
-reply() {
-    {
-        printf 'From: Building Contact <contact@building.example>\r\n'
-        printf 'To: Seeker via Example <%s>\r\n' "$proxy"
-        printf 'Subject: Re: Office at 12 Main St\r\n'
-        printf 'Message-ID: <%s>\r\n' "$2"
-        printf 'Date: Thu, 26 Nov 2026 10:00:00 +0000\r\n'
-        printf 'MIME-Version: 1.0\r\n'
-        printf 'Content-Type: text/plain; charset=utf-8\r\n\r\n'
-        printf 'Yes, it is still available.\r\n'
-    } > "$1"
-}
+reply_setup
 
 # The queue ID of the last accepted message.
 queued_as() {
