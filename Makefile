@@ -5,7 +5,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
-CTEST_ARGS ?= --output-on-failure
+CTEST_ARGS ?= --output-on-failure -j $(JOBS)
 
 .PHONY: all deps build build-asan check check-build check-asan demo fuzz clean
 
