@@ -277,8 +277,8 @@ static int names_sender(const struct line *l)
 }
 
 /*
- * An Outlook header block starts at line i: the rule name of its "From:"
- * label, or NULL.  (A block that opens with "Date:" has a date there.)
+ * An Outlook header block starts at line i: the rule name of its first
+ * label ("From:" naming a sender, or "Date:"), or NULL.
  */
 static const char *header_block_at(const struct line *lines, size_t n,
                                    size_t i, struct buf *scratch)
@@ -286,10 +286,13 @@ static const char *header_block_at(const struct line *lines, size_t n,
     const char *rule;
     size_t j, found = 0;
 
-    if ((rule = label_is(&lines[i], REPLY_FROM_LABEL, scratch)) == NULL)
+    if ((rule = label_is(&lines[i], REPLY_FROM_LABEL, scratch)) != NULL) {
+        if (!names_sender(&lines[i]))
+            return NULL;
+    } else if ((rule = label_is(&lines[i], REPLY_DATE_LABEL,
+                                scratch)) == NULL) {
         return NULL;
-    if (strstr(rule, "-date") == NULL && !names_sender(&lines[i]))
-        return NULL;
+    }
     for (j = i + 1; j < n && j <= i + 6; j++)
         if (label_is(&lines[j], REPLY_HEADER_LABEL, scratch))
             found++;
@@ -466,14 +469,24 @@ static void mark_list_address(struct line *lines, size_t n)
         }
 }
 
-/* Appends the source line of the next line of the kept text. */
-static void kmap_add(size_t **kmap, size_t *n, size_t *cap, size_t line)
+/*
+ * Which source line each line of the kept text came from, for the
+ * explanation of a signature cut; km NULL (no explanation asked): nothing.
+ */
+struct kmap {
+    size_t *line;
+    size_t n, cap;
+};
+
+static void kmap_add(struct kmap *km, size_t line)
 {
-    if (*n == *cap) {
-        *cap = *cap ? *cap * 2 : 64;
-        *kmap = xrealloc(*kmap, *cap * sizeof(**kmap));
+    if (km == NULL)
+        return;
+    if (km->n == km->cap) {
+        km->cap = km->cap ? km->cap * 2 : 64;
+        km->line = xrealloc(km->line, km->cap * sizeof(*km->line));
     }
-    (*kmap)[(*n)++] = line;
+    km->line[km->n++] = line;
 }
 
 /* Line i is a rule ("____") whose next non-blank line is a footer. */
@@ -656,8 +669,9 @@ int capture_text_extract_report(const char *text, size_t len,
     struct buf *scratch = buf_create(INTRO_MAX + 64);
     struct buf *kept = buf_create(len < 4096 ? len + 16 : 4096);
     struct capture_signature sig;
-    size_t *kmap = NULL, nkmap = 0, kmap_cap = 0;  /* kept line ->
-                                                   * source line */
+    struct kmap kmap_store = {NULL, 0, 0};
+    struct kmap *kmap = report != NULL && report->explain ? &kmap_store
+        : NULL;
     size_t sig_keep;
     struct line *lines;
     unsigned char *inline_after;
@@ -782,26 +796,26 @@ int capture_text_extract_report(const char *text, size_t len,
             buf_append(kept, blank_pending ? "\n\n" : "\n", blank_pending + 1);
             buf_append(kept, l->s, l->len);
             if (blank_pending)
-                kmap_add(&kmap, &nkmap, &kmap_cap, i);
-            kmap_add(&kmap, &nkmap, &kmap_cap, i);
+                kmap_add(kmap, i);
+            kmap_add(kmap, i);
         } else {
             size_t off = skip_space(l->s, l->len);  /* the text's start */
 
             buf_append(kept, l->s + off, l->len - off);
-            kmap_add(&kmap, &nkmap, &kmap_cap, i);
+            kmap_add(kmap, i);
         }
         blank_pending = 0;
     }
     /* A contact-details block after the sign-off and name (no "-- "). */
     sig_keep = capture_signature_cut(kept->data, kept->len, &sig);
     if (sig_keep < kept->len) {
-        if (sig.first_dropped < nkmap)
-            note(report, lines, kmap[sig.first_dropped], kmap[nkmap - 1],
-                 "signature.block",
+        if (kmap != NULL && sig.first_dropped < kmap->n)
+            note(report, lines, kmap->line[sig.first_dropped],
+                 kmap->line[kmap->n - 1], "signature.block",
                  CAPTURE_TEXT_CUT, &span_cap);
         buf_truncate(kept, sig_keep);
     }
-    free(kmap);
+    free(kmap_store.line);
     buf_append(out, kept->data, kept->len);
 
     if (report != NULL) {

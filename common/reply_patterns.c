@@ -45,6 +45,7 @@ static void wrap(const struct reply_pattern *p, struct buf *src)
     buf_reset(src);
     switch (p->kind) {
     case REPLY_FROM_LABEL:
+    case REPLY_DATE_LABEL:
     case REPLY_HEADER_LABEL:
         buf_append_str(src, "(?:");
         buf_append_str(src, p->re);

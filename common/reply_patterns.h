@@ -17,6 +17,8 @@
  *                           last attribution ("On ", "Am ", "W dniu ", ...)
  *   REPLY_FROM_LABEL        the text is the label of a header block's
  *                           first line ("From", "Von", "От", "差出人")
+ *   REPLY_DATE_LABEL        the same for blocks that open with the date
+ *                           instead (webmail: "Date:/To:/Subject:")
  *   REPLY_HEADER_LABEL      the label of one of its other lines
  *   REPLY_SEPARATOR         the line is an "Original Message" separator
  *   REPLY_FORWARD           the line is a forwarded-message separator
@@ -40,6 +42,7 @@ enum reply_kind {
     REPLY_ATTRIBUTION,
     REPLY_ATTRIBUTION_START,
     REPLY_FROM_LABEL,
+    REPLY_DATE_LABEL,
     REPLY_HEADER_LABEL,
     REPLY_SEPARATOR,
     REPLY_FORWARD,

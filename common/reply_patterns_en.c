@@ -37,7 +37,7 @@ const struct reply_pattern reply_patterns_en[] = {
     {REPLY_FROM_LABEL, "header.en.from", "from"},
     /* Webmail that forwards the quoted message's headers from "Date:" on
      * (Horde, SquirrelMail): "Date:/To:/Subject:". */
-    {REPLY_FROM_LABEL, "header.en.webmail-date", "date"},
+    {REPLY_DATE_LABEL, "header.en.webmail-date", "date"},
     {REPLY_HEADER_LABEL, "header.en.outlook",
      "sent|date|to|cc|bcc|subject|reply-to|importance"},
 

@@ -27,6 +27,7 @@
 #define AT  REPLY_ATTRIBUTION
 #define ST  REPLY_ATTRIBUTION_START
 #define FL  REPLY_FROM_LABEL
+#define DL  REPLY_DATE_LABEL
 #define HL  REPLY_HEADER_LABEL
 #define SE  REPLY_SEPARATOR
 #define FW  REPLY_FORWARD
@@ -67,7 +68,7 @@ static const struct pattern_case cases[] = {
     {FO, "Get Outlook for Android", "footer.en.outlook-mobile"},
     {FO, "Oak Court tenants mailing list -- tenants@lists.example.org",
      "footer.en.mailman"},
-    {FL, "Date", "header.en.webmail-date"},
+    {DL, "Date", "header.en.webmail-date"},
     /* German */
     {AT, "Am Mo., 4. März 2024 um 10:15 Uhr schrieb Anna Berg <anna@example.org>:",
      "attribution.de.am-schrieb"},
@@ -244,7 +245,8 @@ static const struct pattern_case cases[] = {
     {FO, "Отправлено с опозданием, извините", NULL},
     {FO, "Inviato da Mario ieri sera", NULL},
     {FO, "I joined the mailing list, thanks", NULL},
-    {FL, "Fromage", NULL}, {FL, "Dates", NULL}, {FL, "Sent", NULL},
+    {FL, "Fromage", NULL}, {DL, "Dates", NULL}, {FL, "Sent", NULL},
+    {FL, "Date", NULL},
     {HL, "Fromage", NULL}, {HL, "Hello there", NULL},
     {SE, "Original message", NULL},
     {SE, "The original message was lost", NULL},
