@@ -11,8 +11,10 @@
 # for the URL of the server they go to, posted by wrk (one thread; a Lua
 # script cycles through the pre-signed bodies) for SECONDS per run at 1, 32
 # and 128 connections.  A round is one connection count: the peer, the
-# bridge, and the bridge with its spool on a tmpfs (/dev/shm: what the
-# disk allows), in an order that alternates from round to round.  Every
+# bridge as shipped (spool_sync_method = fsync), the bridge with
+# spool_sync_method = syncfs, and the bridge with its spool on a tmpfs
+# (/dev/shm: what the bridge does when the disk costs nothing), in an
+# order that alternates from round to round.  Every
 # run starts its server afresh on an empty spool (the bridge's and the
 # peer's on the file system of $BIN, the tmpfs one under /dev/shm), warms
 # it up with 1 s of the same load on 5,000 other bodies (Node's JIT), then
@@ -173,7 +175,8 @@ cpu_seconds() {
         "/proc/$1/stat"
 }
 
-# bridge_up SPOOL: the bridge on webhook port BRIDGE_PORT, spool SPOOL.
+# bridge_up SPOOL [SYNC]: the bridge on webhook port BRIDGE_PORT, spool
+# SPOOL, spool_sync_method SYNC (default fsync).
 bridge_up() {
     dir=$T_WORK/bridge
     mkdir -p "$dir"
@@ -196,6 +199,7 @@ api_token_file = $dir/api_token
 twilio_request_timeout = 600s
 catchup_interval = 0
 bridge_client_connection_limit = 256
+spool_sync_method = ${2:-fsync}
 CF
     T_BRIDGE_LOG=$T_WORK/run.log
     rm -f "$T_BRIDGE_LOG"
@@ -230,13 +234,15 @@ to_ms() {
 }
 
 # run WHO CONNECTIONS: one run; sets RPS_<who>, P50_<who>, P99_<who> and
-# prints a line.  WHO is peer, bridge or tmpfs.
+# prints a line.  WHO is peer, bridge, syncfs or tmpfs.
 run() {
     RUN=$((RUN + 1))
     case $1 in
         peer)   spool=$T_WORK/spool.$RUN; peer_up "$spool"
                 url=$PEER_HOOK; bodies=$T_WORK/bodies.peer ;;
         bridge) spool=$T_WORK/spool.$RUN; bridge_up "$spool"
+                url=$BRIDGE_HOOK; bodies=$T_WORK/bodies.bridge ;;
+        syncfs) spool=$T_WORK/spool.$RUN; bridge_up "$spool" syncfs
                 url=$BRIDGE_HOOK; bodies=$T_WORK/bodies.bridge ;;
         tmpfs)  spool=$SHM/spool.$RUN; bridge_up "$spool"
                 url=$BRIDGE_HOOK; bodies=$T_WORK/bodies.bridge ;;
@@ -253,7 +259,7 @@ run() {
         jobs=$(find "$spool" -name '*.json' | wc -l)
     else
         t_bridge_stop
-        jobs=$(find "$spool/dedupe" -type f | wc -l)
+        jobs=$(find "$spool/dedupe" \( -type l -o -type f \) | wc -l)
     fi
     rps=$(sed -n 's/^Requests\/sec: *//p' "$T_WORK/wrk.out")
     total=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$T_WORK/wrk.out")
@@ -265,7 +271,7 @@ run() {
     eval "RPS_$1=\$rps P50_$1=\$p50 P99_$1=\$p99"
     case $1 in
         peer) label="Express peer" ;; bridge) label="bridge" ;;
-        tmpfs) label="bridge, tmpfs" ;;
+        syncfs) label="bridge, syncfs" ;; tmpfs) label="bridge, tmpfs" ;;
     esac
     printf '  %-14s %8.1f req/s  p50 %7s ms  p99 %7s ms  CPU %6ss  %s jobs\n' \
         "$label" "$rps" "$p50" "$p99" "$cpu" "$jobs"
@@ -287,26 +293,28 @@ RUN=0
 ROUND=0
 SUMMARY=
 RPS_peer= P50_peer= P99_peer= RPS_bridge= P50_bridge= P99_bridge=
-RPS_tmpfs= P99_tmpfs=
+RPS_tmpfs= P99_tmpfs= RPS_syncfs= P50_syncfs= P99_syncfs=
 for c in $CONNECTIONS; do
     ROUND=$((ROUND + 1))
-    if [ $((ROUND % 2)) = 1 ]; then order="peer bridge tmpfs"; else order="tmpfs bridge peer"; fi
+    if [ $((ROUND % 2)) = 1 ]; then order="peer bridge syncfs tmpfs"
+    else order="tmpfs syncfs bridge peer"; fi
     echo "round $ROUND: $c connection(s), order: $order"
     for who in $order; do
         run "$who" "$c"
     done
     r=$(ratio "$RPS_bridge" "$RPS_peer")
+    rs=$(ratio "$RPS_syncfs" "$RPS_peer")
     rt=$(ratio "$RPS_tmpfs" "$RPS_peer")
     rd=$(ratio "$RPS_bridge" "$RPS_tmpfs")
-    echo "  bridge/peer = $r, bridge on tmpfs/peer = $rt, bridge/bridge on tmpfs = $rd"
-    SUMMARY="$SUMMARY$(printf '| %s | %.0f req/s (p50 %s, p99 %s ms) | %.0f req/s (p50 %s, p99 %s ms) | x%s | %.0f req/s (p99 %s ms) | x%s |' \
+    echo "  bridge/peer = $r, bridge with syncfs/peer = $rs, bridge on tmpfs/peer = $rt, bridge/bridge on tmpfs = $rd"
+    SUMMARY="$SUMMARY$(printf '| %s | %.0f req/s (p50 %s, p99 %s ms) | %.0f req/s (p50 %s, p99 %s ms) | x%s | %.0f req/s (p50 %s, p99 %s ms) | x%s | %.0f req/s (p99 %s ms) | x%s |' \
         "$c" "$RPS_peer" "$P50_peer" "$P99_peer" "$RPS_bridge" "$P50_bridge" "$P99_bridge" "$r" \
-        "$RPS_tmpfs" "$P99_tmpfs" "$rt")
+        "$RPS_syncfs" "$P50_syncfs" "$P99_syncfs" "$rs" "$RPS_tmpfs" "$P99_tmpfs" "$rt")
 "
 done
 echo "summary:"
-echo "| connections | Express peer | postmask-bridge | bridge / peer | bridge, tmpfs spool | tmpfs / peer |"
-echo "|---|---|---|---|---|---|"
+echo "| connections | Express peer | postmask-bridge | bridge / peer | bridge, spool_sync_method = syncfs | syncfs / peer | bridge, tmpfs spool | tmpfs / peer |"
+echo "|---|---|---|---|---|---|---|---|"
 printf '%s' "$SUMMARY"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 BENCH_OK=1

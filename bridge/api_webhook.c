@@ -5,8 +5,11 @@
  * does only what must happen before 200: verify X-Twilio-Signature against
  * webhook_url (403 and one log line when it does not verify; nothing else
  * happens), and for onMessageAdded write the job into the spool (sync.h)
- * keyed by the MessageSid, fsync'd, so a retried or duplicated webhook is
- * answered without a second job.  It never waits for Twilio or SMTP: the
+ * keyed by the MessageSid, so a retried or duplicated webhook is answered
+ * without a second job.  The write goes through the spool writer
+ * (spool_writer.h): webhooks that arrive together are made durable
+ * together, off the event loop, and each is answered 200 only once its job
+ * is.  It never waits for Twilio or SMTP: the
  * job runner picks the job up through its inotify watch.  The job is
  * built by message_job.h, as catch-up builds it (catchup.h), which a 500
  * here (the spool could not take the job) starts soon: Twilio does not
@@ -26,9 +29,11 @@
 #include "message_job.h"
 #include "msg.h"
 #include "spool.h"
+#include "spool_writer.h"
 #include "sync.h"
 #include "twilio_signature.h"
 #include "twilio_sid.h"
+#include "xalloc.h"
 
 /*
  * A message body of up to 32 KB (Twilio's limit for chat), percent-encoded
@@ -37,6 +42,43 @@
  */
 #define WEBHOOK_BODY_MAX (1024 * 1024)
 
+/* A webhook whose job is being written: what its answer needs. */
+struct webhook_write {
+    struct bridge *br;
+    struct http_exchange *ex;
+    char conv[TWILIO_SID_LEN + 1];
+    char msg[TWILIO_SID_LEN + 1];
+    char psid[TWILIO_SID_LEN + 1];      /* "" when none */
+    char *author;               /* or NULL; for the debug log only */
+};
+
+/* The job is durable (or not): now, and only now, Twilio gets its answer. */
+static void on_written(int rc, const char *id, const char *why, void *arg)
+{
+    struct webhook_write *ww = arg;
+
+    if (rc < 0) {
+        msg_error("%s: webhook: %s: cannot queue: %s", ww->conv, ww->msg,
+                  why);
+        http_reply_error(ww->ex, 500, "spool_error", NULL,
+                         "the message could not be queued");
+        catchup_soon(ww->br->catchup);  /* Twilio will not send it again */
+    } else {
+        /* The Author is a phone number or an email address: personal
+         * data, logged at debug level only; the participant SID names
+         * the author at info level. */
+        msg_info("%s: webhook: %s from %s: %s job %s", ww->conv, ww->msg,
+                 *ww->psid ? ww->psid : "no participant",
+                 rc == SPOOL_DUPLICATE ? "duplicate of" : "queued as", id);
+        if (msg_verbose())
+            msg_info("%s: webhook: %s: author %s", ww->conv, ww->msg,
+                     ww->author ? ww->author : "(none)");
+        http_reply_json(ww->ex, 200, json_object());
+    }
+    free(ww->author);
+    free(ww);
+}
+
 static void on_message_added(struct bridge *br, struct http_exchange *ex,
                              const struct form *form)
 {
@@ -44,10 +86,10 @@ static void on_message_added(struct bridge *br, struct http_exchange *ex,
     const char *msg = form_get(form, "MessageSid");
     const char *author = form_get(form, "Author");
     const char *psid = form_get(form, "ParticipantSid");
-    char id[SPOOL_ID_LEN + 1];
+    struct webhook_write *ww;
     struct buf *why;
     json_t *event;
-    int ret;
+    char *payload;
 
     if (!twilio_sid_valid(conv, "CH") || !twilio_sid_valid(msg, "IM")) {
         msg_warn("webhook: onMessageAdded from %s without a valid "
@@ -67,26 +109,28 @@ static void on_message_added(struct bridge *br, struct http_exchange *ex,
     catchup_heard(br->catchup, conv);
     event = message_job_event_from_form(form);
     why = buf_create(128);
-    ret = message_job_enqueue(br, event, id, why);
+    payload = message_job_payload(event, why);
     json_decref(event);
-    if (ret < 0) {
+    if (payload == NULL) {
         msg_error("%s: webhook: %s: cannot queue: %s", conv, msg, why->data);
         http_reply_error(ex, 500, "spool_error", NULL,
                          "the message could not be queued");
-        catchup_soon(br->catchup);     /* Twilio will not send it again */
-    } else {
-        /* The Author is a phone number or an email address: personal
-         * data, logged at debug level only; the participant SID names
-         * the author at info level. */
-        msg_info("%s: webhook: %s from %s: %s job %s", conv, msg,
-                 twilio_sid_valid(psid, "MB") ? psid : "no participant",
-                 ret == SPOOL_DUPLICATE ? "duplicate of" : "queued as", id);
-        if (msg_verbose())
-            msg_info("%s: webhook: %s: author %s", conv, msg,
-                     author ? author : "(none)");
-        http_reply_json(ex, 200, json_object());
+        catchup_soon(br->catchup);
+        buf_free(why);
+        return;
     }
     buf_free(why);
+    ww = xcalloc(1, sizeof(*ww));
+    ww->br = br;
+    ww->ex = ex;
+    snprintf(ww->conv, sizeof(ww->conv), "%s", conv);
+    snprintf(ww->msg, sizeof(ww->msg), "%s", msg);
+    if (twilio_sid_valid(psid, "MB"))
+        snprintf(ww->psid, sizeof(ww->psid), "%s", psid);
+    ww->author = author ? xstrdup(author) : NULL;
+    /* Answered from on_written(), once the job is durable. */
+    spool_writer_submit(br->spool_writer, SYNC_KIND_MESSAGE, msg, payload,
+                        strlen(payload), on_written, ww);
 }
 
 static void handle_webhook(struct http_exchange *ex, void *arg)

@@ -28,6 +28,7 @@ struct job_runner;
 struct sync_email;
 struct sync_reply;
 struct catchup;
+struct spool_writer;
 
 struct bridge {
     const struct config *cfg;
@@ -45,6 +46,7 @@ struct bridge {
     struct sync_email *sync_email;      /* sync_email.c's */
     struct sync_reply *sync_reply;      /* sync_reply.c's */
     struct catchup *catchup;    /* missed webhooks (catchup.h) */
+    struct spool_writer *spool_writer;  /* webhook jobs, group commit */
 
     /* Secrets, read once at start-up (secret_file.h); len excludes NUL. */
     char *api_token;

@@ -35,6 +35,8 @@
 #include "msg.h"
 #include "secret_file.h"
 #include "spool.h"
+#include "spool_config.h"
+#include "spool_writer.h"
 #include "sync.h"
 #include "twilio_client.h"
 
@@ -116,12 +118,8 @@ static void create_http(struct bridge *br, struct buf *why)
 /* The spool's job runner with the two sync directions as its handlers. */
 static void create_jobs(struct bridge *br, struct buf *why)
 {
-    struct spool_policy policy;
 
-    policy.minimal_backoff = br->cfg->minimal_backoff;
-    policy.maximal_backoff = br->cfg->maximal_backoff;
-    policy.maximal_lifetime = br->cfg->maximal_job_lifetime;
-    spool_set_policy(br->spool, &policy);
+    spool_configure(br->spool, br->cfg);
     br->convs = conv_cache_create(br);
     if ((br->jobs = job_runner_create(br, why)) == NULL
         || sync_email_init(br, br->jobs, why) < 0
@@ -193,8 +191,12 @@ int main(int argc, char **argv)
     daemon_detach(&opts);
     if (!opts.foreground && event_reinit(br.base) < 0)
         msg_fatal("event_reinit failed after detaching");
-    /* After the fork: inotify and the spool's work belong to the daemon. */
+    /* After the fork: inotify, the spool's work and the spool writer's
+     * thread belong to the daemon. */
     create_jobs(&br, why);
+    if ((br.spool_writer = spool_writer_create(br.base, br.spool, why))
+        == NULL)
+        msg_fatal("%s", why->data);
     listen_text(cfg->bridge_listen, br.http, listen, sizeof(listen));
     listen_text(cfg->webhook_listen, br.webhook_http, webhook_listen,
                 sizeof(webhook_listen));
@@ -206,8 +208,10 @@ int main(int argc, char **argv)
     if (event_base_dispatch(br.base) < 0)
         msg_fatal("event loop failed");
 
-    /* Callbacks of Twilio requests in flight are dropped, then their owners
-     * free what they keep, then the server frees unanswered exchanges. */
+    /* Webhook jobs queued are committed and answered; callbacks of Twilio
+     * requests in flight are dropped, then their owners free what they
+     * keep, then the server frees unanswered exchanges. */
+    spool_writer_free(br.spool_writer);
     twilio_client_free(br.twilio);
     api_conversations_free(&br);
     catchup_free(br.catchup);

@@ -61,28 +61,36 @@ json_t *message_job_event_from_rest(const json_t *message)
     return event;
 }
 
-int message_job_enqueue(struct bridge *br, const json_t *event,
-                        char id[SPOOL_ID_LEN + 1], struct buf *why)
+char *message_job_payload(const json_t *event, struct buf *why)
 {
-    const char *msg = json_string_value(json_object_get(event, "MessageSid"));
     json_t *payload;
     char *text;
-    int ret;
 
-    if (msg == NULL) {
+    if (json_string_value(json_object_get(event, "MessageSid")) == NULL) {
         buf_printf(why, "the message has no MessageSid");
-        return -1;
+        return NULL;
     }
     payload = json_pack("{s:i, s:I, s:O}", "version", 1, "received",
                         (json_int_t) time(NULL), "event", event);
     text = payload ? json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(payload);
-    if (text == NULL) {
+    if (text == NULL)
         buf_printf(why, "cannot encode the job");
+    return text;
+}
+
+int message_job_enqueue(struct bridge *br, const json_t *event,
+                        char id[SPOOL_ID_LEN + 1], struct buf *why)
+{
+    char *text;
+    int ret;
+
+    if ((text = message_job_payload(event, why)) == NULL)
         return -1;
-    }
-    ret = spool_enqueue(br->spool, SYNC_KIND_MESSAGE, msg, text, strlen(text),
-                        id, why);
+    ret = spool_enqueue(br->spool, SYNC_KIND_MESSAGE,
+                        json_string_value(json_object_get(event,
+                                                          "MessageSid")),
+                        text, strlen(text), id, why);
     free(text);
     return ret;
 }

@@ -13,10 +13,14 @@
  * so that sync_email.c cannot tell the two apart.  Both return a new
  * reference the caller releases with json_decref().
  *
- * message_job_enqueue() writes the job (payload {"version": 1,
- * "received": <now>, "event": ...}) keyed by the event's MessageSid, so
- * that a message reached both ways is one job: it returns spool_enqueue()'s
- * SPOOL_ACCEPTED or SPOOL_DUPLICATE with the job ID in id, or -1 with why.
+ * message_job_payload() is the job's payload, {"version": 1, "received":
+ * <now>, "event": ...}, as a malloc'd string the caller frees, or NULL
+ * with why (no MessageSid, or it cannot be encoded).  The job's dedupe key
+ * is the event's MessageSid, so that a message reached both ways is one
+ * job.  message_job_enqueue() writes it at once: it returns
+ * spool_enqueue()'s SPOOL_ACCEPTED or SPOOL_DUPLICATE with the job ID in
+ * id, or -1 with why.  (The webhook writes through the spool writer
+ * instead, off the event loop: spool_writer.h.)
  */
 #ifndef POSTMASK_MESSAGE_JOB_H
 #define POSTMASK_MESSAGE_JOB_H
@@ -29,6 +33,7 @@
 
 json_t *message_job_event_from_form(const struct form *form);
 json_t *message_job_event_from_rest(const json_t *message);
+char *message_job_payload(const json_t *event, struct buf *why);
 int message_job_enqueue(struct bridge *br, const json_t *event,
                         char id[SPOOL_ID_LEN + 1], struct buf *why);
 

@@ -46,6 +46,7 @@ struct config {
     long maximal_backoff;       /* seconds */
     long maximal_job_lifetime;  /* seconds */
     long dedupe_lifetime;       /* seconds */
+    char *spool_sync_method;    /* "fsync" or "syncfs" */
 
     /* Capturing replies (milter, inbound). */
     long capture_size_limit;    /* bytes */

@@ -72,6 +72,10 @@ const struct config_param config_params[] = {
     {"dedupe_lifetime", CONFIG_TIME, "7d", 60, 365 * DAY, NULL, NULL, 0,
      OFF(dedupe_lifetime),
      "how long a finished job's key still marks duplicates"},
+    {"spool_sync_method", CONFIG_ENUM, "fsync", 0, 0, "fsync|syncfs", NULL,
+     0, OFF(spool_sync_method),
+     "how a batch of new jobs is made durable: fsync (each job file) or "
+     "syncfs (the spool's whole file system, once a batch)"},
 
     /* Capturing replies. */
     {"capture_size_limit", CONFIG_SIZE, "10240000", 1024, 1024L * 1024 * 1024,

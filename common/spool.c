@@ -13,15 +13,17 @@
  * rename() stands in; that keeps crash safety and loses only the guard
  * against a concurrent admin action in the same instant.
  *
- * Temporary files in incoming/ are named ID.mark (a dedupe marker being
- * made) and ID.RRRRRRRR.upd (a metadata rewrite); only a file named exactly
- * by an ID can be an interrupted enqueue.  spool_recover() removes the rest
+ * Temporary files in incoming/ are named ID.RRRRRRRR.upd (a metadata
+ * rewrite; ID.mark, a dedupe marker being made, in spools from before
+ * markers were symbolic links); only a file named exactly by an ID can be
+ * an interrupted enqueue.  spool_recover() removes the rest
  * once they are old enough that no live process can still be writing them.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,9 +55,26 @@
 #define SPOOL_DEF_MAX_BACKOFF   4000
 #define SPOOL_DEF_LIFETIME      (5 * 86400)
 
+/*
+ * A spool_enqueue() call waiting for its batch (see spool_enqueue()): on
+ * its caller's stack, in the group's queue under group_lock.
+ */
+struct spool_waiter {
+    struct spool_entry entry;
+    int done;
+    struct spool_waiter *next;
+};
+
 struct spool {
     char *dir;
     struct spool_policy policy;
+    enum spool_sync sync;
+    /* Group commit of concurrent spool_enqueue() calls; all under lock. */
+    pthread_mutex_t group_lock;
+    pthread_cond_t group_done;  /* a batch finished */
+    struct spool_waiter *group_head;
+    struct spool_waiter **group_tail;
+    int group_busy;             /* a leader is committing a batch */
 };
 
 static const char *const spool_state_names[SPOOL_NSTATES] = {
@@ -186,11 +205,12 @@ static int spool_id_in_states(const struct spool *sp, const char *id)
 }
 
 /*
- * Creates path exclusively with mode 0600 whatever the umask, writes data and
- * fsyncs it.  On failure nothing is left behind and errno tells why (EEXIST:
- * the name was taken, and that file was not touched).
+ * Creates path exclusively with mode 0600 whatever the umask and writes
+ * data, without syncing it; returns the open descriptor.  On failure
+ * nothing is left behind and errno tells why (EEXIST: the name was taken,
+ * and that file was not touched).
  */
-static int spool_write_new(const char *path, const void *data, size_t len)
+static int spool_write_open(const char *path, const void *data, size_t len)
 {
     int fd;
     int saved;
@@ -199,8 +219,27 @@ static int spool_write_new(const char *path, const void *data, size_t len)
               SPOOL_FILE_MODE);
     if (fd < 0)
         return -1;
-    if (fchmod(fd, SPOOL_FILE_MODE) < 0 || write_all(fd, data, len) < 0
-        || fsync(fd) < 0) {
+    if (fchmod(fd, SPOOL_FILE_MODE) < 0 || write_all(fd, data, len) < 0) {
+        saved = errno;
+        close(fd);
+        unlink(path);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+/*
+ * Makes what fd holds durable and closes it; on failure path is removed
+ * and errno tells why.  fdatasync() suffices: the file is new, so its size
+ * is part of the data it must make durable, and the name is the
+ * directory's business.
+ */
+static int spool_sync_close(int fd, const char *path)
+{
+    int saved;
+
+    if (fdatasync(fd) < 0) {
         saved = errno;
         close(fd);
         unlink(path);
@@ -214,6 +253,14 @@ static int spool_write_new(const char *path, const void *data, size_t len)
         return -1;
     }
     return 0;
+}
+
+/* spool_write_open() and spool_sync_close() in one. */
+static int spool_write_new(const char *path, const void *data, size_t len)
+{
+    int fd = spool_write_open(path, data, len);
+
+    return fd < 0 ? -1 : spool_sync_close(fd, path);
 }
 
 static int spool_fsync_dir(const struct spool *sp, const char *sub,
@@ -263,6 +310,10 @@ struct spool *spool_open(const char *dir, int create, struct buf *why)
     }
     sp = xcalloc(1, sizeof(*sp));
     sp->dir = xstrdup(dir);
+    if (pthread_mutex_init(&sp->group_lock, NULL) != 0
+        || pthread_cond_init(&sp->group_done, NULL) != 0)
+        msg_fatal("spool: cannot create a mutex or condition variable");
+    sp->group_tail = &sp->group_head;
     sp->policy.minimal_backoff = SPOOL_DEF_MIN_BACKOFF;
     sp->policy.maximal_backoff = SPOOL_DEF_MAX_BACKOFF;
     sp->policy.maximal_lifetime = SPOOL_DEF_LIFETIME;
@@ -306,8 +357,26 @@ void spool_close(struct spool *spool)
 {
     if (spool == NULL)
         return;
+    pthread_cond_destroy(&spool->group_done);
+    pthread_mutex_destroy(&spool->group_lock);
     free(spool->dir);
     free(spool);
+}
+
+void spool_set_sync(struct spool *spool, enum spool_sync sync)
+{
+    spool->sync = sync;
+}
+
+int spool_sync_parse(const char *name, enum spool_sync *sync)
+{
+    if (strcmp(name, "fsync") == 0)
+        *sync = SPOOL_SYNC_FSYNC;
+    else if (strcmp(name, "syncfs") == 0)
+        *sync = SPOOL_SYNC_SYNCFS;
+    else
+        return -1;
+    return 0;
 }
 
 void spool_set_policy(struct spool *spool, const struct spool_policy *policy)
@@ -357,13 +426,34 @@ static int spool_marker_name_valid(const char *name)
     return name[SPOOL_MARKER_LEN] == '\0';
 }
 
-/* Reads the job ID a marker names: 0, SPOOL_NOTFOUND, or -1. */
+/*
+ * Reads the job ID a marker names: 0, SPOOL_NOTFOUND, or -1.  A marker is
+ * a symbolic link whose target is the ID (never followed), or, as spools
+ * before group commit made them, a file holding the ID and a newline.
+ */
 static int spool_marker_read(const char *path, char id[SPOOL_ID_LEN + 1],
                              struct buf *why)
 {
+    char target[SPOOL_ID_LEN + 2];
     char *data;
     size_t len;
+    ssize_t n;
 
+    if ((n = readlink(path, target, sizeof(target))) >= 0) {
+        target[n == (ssize_t) sizeof(target) ? 0 : n] = '\0';
+        if (n != SPOOL_ID_LEN || !spool_id_valid(target)) {
+            buf_printf(why, "dedupe marker %s is corrupt", path);
+            return -1;
+        }
+        memcpy(id, target, SPOOL_ID_LEN + 1);
+        return 0;
+    }
+    if (errno == ENOENT)
+        return SPOOL_NOTFOUND;
+    if (errno != EINVAL) {
+        buf_printf(why, "read dedupe marker %s: %s", path, strerror(errno));
+        return -1;
+    }
     if (read_file(path, SPOOL_ID_LEN + 1, &data, &len) < 0) {
         if (errno == ENOENT)
             return SPOOL_NOTFOUND;
@@ -480,7 +570,10 @@ static void spool_new_id(char id[SPOOL_ID_LEN + 1], const unsigned char rnd[4])
              rnd[0], rnd[1], rnd[2], rnd[3]);
 }
 
-/* Writes the new job into incoming/ under a fresh, unused ID. */
+/*
+ * Writes the new job into incoming/ under a fresh, unused ID, without
+ * syncing it: returns the open descriptor, or -1.
+ */
 static int spool_create_incoming(struct spool *sp, struct spool_job *job,
                                  struct buf *why)
 {
@@ -488,6 +581,7 @@ static int spool_create_incoming(struct spool *sp, struct spool_job *job,
     unsigned char rnd[4];
     struct buf *image = buf_create(job->payload_len + 512);
     int tries;
+    int fd;
 
     for (tries = 0; tries < SPOOL_ID_TRIES; tries++) {
         if (spool_random(rnd, sizeof(rnd), why) < 0)
@@ -496,7 +590,7 @@ static int spool_create_incoming(struct spool *sp, struct spool_job *job,
         buf_reset(image);
         spool_job_format(job, image);
         spool_path(sp, path, SPOOL_INCOMING, job->id, NULL);
-        if (spool_write_new(path, image->data, image->len) < 0) {
+        if ((fd = spool_write_open(path, image->data, image->len)) < 0) {
             if (errno == EEXIST)
                 continue;
             buf_printf(why, "write %s: %s", path, strerror(errno));
@@ -504,8 +598,9 @@ static int spool_create_incoming(struct spool *sp, struct spool_job *job,
         }
         if (!spool_id_in_states(sp, job->id)) {
             buf_free(image);
-            return 0;
+            return fd;
         }
+        close(fd);
         unlink(path);                   /* the ID is taken: draw again */
     }
     if (tries == SPOOL_ID_TRIES)
@@ -516,142 +611,407 @@ static int spool_create_incoming(struct spool *sp, struct spool_job *job,
 
 /*
  * Creates the dedupe marker of a job already durable in incoming/: 0,
- * SPOOL_DUPLICATE (dup_id set), or -1.  The marker is linked from a complete,
- * fsynced temporary file, so whoever sees it can read the whole ID.
+ * SPOOL_DUPLICATE (dup_id set), or -1.  The marker is a symbolic link whose
+ * target is the job's ID: symlink(2) makes the name and its content in one
+ * step, so whoever sees the marker can read the whole ID, and it fails with
+ * EEXIST when the key is taken, even between processes.  The caller makes
+ * dedupe/ durable before it trusts either answer.
  */
-static int spool_create_marker(struct spool *sp, const struct spool_job *job,
+static int spool_create_marker(struct spool *sp, const char *id,
                                const char *marker,
                                char dup_id[SPOOL_ID_LEN + 1], struct buf *why)
 {
-    char tmp[PATH_MAX];
     char path[PATH_MAX];
-    char line[SPOOL_ID_LEN + 2];
     int tries;
     int rc;
 
-    spool_path(sp, tmp, SPOOL_INCOMING, job->id, ".mark");
     spool_path(sp, path, SPOOL_DEDUPE, marker, NULL);
-    snprintf(line, sizeof(line), "%s\n", job->id);
-    if (spool_write_new(tmp, line, SPOOL_ID_LEN + 1) < 0) {
-        buf_printf(why, "write %s: %s", tmp, strerror(errno));
-        return -1;
-    }
-    /* The job's entry in incoming/ must be durable before the marker. */
-    if (spool_fsync_dir(sp, SPOOL_INCOMING, why) < 0) {
-        unlink(tmp);
-        return -1;
-    }
     for (tries = 0; tries < 3; tries++) {
-        if (link(tmp, path) == 0) {
-            unlink(tmp);
-            if (spool_fsync_dir(sp, SPOOL_DEDUPE, why) < 0) {
-                unlink(path);
-                return -1;
-            }
+        if (symlink(id, path) == 0)
             return 0;
-        }
         if (errno != EEXIST) {
-            buf_printf(why, "link %s: %s", path, strerror(errno));
-            unlink(tmp);
+            buf_printf(why, "symlink %s: %s", path, strerror(errno));
             return -1;
         }
         rc = spool_marker_read(path, dup_id, why);
         if (rc == SPOOL_NOTFOUND)       /* expired meanwhile: try again */
             continue;
-        unlink(tmp);
-        if (rc < 0)
-            return -1;
-        /* Whoever answers "duplicate" must know the marker is durable. */
-        if (spool_fsync_dir(sp, SPOOL_DEDUPE, why) < 0)
-            return -1;
-        return SPOOL_DUPLICATE;
+        return rc < 0 ? -1 : SPOOL_DUPLICATE;
     }
-    unlink(tmp);
     buf_printf(why, "dedupe marker %s keeps appearing and vanishing", path);
     return -1;
 }
 
-int spool_enqueue(struct spool *spool, const char *kind,
-                  const char *dedupe_key, const void *payload,
-                  size_t payload_len, char id_out[SPOOL_ID_LEN + 1],
-                  struct buf *why)
+/* Where one entry of a batch stands. */
+enum spool_stage {
+    STAGE_FAILED = 0,           /* rc -1, why says why; nothing left behind */
+    STAGE_WRITTEN,              /* in incoming/, not yet durable */
+    STAGE_SYNCED,               /* durable in incoming/ */
+    STAGE_MARKED,               /* its marker made (when it has a key) */
+    STAGE_DUPLICATE,            /* the key is another job's: id names it */
+    STAGE_MOVED                 /* renamed into active/ */
+};
+
+struct spool_slot {
+    enum spool_stage stage;
+    int fd;                     /* while STAGE_WRITTEN */
+    char marker[SPOOL_MARKER_LEN + 1];      /* "" without a key */
+};
+
+/* Checks one entry's arguments: 0, or -1 with why. */
+static int spool_entry_check(const struct spool_entry *e)
+{
+    size_t key_len = 0;
+
+    if (e->kind == NULL || !spool_kind_valid(e->kind)) {
+        buf_append_str(e->why, "invalid job kind ");
+        spool_quote(e->why, e->kind ? e->kind : "(null)");
+        return -1;
+    }
+    if (e->dedupe_key != NULL
+        && ((key_len = strlen(e->dedupe_key)) == 0
+            || key_len > SPOOL_KEY_MAX)) {
+        buf_printf(e->why, "dedupe key is %s",
+                   key_len ? "too long" : "empty");
+        return -1;
+    }
+    if (e->payload_len > SPOOL_PAYLOAD_MAX) {
+        buf_printf(e->why, "payload of %zu bytes exceeds the limit of %d "
+                   "bytes", e->payload_len, SPOOL_PAYLOAD_MAX);
+        return -1;
+    }
+    if (e->payload == NULL && e->payload_len > 0)
+        msg_panic("spool_enqueue: NULL payload of %zu bytes", e->payload_len);
+    return 0;
+}
+
+/* Fails an entry that got as far as incoming/: its file goes. */
+static void spool_drop(struct spool *sp, struct spool_entry *e,
+                       struct spool_slot *slot)
+{
+    char path[PATH_MAX];
+
+    if (slot->stage == STAGE_WRITTEN)
+        close(slot->fd);
+    unlink(spool_path(sp, path, SPOOL_INCOMING, e->id, NULL));
+    slot->stage = STAGE_FAILED;
+}
+
+/* Fails every entry at stage with reason (a directory's fsync failed). */
+static void spool_drop_stage(struct spool *sp, struct spool_entry *entries,
+                             struct spool_slot *slots, size_t count,
+                             enum spool_stage stage, const char *reason)
+{
+    size_t i;
+
+    for (i = 0; i < count; i++) {
+        if (slots[i].stage != stage)
+            continue;
+        buf_append_str(entries[i].why, reason);
+        if (stage == STAGE_DUPLICATE)
+            slots[i].stage = STAGE_FAILED;
+        else
+            spool_drop(sp, &entries[i], &slots[i]);
+    }
+}
+
+/* Step 1: every valid entry's job file written into incoming/. */
+static int spool_batch_write(struct spool *sp, struct spool_entry *entries,
+                             struct spool_slot *slots, size_t count)
 {
     struct spool_job job;
-    char marker[SPOOL_MARKER_LEN + 1];
+    time_t now = time(NULL);
+    size_t i;
+    int written = 0;
+
+    for (i = 0; i < count; i++) {
+        struct spool_entry *e = &entries[i];
+
+        if (spool_entry_check(e) < 0)
+            continue;
+        memset(&job, 0, sizeof(job));
+        job.kind = (char *) e->kind;
+        job.dedupe_key = (char *) e->dedupe_key;
+        job.created = now;
+        job.payload = (unsigned char *) e->payload;
+        job.payload_len = e->payload_len;
+        if ((slots[i].fd = spool_create_incoming(sp, &job, e->why)) < 0)
+            continue;
+        memcpy(e->id, job.id, SPOOL_ID_LEN + 1);
+        if (e->dedupe_key)
+            spool_marker_name(e->kind, e->dedupe_key, slots[i].marker);
+        slots[i].stage = STAGE_WRITTEN;
+        written++;
+    }
+    return written;
+}
+
+/*
+ * Step 2 with SPOOL_SYNC_SYNCFS: one syncfs(2) covers the files and their
+ * names in incoming/.
+ */
+static int spool_batch_syncfs(struct spool *sp, struct spool_entry *entries,
+                              struct spool_slot *slots, size_t count)
+{
+    char path[PATH_MAX];
+    struct buf *err = buf_create(128);
+    size_t i;
+    int fd = -1;
+    int synced = 0;
+
+    for (i = 0; i < count && fd < 0; i++)
+        if (slots[i].stage == STAGE_WRITTEN)
+            fd = slots[i].fd;
+    if (fd >= 0 && syncfs(fd) < 0) {
+        buf_printf(err, "syncfs %s: %s", sp->dir, strerror(errno));
+        spool_drop_stage(sp, entries, slots, count, STAGE_WRITTEN, err->data);
+    }
+    for (i = 0; i < count; i++) {
+        if (slots[i].stage != STAGE_WRITTEN)
+            continue;
+        if (close(slots[i].fd) < 0) {
+            buf_printf(entries[i].why, "close %s: %s",
+                       spool_path(sp, path, SPOOL_INCOMING, entries[i].id,
+                                  NULL), strerror(errno));
+            slots[i].stage = STAGE_FAILED;
+            unlink(path);
+            continue;
+        }
+        slots[i].stage = STAGE_SYNCED;
+        synced++;
+    }
+    buf_free(err);
+    return synced;
+}
+
+/* Step 2: their data durable, then their names in incoming/. */
+static int spool_batch_sync(struct spool *sp, struct spool_entry *entries,
+                            struct spool_slot *slots, size_t count)
+{
+    char path[PATH_MAX];
+    struct buf *err;
+    size_t i;
+    int synced = 0;
+
+    if (sp->sync == SPOOL_SYNC_SYNCFS)
+        return spool_batch_syncfs(sp, entries, slots, count);
+    for (i = 0; i < count; i++) {
+        if (slots[i].stage != STAGE_WRITTEN)
+            continue;
+        spool_path(sp, path, SPOOL_INCOMING, entries[i].id, NULL);
+        if (spool_sync_close(slots[i].fd, path) < 0) {
+            buf_printf(entries[i].why, "fsync %s: %s", path, strerror(errno));
+            slots[i].stage = STAGE_FAILED;
+            continue;
+        }
+        slots[i].stage = STAGE_SYNCED;
+        synced++;
+    }
+    if (synced == 0)
+        return 0;
+    err = buf_create(128);
+    if (spool_fsync_dir(sp, SPOOL_INCOMING, err) < 0) {
+        spool_drop_stage(sp, entries, slots, count, STAGE_SYNCED, err->data);
+        synced = 0;
+    }
+    buf_free(err);
+    return synced;
+}
+
+/* Step 3: the markers, made after their jobs are durable, then dedupe/. */
+static void spool_batch_mark(struct spool *sp, struct spool_entry *entries,
+                             struct spool_slot *slots, size_t count)
+{
+    char path[PATH_MAX];
     char dup_id[SPOOL_ID_LEN + 1];
-    char from[PATH_MAX];
-    char to[PATH_MAX];
-    size_t key_len = 0;
+    struct buf *err;
+    size_t i;
+    int touched = 0;
     int rc;
 
-    if (kind == NULL || !spool_kind_valid(kind)) {
-        buf_append_str(why, "invalid job kind ");
-        spool_quote(why, kind ? kind : "(null)");
-        return -1;
-    }
-    if (dedupe_key != NULL
-        && ((key_len = strlen(dedupe_key)) == 0 || key_len > SPOOL_KEY_MAX)) {
-        buf_printf(why, "dedupe key is %s", key_len ? "too long" : "empty");
-        return -1;
-    }
-    if (payload_len > SPOOL_PAYLOAD_MAX) {
-        buf_printf(why, "payload of %zu bytes exceeds the limit of %d bytes",
-                   payload_len, SPOOL_PAYLOAD_MAX);
-        return -1;
-    }
-    if (payload == NULL && payload_len > 0)
-        msg_panic("spool_enqueue: NULL payload of %zu bytes", payload_len);
-
-    memset(&job, 0, sizeof(job));
-    job.kind = (char *) kind;
-    job.dedupe_key = (char *) dedupe_key;
-    job.created = time(NULL);
-    job.payload = (unsigned char *) payload;
-    job.payload_len = payload_len;
-    if (spool_create_incoming(spool, &job, why) < 0)
-        return -1;
-    spool_path(spool, from, SPOOL_INCOMING, job.id, NULL);
-    if (dedupe_key) {
-        spool_marker_name(kind, dedupe_key, marker);
-        rc = spool_create_marker(spool, &job, marker, dup_id, why);
-        if (rc != 0) {
-            unlink(from);
-            if (rc == SPOOL_DUPLICATE)
-                memcpy(id_out, dup_id, SPOOL_ID_LEN + 1);
-            return rc;
+    for (i = 0; i < count; i++) {
+        if (slots[i].stage != STAGE_SYNCED || slots[i].marker[0] == '\0')
+            continue;
+        rc = spool_create_marker(sp, entries[i].id, slots[i].marker, dup_id,
+                                 entries[i].why);
+        if (rc < 0) {
+            spool_drop(sp, &entries[i], &slots[i]);
+            continue;
+        }
+        touched++;
+        if (rc == SPOOL_DUPLICATE) {
+            spool_drop(sp, &entries[i], &slots[i]);
+            memcpy(entries[i].id, dup_id, SPOOL_ID_LEN + 1);
+            slots[i].stage = STAGE_DUPLICATE;
+        } else {
+            slots[i].stage = STAGE_MARKED;
         }
     }
-    spool_state_path(spool, to, SPOOL_ACTIVE, job.id);
-    if (spool_rename_noreplace(from, to) < 0) {
-        if (errno == ENOENT && dedupe_key) {
+    if (touched == 0)
+        return;
+    /* Whoever answers "duplicate" must know the marker is durable too. */
+    err = buf_create(128);
+    if (spool_fsync_dir(sp, SPOOL_DEDUPE, err) < 0) {
+        for (i = 0; i < count; i++)
+            if (slots[i].stage == STAGE_MARKED)
+                unlink(spool_path(sp, path, SPOOL_DEDUPE, slots[i].marker,
+                                  NULL));
+        spool_drop_stage(sp, entries, slots, count, STAGE_MARKED, err->data);
+        spool_drop_stage(sp, entries, slots, count, STAGE_DUPLICATE,
+                         err->data);
+    }
+    buf_free(err);
+}
+
+/* Step 4: into active/, then active/ durable. */
+static void spool_batch_move(struct spool *sp, struct spool_entry *entries,
+                             struct spool_slot *slots, size_t count)
+{
+    char from[PATH_MAX];
+    char to[PATH_MAX];
+    struct buf *err;
+    size_t i;
+    int moved = 0;
+
+    for (i = 0; i < count; i++) {
+        struct spool_entry *e = &entries[i];
+        int keyed = slots[i].stage == STAGE_MARKED;
+
+        if (slots[i].stage != STAGE_SYNCED && !keyed)
+            continue;
+        spool_path(sp, from, SPOOL_INCOMING, e->id, NULL);
+        spool_state_path(sp, to, SPOOL_ACTIVE, e->id);
+        if (spool_rename_noreplace(from, to) == 0) {
+            slots[i].stage = STAGE_MOVED;
+            moved++;
+        } else if (errno == ENOENT && keyed) {
             /*
              * spool_recover() moved the marked job first.  Should it be
              * nowhere (worked off already?), say so: the sender's retry is
              * then answered by the marker, and nothing is lost.
              */
-            if (!spool_id_in_states(spool, job.id)) {
-                buf_printf(why, "%s: job left %s/%s before it was enqueued",
-                           job.id, spool->dir, SPOOL_INCOMING);
-                return -1;
+            if (spool_id_in_states(sp, e->id)) {
+                slots[i].stage = STAGE_MOVED;
+                moved++;
+            } else {
+                buf_printf(e->why, "%s: job left %s/%s before it was "
+                           "enqueued", e->id, sp->dir, SPOOL_INCOMING);
+                slots[i].stage = STAGE_FAILED;
             }
         } else {
-            buf_printf(why, "rename %s to %s: %s", from, to, strerror(errno));
+            buf_printf(e->why, "rename %s to %s: %s", from, to,
+                       strerror(errno));
             /*
              * Once its marker is visible, another enqueue may have answered
              * "duplicate" on its strength: the job stays, complete and
              * marked, for spool_recover().  Without a key it just goes.
              */
-            if (dedupe_key)
-                buf_append_str(why, " (left for spool_recover)");
+            if (keyed)
+                buf_append_str(e->why, " (left for spool_recover)");
             else
                 unlink(from);
-            return -1;
+            slots[i].stage = STAGE_FAILED;
         }
     }
-    if (spool_fsync_dir(spool, "active", why) < 0)
-        return -1;
-    memcpy(id_out, job.id, SPOOL_ID_LEN + 1);
-    return SPOOL_ACCEPTED;
+    if (moved == 0)
+        return;
+    err = buf_create(128);
+    if (spool_fsync_dir(sp, "active", err) < 0)
+        for (i = 0; i < count; i++)
+            if (slots[i].stage == STAGE_MOVED) {
+                buf_append_str(entries[i].why, err->data);
+                slots[i].stage = STAGE_FAILED;
+            }
+    buf_free(err);
+}
+
+void spool_enqueue_batch(struct spool *spool, struct spool_entry *entries,
+                         size_t count)
+{
+    struct spool_slot slots[SPOOL_BATCH_MAX];
+    size_t i;
+
+    if (count > SPOOL_BATCH_MAX)
+        msg_panic("spool_enqueue_batch: %zu entries, at most %d", count,
+                  SPOOL_BATCH_MAX);
+    memset(slots, 0, sizeof(slots[0]) * count);
+    for (i = 0; i < count; i++)
+        entries[i].id[0] = '\0';
+    if (spool_batch_write(spool, entries, slots, count) > 0
+        && spool_batch_sync(spool, entries, slots, count) > 0) {
+        spool_batch_mark(spool, entries, slots, count);
+        spool_batch_move(spool, entries, slots, count);
+    }
+    for (i = 0; i < count; i++)
+        entries[i].rc = slots[i].stage == STAGE_MOVED ? SPOOL_ACCEPTED
+            : slots[i].stage == STAGE_DUPLICATE ? SPOOL_DUPLICATE : -1;
+}
+
+/*
+ * Leads one batch: takes up to SPOOL_BATCH_MAX waiters from the queue,
+ * commits them without the lock, and marks them done.  Called and returns
+ * with group_lock held.
+ */
+static void spool_group_lead(struct spool *sp)
+{
+    struct spool_waiter *batch[SPOOL_BATCH_MAX];
+    struct spool_entry entries[SPOOL_BATCH_MAX];
+    size_t n = 0;
+    size_t i;
+
+    while (n < SPOOL_BATCH_MAX && sp->group_head != NULL) {
+        batch[n] = sp->group_head;
+        if ((sp->group_head = batch[n]->next) == NULL)
+            sp->group_tail = &sp->group_head;
+        entries[n] = batch[n]->entry;
+        n++;
+    }
+    sp->group_busy = 1;
+    pthread_mutex_unlock(&sp->group_lock);
+    spool_enqueue_batch(sp, entries, n);
+    pthread_mutex_lock(&sp->group_lock);
+    for (i = 0; i < n; i++) {
+        batch[i]->entry = entries[i];
+        batch[i]->done = 1;
+    }
+    sp->group_busy = 0;
+    pthread_cond_broadcast(&sp->group_done);
+}
+
+/*
+ * Group commit for threads.  Each call queues its entry; the first to find
+ * no batch being committed leads one: it commits every queued entry (its
+ * own among them) in one spool_enqueue_batch() and wakes the others.
+ * Calls that arrive meanwhile queue for the next batch, which one of them
+ * leads.  A lone caller is a batch of one at once: nothing waits for
+ * company.
+ */
+int spool_enqueue(struct spool *spool, const char *kind,
+                  const char *dedupe_key, const void *payload,
+                  size_t payload_len, char id_out[SPOOL_ID_LEN + 1],
+                  struct buf *why)
+{
+    struct spool_waiter w;
+
+    memset(&w, 0, sizeof(w));
+    w.entry.kind = kind;
+    w.entry.dedupe_key = dedupe_key;
+    w.entry.payload = payload;
+    w.entry.payload_len = payload_len;
+    w.entry.why = why;
+    pthread_mutex_lock(&spool->group_lock);
+    *spool->group_tail = &w;
+    spool->group_tail = &w.next;
+    while (!w.done) {
+        if (!spool->group_busy)
+            spool_group_lead(spool);
+        else
+            pthread_cond_wait(&spool->group_done, &spool->group_lock);
+    }
+    pthread_mutex_unlock(&spool->group_lock);
+    if (w.entry.rc != -1)
+        memcpy(id_out, w.entry.id, SPOOL_ID_LEN + 1);
+    return w.entry.rc;
 }
 
 /* State changes. */
@@ -1137,7 +1497,8 @@ int spool_expire_dedupe(struct spool *spool, time_t now, long lifetime,
         if (!spool_marker_name_valid(dp->d_name))
             continue;
         spool_path(spool, path, SPOOL_DEDUPE, dp->d_name, NULL);
-        if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode)
+        if (lstat(path, &st) < 0
+            || !(S_ISLNK(st.st_mode) || S_ISREG(st.st_mode))
             || (lifetime > 0 && now - st.st_mtime < lifetime))
             continue;
         buf_reset(err);

@@ -9,14 +9,19 @@
  *   deferred/   jobs waiting for their next attempt (backoff)
  *   hold/       jobs held by an admin or by policy
  *   dead/       dead letters, with the reason in their last_error
- *   dedupe/     one marker per dedupe key (file name: SHA-256 of kind and
- *               key, content: the job ID)
+ *   dedupe/     one marker per dedupe key (name: SHA-256 of kind and key;
+ *               a symbolic link whose target is the job ID, never followed;
+ *               older spools have files holding the ID, still read)
  *
  * A job is one file named by its ID, in exactly one state directory; its
  * state is the directory it is in.  Durability: spool_enqueue() writes the
- * job into incoming/, fsyncs it, creates the dedupe marker (link(2), so a
- * duplicate is detected atomically even between processes), renames the job
- * into active/ and fsyncs the directories before it returns SPOOL_ACCEPTED.
+ * job into incoming/, fsyncs it and incoming/, creates the dedupe marker
+ * (symlink(2), so a duplicate is detected atomically even between
+ * processes), fsyncs dedupe/, renames the job into active/ and fsyncs
+ * active/ before it returns SPOOL_ACCEPTED.  spool_enqueue_batch() does the
+ * same for many jobs at once, each step for all of them before the next
+ * (group commit): one fdatasync per job file, and one fsync per directory
+ * for the whole batch.
  * A reader therefore never sees a partial job.  A crash (or a failed rename)
  * after the marker and before the rename leaves a complete job in incoming/
  * that spool_recover() moves into active/; as its marker already answers
@@ -43,7 +48,11 @@
  * with spool_job_free() / spool_job_list_free().  Every call that fails
  * returns -1 (or SPOOL_NOTFOUND) and appends the reason to why.
  *
- * Concurrency: any number of processes may enqueue at once.  A job is
+ * Concurrency: any number of processes may enqueue at once, and any number
+ * of threads of one process through one struct spool: their
+ * spool_enqueue() calls that overlap in time are committed together as
+ * one spool_enqueue_batch() (group commit), each still answered only once
+ * its job is durable.  The other calls are for one thread at a time.  A job is
  * worked on by one worker at a time; admin actions (hold, requeue, delete)
  * are atomic renames, and a worker whose job was moved under it gets
  * SPOOL_NOTFOUND from the next state change and must drop the job.
@@ -102,6 +111,12 @@ struct spool_policy {
     long maximal_lifetime;      /* a job older than this dies on defer */
 };
 
+/* How spool_enqueue_batch() makes a batch's job files durable. */
+enum spool_sync {
+    SPOOL_SYNC_FSYNC = 0,       /* fdatasync(2) each file (the default) */
+    SPOOL_SYNC_SYNCFS           /* one syncfs(2) of the spool's file system */
+};
+
 struct spool;
 
 /*
@@ -113,6 +128,17 @@ struct spool;
 struct spool *spool_open(const char *dir, int create, struct buf *why);
 void spool_close(struct spool *spool);
 void spool_set_policy(struct spool *spool, const struct spool_policy *policy);
+
+/*
+ * SPOOL_SYNC_SYNCFS makes a batch durable with one syncfs(2) instead of
+ * one fdatasync(2) per job file and one fsync(2) of incoming/: far fewer
+ * disk flushes, but it also waits for whatever else is dirty on that file
+ * system, so it is for a spool on a file system of its own.  A name
+ * (main.cf's spool_sync_method) maps to it with spool_sync_parse(): 0, or
+ * -1 for an unknown name.
+ */
+void spool_set_sync(struct spool *spool, enum spool_sync sync);
+int spool_sync_parse(const char *name, enum spool_sync *sync);
 const char *spool_state_name(enum spool_state state);
 
 /*
@@ -128,6 +154,35 @@ int spool_enqueue(struct spool *spool, const char *kind,
                   const char *dedupe_key, const void *payload,
                   size_t payload_len, char id_out[SPOOL_ID_LEN + 1],
                   struct buf *why);
+
+/* One job of a batch: the arguments of spool_enqueue(), and its result. */
+struct spool_entry {
+    const char *kind;
+    const char *dedupe_key;     /* or NULL */
+    const void *payload;        /* not owned */
+    size_t payload_len;
+    struct buf *why;            /* the caller's: the reason when rc is -1 */
+    int rc;                     /* out: SPOOL_ACCEPTED, SPOOL_DUPLICATE, -1 */
+    char id[SPOOL_ID_LEN + 1];  /* out: the new job, or the key's holder */
+};
+
+#define SPOOL_BATCH_MAX  64     /* entries per batch: one open file each */
+
+/*
+ * Group commit: stores count (at most SPOOL_BATCH_MAX) jobs as count calls
+ * of spool_enqueue() would, with each entry's own result, but makes them
+ * durable together: every job file is written, then each is fdatasync'd
+ * and incoming/ fsync'd once; then every marker is made and dedupe/
+ * fsync'd once; then every job is renamed into active/ and active/ fsync'd
+ * once.  Nothing is reported accepted or duplicate before all of that is
+ * done, so an entry's rc means what spool_enqueue()'s does, and one that
+ * fails (its own reason in its why; a directory's failed fsync fails every
+ * entry that needed it) takes no other down.  Two entries with one key
+ * are one job: the later one is the duplicate.  Not for the event loop's
+ * thread: it blocks for as long as the disk takes.
+ */
+void spool_enqueue_batch(struct spool *spool, struct spool_entry *entries,
+                         size_t count);
 
 /* Loads one job (with its payload when want_payload). 0, SPOOL_NOTFOUND, -1. */
 int spool_load(struct spool *spool, const char *id, int want_payload,

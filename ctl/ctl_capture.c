@@ -53,6 +53,7 @@
 #include "ctl.h"
 #include "msg.h"
 #include "spool.h"
+#include "spool_config.h"
 #include "xalloc.h"
 
 #define EX_OK_        0
@@ -208,6 +209,7 @@ int ctl_capture(const struct config *cfg, int argc, char **argv)
         say("tempfail: %s", why->data);
         goto out;
     }
+    spool_configure(spool, cfg);
     memset(&opts, 0, sizeof(opts));
     opts.attachment_size_limit = (size_t) cfg->attachment_size_limit;
     opts.trusted_authserv_ids = cfg->trusted_authserv_ids.items;

@@ -45,6 +45,7 @@
 #include "ctl.h"
 #include "msg.h"
 #include "spool.h"
+#include "spool_config.h"
 
 #define QUEUE_USAGE "usage: postmaskctl queue [list]\n" \
     "       postmaskctl queue show|requeue|release|hold|delete ID\n"
@@ -280,7 +281,6 @@ static int queue_change(struct spool *sp, const struct queue_action *action,
 int ctl_queue(const struct config *cfg, int argc, char **argv)
 {
     const struct queue_action *action = NULL;
-    struct spool_policy policy;
     struct spool *sp;
     struct buf *why;
     const char *sub = argc > 1 ? argv[1] : "list";
@@ -305,10 +305,7 @@ int ctl_queue(const struct config *cfg, int argc, char **argv)
         buf_free(why);
         return status;
     }
-    policy.minimal_backoff = cfg->minimal_backoff;
-    policy.maximal_backoff = cfg->maximal_backoff;
-    policy.maximal_lifetime = cfg->maximal_job_lifetime;
-    spool_set_policy(sp, &policy);
+    spool_configure(sp, cfg);
 
     if (strcmp(sub, "list") == 0)
         status = queue_list(sp, why);

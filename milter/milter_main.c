@@ -21,6 +21,7 @@
 #include "milter.h"
 #include "msg.h"
 #include "spool.h"
+#include "spool_config.h"
 
 #define USAGE "[-fvV] [-c config_dir]"
 
@@ -33,7 +34,6 @@ int main(int argc, char **argv)
     struct config *cfg;
     struct address_keys *keys;
     struct spool *spool;
-    struct spool_policy policy;
     struct buf *why = buf_create(128);
     int ret;
 
@@ -44,10 +44,7 @@ int main(int argc, char **argv)
         msg_fatal("%s", why->data);
     if ((spool = spool_open(cfg->spool_directory, 1, why)) == NULL)
         msg_fatal("%s", why->data);
-    policy.minimal_backoff = cfg->minimal_backoff;
-    policy.maximal_backoff = cfg->maximal_backoff;
-    policy.maximal_lifetime = cfg->maximal_job_lifetime;
-    spool_set_policy(spool, &policy);
+    spool_configure(spool, cfg);
     capture_init();
 
     context.cfg = cfg;

@@ -13,7 +13,7 @@ cat > "$dir/main.cf" <<'CF'
 # A realistic postmask configuration.
 smtpd_restriction_classes = proxy_domains, address_keys_file,
     spool_directory, job_minimal_backoff, job_maximal_backoff,
-    job_maximal_lifetime, dedupe_lifetime, milter_listen, bridge_listen, webhook_listen,
+    job_maximal_lifetime, dedupe_lifetime, spool_sync_method, milter_listen, bridge_listen, webhook_listen,
     capture_size_limit, attachment_size_limit, trusted_authserv_ids,
     capture_rate_limit, rcpt_failure_limit, bounce_tag_lifetime,
     masking_daemon_names, unmasked_senders, mask_bodies,
@@ -49,6 +49,7 @@ job_minimal_backoff = 30s
 job_maximal_backoff = ${job_minimal_backoff?2h}${job_minimal_backoff:1h}
 job_maximal_lifetime = 5d
 dedupe_lifetime = ${log_facility?{2w}:{1d}}
+spool_sync_method = syncfs
 capture_size_limit = 20480000
 attachment_size_limit = ${capture_size_limit}
 trusted_authserv_ids = mx1.example.com mx2.example.com,

@@ -10,6 +10,7 @@
 #include <ftw.h>
 #include <grp.h>
 #include <limits.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -205,6 +206,16 @@ static void marker_name(const char *kind, const char *key, char out[65])
     EVP_MD_CTX_free(ctx);
     for (i = 0; i < md_len; i++)
         sprintf(out + 2 * i, "%02x", md[i]);
+}
+
+/* why must be head + something + tail. */
+static void assert_why(const char *why, const char *head, const char *tail)
+{
+    size_t len = strlen(why);
+
+    if (strncmp(why, head, strlen(head)) != 0 || len < strlen(tail)
+        || strcmp(why + len - strlen(tail), tail) != 0)
+        fail_msg("why \"%s\" is not \"%s...%s\"", why, head, tail);
 }
 
 static void enqueue_ok(struct fixture *fx, const char *kind, const char *key,
@@ -593,6 +604,224 @@ static void test_duplicates(void **state)
     assert_string_equal(again, first);
     assert_int_equal(count_files(fx, "incoming"), 0);
     assert_string_equal(fx->why->data, "");
+}
+
+/* The marker is a symbolic link naming the job, and is never followed. */
+static void test_marker_is_symlink(void **state)
+{
+    struct fixture *fx = *state;
+    char id[SPOOL_ID_LEN + 1];
+    char again[SPOOL_ID_LEN + 1];
+    char marker[65];
+    char path[PATH_MAX];
+    char target[64];
+    ssize_t n;
+
+    enqueue_ok(fx, "twilio_message", "IM0002", "hello", id);
+    marker_name("twilio_message", "IM0002", marker);
+    n = readlink(path_in(fx, "dedupe", marker, path), target,
+                 sizeof(target) - 1);
+    assert_int_equal(n, SPOOL_ID_LEN);
+    target[n] = '\0';
+    assert_string_equal(target, id);
+
+    /* A marker of an older spool (a file holding the ID) still answers. */
+    marker_name("twilio_message", "IM-old", marker);
+    plant(fx, "dedupe", marker, "0123456789ABCDEF\n", 17);
+    assert_int_equal(spool_enqueue(fx->sp, "twilio_message", "IM-old", "x", 1,
+                                   again, fx->why), SPOOL_DUPLICATE);
+    assert_string_equal(again, "0123456789ABCDEF");
+
+    /* A link whose target is no ID is corrupt: refused, named, kept. */
+    marker_name("twilio_message", "IM-bad", marker);
+    assert_int_equal(symlink("../active/0123456789ABCDEF",
+                             path_in(fx, "dedupe", marker, path)), 0);
+    assert_int_equal(spool_enqueue(fx->sp, "twilio_message", "IM-bad", "x", 1,
+                                   again, fx->why), -1);
+    assert_why(fx->why->data, "dedupe marker ", " is corrupt");
+    assert_int_equal(count_files(fx, "incoming"), 0);
+    buf_reset(fx->why);
+    /* ... and expiry takes it away, as it does a corrupt file. */
+    assert_int_equal(spool_expire_dedupe(fx->sp, time(NULL) + 7200, 3600,
+                                         fx->why), 2);
+    assert_false(exists_in(fx, "dedupe", marker));
+    marker_name("twilio_message", "IM0002", marker);
+    assert_true(exists_in(fx, "dedupe", marker));   /* its job is live */
+}
+
+/*
+ * Group commit: one call, many jobs, each with its own answer, as if each
+ * had been enqueued alone.
+ */
+static void check_enqueue_batch(struct fixture *fx)
+{
+    char held[SPOOL_ID_LEN + 1];
+    char marker[65];
+    struct spool_entry e[7];
+    struct spool_job *job;
+    static const char *const payloads[7] = {
+        "first", "second", "third", "fourth", "fifth", "sixth", "seventh",
+    };
+    size_t i;
+
+    enqueue_ok(fx, "twilio_message", "IM-known", "earlier", held);
+    memset(e, 0, sizeof(e));
+    for (i = 0; i < 7; i++) {
+        e[i].kind = "twilio_message";
+        e[i].payload = payloads[i];
+        e[i].payload_len = strlen(payloads[i]);
+        e[i].why = buf_create(64);
+    }
+    e[0].dedupe_key = "IM-a";
+    e[1].dedupe_key = "IM-known";       /* held by an earlier job */
+    e[2].dedupe_key = "IM-a";           /* the same key as entry 0 */
+    e[3].dedupe_key = NULL;             /* no key */
+    e[4].kind = "Not A Kind";           /* refused alone */
+    e[5].dedupe_key = "IM-b";
+    e[6].payload_len = (size_t) SPOOL_PAYLOAD_MAX + 1;  /* refused alone */
+    e[6].payload = "x";
+    spool_enqueue_batch(fx->sp, e, 7);
+
+    assert_int_equal(e[0].rc, SPOOL_ACCEPTED);
+    assert_int_equal(e[1].rc, SPOOL_DUPLICATE);
+    assert_string_equal(e[1].id, held);
+    assert_int_equal(e[2].rc, SPOOL_DUPLICATE);
+    assert_string_equal(e[2].id, e[0].id);
+    assert_int_equal(e[3].rc, SPOOL_ACCEPTED);
+    assert_int_equal(e[4].rc, -1);
+    assert_why(e[4].why->data, "invalid job kind ", "\"Not A Kind\"");
+    assert_int_equal(e[5].rc, SPOOL_ACCEPTED);
+    assert_int_equal(e[6].rc, -1);
+    assert_why(e[6].why->data, "payload of ", "bytes");
+
+    /* Exactly the accepted ones are jobs, whole, with their keys. */
+    assert_int_equal(count_files(fx, "active"), 4);
+    assert_int_equal(count_files(fx, "incoming"), 0);
+    assert_int_equal(count_files(fx, "dedupe"), 3);
+    for (i = 0; i < 7; i++) {
+        if (e[i].rc != SPOOL_ACCEPTED)
+            continue;
+        job = load_ok(fx, e[i].id, 1);
+        assert_int_equal(job->payload_len, strlen(payloads[i]));
+        assert_memory_equal(job->payload, payloads[i], job->payload_len);
+        if (e[i].dedupe_key)
+            assert_string_equal(job->dedupe_key, e[i].dedupe_key);
+        else
+            assert_null(job->dedupe_key);
+        spool_job_free(job);
+        assert_string_equal(e[i].why->data, "");
+    }
+    marker_name("twilio_message", "IM-b", marker);
+    assert_true(exists_in(fx, "dedupe", marker));
+    for (i = 0; i < 7; i++)
+        buf_free(e[i].why);
+}
+
+static void test_enqueue_batch(void **state)
+{
+    check_enqueue_batch(*state);
+}
+
+/* The same with one syncfs(2) per batch (spool_sync_method = syncfs). */
+static void test_enqueue_batch_syncfs(void **state)
+{
+    struct fixture *fx = *state;
+    enum spool_sync sync;
+
+    assert_int_equal(spool_sync_parse("syncfs", &sync), 0);
+    assert_int_equal(sync, SPOOL_SYNC_SYNCFS);
+    assert_int_equal(spool_sync_parse("fsync", &sync), 0);
+    assert_int_equal(sync, SPOOL_SYNC_FSYNC);
+    assert_int_equal(spool_sync_parse("sync", &sync), -1);
+    spool_set_sync(fx->sp, SPOOL_SYNC_SYNCFS);
+    check_enqueue_batch(fx);
+}
+
+/* One thread of test_group_commit: its spool_enqueue() calls. */
+struct group_thread {
+    struct fixture *fx;
+    int t;
+    int rc[16];
+    char id[16][SPOOL_ID_LEN + 1];
+    char key[16][32];
+    char payload[16][32];
+};
+
+static void *group_thread_main(void *arg)
+{
+    struct group_thread *gt = arg;
+    struct buf *why = buf_create(64);
+    int i;
+
+    for (i = 0; i < 16; i++) {
+        /* Every third call shares a key with the other threads. */
+        snprintf(gt->key[i], sizeof(gt->key[i]), i % 3 == 0 ? "shared-%d"
+                 : "t%d-%d", i % 3 == 0 ? i : gt->t, i);
+        snprintf(gt->payload[i], sizeof(gt->payload[i]), "thread %d call %d",
+                 gt->t, i);
+        gt->rc[i] = spool_enqueue(gt->fx->sp, "capture", gt->key[i],
+                                  gt->payload[i], strlen(gt->payload[i]),
+                                  gt->id[i], why);
+        if (gt->rc[i] < 0)
+            fprintf(stderr, "thread %d call %d: %s\n", gt->t, i, why->data);
+    }
+    buf_free(why);
+    return NULL;
+}
+
+/*
+ * Threads that enqueue at once share batches (group commit), and each gets
+ * the answer it would have got alone: one job per key, whole, and every
+ * duplicate names it.
+ */
+static void test_group_commit(void **state)
+{
+    struct fixture *fx = *state;
+    enum { NTHREAD = 8 };
+    struct group_thread gt[NTHREAD];
+    pthread_t th[NTHREAD];
+    struct spool_job *job;
+    const char *holder[16];
+    int accepted = 0;
+    int t, i;
+
+    memset(gt, 0, sizeof(gt));
+    memset(holder, 0, sizeof(holder));
+    for (t = 0; t < NTHREAD; t++) {
+        gt[t].fx = fx;
+        gt[t].t = t;
+        assert_int_equal(pthread_create(&th[t], NULL, group_thread_main,
+                                        &gt[t]), 0);
+    }
+    for (t = 0; t < NTHREAD; t++)
+        assert_int_equal(pthread_join(th[t], NULL), 0);
+    for (t = 0; t < NTHREAD; t++)
+        for (i = 0; i < 16; i++) {
+            assert_true(gt[t].rc[i] == SPOOL_ACCEPTED
+                        || gt[t].rc[i] == SPOOL_DUPLICATE);
+            if (gt[t].rc[i] == SPOOL_ACCEPTED) {
+                accepted++;
+                job = load_ok(fx, gt[t].id[i], 1);
+                assert_string_equal(job->dedupe_key, gt[t].key[i]);
+                assert_int_equal(job->payload_len, strlen(gt[t].payload[i]));
+                assert_memory_equal(job->payload, gt[t].payload[i],
+                                    job->payload_len);
+                spool_job_free(job);
+            }
+            if (i % 3 != 0) {
+                assert_int_equal(gt[t].rc[i], SPOOL_ACCEPTED);
+                continue;
+            }
+            /* A shared key: the same holder for every thread. */
+            if (holder[i] == NULL)
+                holder[i] = gt[t].id[i];
+            assert_string_equal(gt[t].id[i], holder[i]);
+        }
+    /* 6 shared keys, once each; 10 own keys per thread. */
+    assert_int_equal(accepted, 6 + NTHREAD * 10);
+    assert_int_equal(count_files(fx, "active"), accepted);
+    assert_int_equal(count_files(fx, "dedupe"), accepted);
+    assert_int_equal(count_files(fx, "incoming"), 0);
 }
 
 /* Many processes race to enqueue one key: exactly one wins. */
@@ -1430,14 +1659,119 @@ static int chown_entry(const char *path, const struct stat *st, int flag,
     return lchown(path, 65534, 65534);
 }
 
-/* why must be head + something + tail. */
-static void assert_why(const char *why, const char *head, const char *tail)
+/*
+ * spool_enqueue_batch() of three capture jobs (keys "k0", none, "k2") with
+ * the directory locked read-only, as run_locked() does: rc and why of each
+ * entry come back in rc[] and why[].
+ */
+static void run_batch_locked(struct fixture *fx, const char *locked,
+                             int rc[3], char why[3][512])
 {
-    size_t len = strlen(why);
+    static const char *const keys[3] = {"k0", NULL, "k2"};
+    char path[PATH_MAX];
+    char text[2048];
+    char *line, *save = NULL;
+    struct spool_entry e[3];
+    struct spool *sp;
+    pid_t pid = 0;
+    int fds[2];
+    int status;
+    ssize_t n;
+    size_t i;
+    int root = geteuid() == 0;
 
-    if (strncmp(why, head, strlen(head)) != 0 || len < strlen(tail)
-        || strcmp(why + len - strlen(tail), tail) != 0)
-        fail_msg("why \"%s\" is not \"%s...%s\"", why, head, tail);
+    if (root)
+        assert_int_equal(nftw(fx->dir, chown_entry, 16, FTW_PHYS), 0);
+    assert_int_equal(pipe(fds), 0);
+    if (root && (pid = fork()) < 0)
+        fail_msg("fork: %s", strerror(errno));
+    if (pid == 0) {
+        struct buf *out = buf_create(256);
+
+        if (root && (setgroups(0, NULL) < 0 || setgid(65534) < 0
+                     || setuid(65534) < 0))
+            _exit(3);
+        memset(e, 0, sizeof(e));
+        for (i = 0; i < 3; i++) {
+            e[i].kind = "capture";
+            e[i].dedupe_key = keys[i];
+            e[i].payload = "p";
+            e[i].payload_len = 1;
+            e[i].why = buf_create(64);
+        }
+        if ((sp = spool_open(fx->dir, 0, e[0].why)) != NULL) {
+            chmod(path_in(fx, locked, NULL, path), 0500);
+            spool_enqueue_batch(sp, e, 3);
+            chmod(path, 0700);
+            spool_close(sp);
+        }
+        for (i = 0; i < 3; i++) {
+            buf_printf(out, "%d %s\n", sp ? e[i].rc : -98, e[i].why->data);
+            buf_free(e[i].why);
+        }
+        assert_int_equal(write_all(fds[1], out->data, out->len), 0);
+        buf_free(out);
+        if (root)
+            _exit(0);
+    }
+    close(fds[1]);
+    n = read(fds[0], text, sizeof(text) - 1);
+    text[n < 0 ? 0 : n] = '\0';
+    close(fds[0]);
+    if (root) {
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    for (i = 0, line = strtok_r(text, "\n", &save); i < 3;
+         i++, line = strtok_r(NULL, "\n", &save)) {
+        assert_non_null(line);
+        rc[i] = atoi(line);
+        snprintf(why[i], 512, "%s", strchr(line, ' ') + 1);
+    }
+}
+
+/* A directory that cannot be written fails every entry that needed it. */
+static void test_enqueue_batch_failures(void **state)
+{
+    struct fixture *fx = *state;
+    char why[3][512];
+    int rc[3];
+    int i;
+
+    if (geteuid() == 0)
+        assert_int_equal(chmod(fx->top, 0755), 0);
+    /* dedupe/: the keyed ones fail with the marker's reason; the other one
+     * lands. */
+    run_batch_locked(fx, "dedupe", rc, why);
+    assert_int_equal(rc[0], -1);
+    assert_why(why[0], "symlink ", ": Permission denied");
+    assert_int_equal(rc[1], SPOOL_ACCEPTED);
+    assert_int_equal(rc[2], -1);
+    assert_int_equal(count_files(fx, "active"), 1);
+    assert_int_equal(count_files(fx, "incoming"), 0);
+    assert_int_equal(count_files(fx, "dedupe"), 0);
+
+    /* active/: nothing is accepted; the keyed jobs (their markers may have
+     * answered someone) wait for spool_recover(), the other one is gone. */
+    run_batch_locked(fx, "active", rc, why);
+    for (i = 0; i < 3; i++) {
+        assert_int_equal(rc[i], -1);
+        assert_why(why[i], "rename ", i == 1 ? ": Permission denied"
+                   : ": Permission denied (left for spool_recover)");
+    }
+    assert_int_equal(count_files(fx, "incoming"), 2);
+    assert_int_equal(count_files(fx, "dedupe"), 2);
+    assert_int_equal(spool_recover(fx->sp, 3600, fx->why), 2);
+    assert_int_equal(count_files(fx, "active"), 3);
+
+    /* incoming/: nothing is written at all. */
+    run_batch_locked(fx, "incoming", rc, why);
+    for (i = 0; i < 3; i++) {
+        assert_int_equal(rc[i], -1);
+        assert_why(why[i], "write ", ": Permission denied");
+    }
+    assert_int_equal(count_files(fx, "active"), 3);
+    assert_int_equal(count_files(fx, "dedupe"), 2);
 }
 
 static void test_write_failures(void **state)
@@ -1465,11 +1799,11 @@ static void test_write_failures(void **state)
                ": Permission denied");
     assert_int_equal(count_files(fx, "dedupe"), 0);
 
-    /* dedupe/ unwritable: the job and the marker's temporary file go. */
+    /* dedupe/ unwritable: the job goes, and no marker is made. */
     OWN();
     run_locked(fx, "dedupe", LOCKED_ENQUEUE_KEY, NULL, &rc, why, sizeof(why));
     assert_int_equal(rc, -1);
-    assert_why(why, pathf(head, "link %s/dedupe/", fx->dir),
+    assert_why(why, pathf(head, "symlink %s/dedupe/", fx->dir),
                ": Permission denied");
     assert_int_equal(count_files(fx, "incoming"), 0);
     assert_int_equal(count_files(fx, "dedupe"), 0);
@@ -1718,6 +2052,11 @@ int main(void)
         T(test_enqueue_load_roundtrip),
         T(test_enqueue_refused),
         T(test_duplicates),
+        T(test_marker_is_symlink),
+        T(test_enqueue_batch),
+        T(test_enqueue_batch_syncfs),
+        T(test_enqueue_batch_failures),
+        T(test_group_commit),
         T(test_duplicates_across_processes),
         T(test_defer_backoff),
         T(test_defer_dead_after_lifetime),
