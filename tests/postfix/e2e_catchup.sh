@@ -109,7 +109,9 @@ wait_for "the emailed marker on every text" marked
 [ "$(curl -s "$T_STANDIN_URL/_standin/requests" | jq '[.requests[] | select(.operation == "update_message" and .webhook_enabled != "false")] | length')" = 0 ] \
     || t_fail "an emailed marker was set with webhooks enabled"
 t_bridge_stop
-find "$PF_PM_SPOOL/dedupe" -type f -delete
+# Markers are symbolic links (files in spools of older versions).
+find "$PF_PM_SPOOL/dedupe" -mindepth 1 -delete
+[ -z "$(ls -A "$PF_PM_SPOOL/dedupe")" ] || t_fail "dedupe markers are left"
 rm -f "$PF_PM_SPOOL/conversations/CH"*
 t_bridge_run "$PF_PM_DIR" || t_fail "the bridge did not restart"
 check_once "fresh dedupe"
