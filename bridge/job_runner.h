@@ -4,13 +4,19 @@
  * Wake-ups: an inotify watch on the spool's active/ directory (a job the
  * milter or the webhook just wrote is picked up at once, not by a slow
  * poll), plus a timer every few seconds that releases deferred jobs whose
- * time has come (spool_release_due), and less often recovers interrupted
+ * time has come (spool_release_due; deferred/ is read only when the
+ * earliest deferred job is due, and every five minutes in case someone
+ * else deferred one), and less often recovers interrupted
  * enqueues (spool_recover, min_age one hour) and expires dedupe markers
  * (dedupe_lifetime).  job_runner_kick() wakes it directly.
  *
- * Scheduling: jobs in active/ are taken oldest first, at most
- * job_concurrency at a time; a job is worked on by exactly one handler at a
- * time (the runner remembers which IDs it has in hand).  One bridge per
+ * Scheduling: jobs in active/ are taken oldest first (by ID, which begins
+ * with the creation time), at most job_concurrency at a time; a job is
+ * worked on by exactly one handler at a time (the runner remembers which
+ * IDs it has in hand).  A scan of active/ reads the directory only and
+ * keeps the 4 x job_concurrency oldest IDs, taken one by one before the
+ * next scan: a backlog costs memory and time per job independent of its
+ * length (a job written meanwhile waits at most for those IDs).  One bridge per
  * spool directory.  At start-up every job already in active/ is taken:
  * after a crash, the work resumes.
  *

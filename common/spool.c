@@ -1357,7 +1357,8 @@ void spool_job_list_free(struct spool_job **jobs, size_t count)
 
 /* Scheduling and housekeeping. */
 
-int spool_release_due(struct spool *spool, time_t now, struct buf *why)
+int spool_release_due(struct spool *spool, time_t now, time_t *next_due,
+                      struct buf *why)
 {
     struct spool_job **jobs;
     size_t count;
@@ -1365,11 +1366,17 @@ int spool_release_due(struct spool *spool, time_t now, struct buf *why)
     int moved = 0;
     int rc = 0;
 
+    if (next_due != NULL)
+        *next_due = 0;
     if (spool_list(spool, SPOOL_MASK(SPOOL_DEFERRED), &jobs, &count, why) < 0)
         return -1;
     for (i = 0; i < count && rc == 0; i++) {
-        if (jobs[i]->next_attempt > now)
+        if (jobs[i]->next_attempt > now) {
+            if (next_due != NULL
+                && (*next_due == 0 || jobs[i]->next_attempt < *next_due))
+                *next_due = jobs[i]->next_attempt;
             continue;
+        }
         rc = spool_move(spool, jobs[i], SPOOL_ACTIVE, 0, why);
         if (rc == 0)
             moved++;

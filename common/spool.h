@@ -249,9 +249,12 @@ int spool_delete(struct spool *spool, const char *id, struct buf *why);
 /*
  * Moves deferred jobs whose time has come (next_attempt <= now) into
  * active/, keeping their attempts, last error and released mark; returns
- * how many, or -1.
+ * how many, or -1.  next_due, when not NULL, is set to the earliest
+ * next_attempt of the jobs left deferred (0: none), so that a caller need
+ * not read every deferred job again before then.
  */
-int spool_release_due(struct spool *spool, time_t now, struct buf *why);
+int spool_release_due(struct spool *spool, time_t now, time_t *next_due,
+                      struct buf *why);
 
 /*
  * Finishes what a crash interrupted: complete jobs in incoming/ whose dedupe

@@ -918,10 +918,10 @@ static void test_defer_backoff(void **state)
             if (cases[c].delays[n - 1] > 0)
                 assert_int_equal(spool_release_due(fx->sp, now
                                                    + cases[c].delays[n - 1] - 1,
-                                                   fx->why), 0);
+                                                   NULL, fx->why), 0);
             assert_int_equal(spool_release_due(fx->sp, now
                                                + cases[c].delays[n - 1],
-                                               fx->why), 1);
+                                               NULL, fx->why), 1);
             assert_state(fx, id, SPOOL_ACTIVE);
         }
         assert_int_equal(spool_finish(fx->sp, id, fx->why), 0);
@@ -949,7 +949,7 @@ static void test_defer_dead_after_lifetime(void **state)
     assert_int_equal(spool_defer(fx->sp, id, "451 first", created + 3600,
                                  fx->why), 0);
     assert_state(fx, id, SPOOL_DEFERRED);
-    assert_int_equal(spool_release_due(fx->sp, created + 7200, fx->why), 1);
+    assert_int_equal(spool_release_due(fx->sp, created + 7200, NULL, fx->why), 1);
 
     /* Beyond it, the next failure buries it with the reason. */
     assert_int_equal(spool_defer(fx->sp, id, "451 mailbox busy\nretry",
@@ -967,7 +967,7 @@ static void test_defer_dead_after_lifetime(void **state)
     /* A dead job is no worker's job. */
     assert_int_equal(spool_defer(fx->sp, id, "x", created + 9999, fx->why),
                      SPOOL_NOTFOUND);
-    assert_int_equal(spool_release_due(fx->sp, created + 99999, fx->why), 0);
+    assert_int_equal(spool_release_due(fx->sp, created + 99999, NULL, fx->why), 0);
     assert_int_equal(count_files(fx, "incoming"), 0);
     assert_string_equal(fx->why->data, "");
 }
@@ -1022,7 +1022,7 @@ static void test_hold_requeue_delete(void **state)
     assert_int_equal(count_files(fx, "deferred"), 0);
 
     /* A held job is not due and is no worker's job any more. */
-    assert_int_equal(spool_release_due(fx->sp, now + 99999, fx->why), 0);
+    assert_int_equal(spool_release_due(fx->sp, now + 99999, NULL, fx->why), 0);
     assert_int_equal(spool_finish(fx->sp, id, fx->why), SPOOL_NOTFOUND);
     assert_int_equal(spool_defer(fx->sp, id, "x", now, fx->why),
                      SPOOL_NOTFOUND);
@@ -1171,7 +1171,7 @@ static void test_release(void **state)
     assert_int_equal(count, 1);
     assert_int_equal(jobs[0]->released, 1);
     spool_job_list_free(jobs, count);
-    assert_int_equal(spool_release_due(fx->sp, now + 99999, fx->why), 1);
+    assert_int_equal(spool_release_due(fx->sp, now + 99999, NULL, fx->why), 1);
     job = load_ok(fx, id, 0);
     assert_int_equal(job->state, SPOOL_ACTIVE);
     assert_int_equal(job->released, 1);
@@ -1268,6 +1268,7 @@ static void test_release_due(void **state)
     static const struct spool_policy policy = {100, 100, 1000000};
     char ids[3][SPOOL_ID_LEN + 1];
     time_t now = time(NULL);
+    time_t next;
     int i;
 
     spool_set_policy(fx->sp, &policy);
@@ -1277,13 +1278,16 @@ static void test_release_due(void **state)
         assert_int_equal(spool_defer(fx->sp, ids[i], "451", now + 10 * i,
                                      fx->why), 0);
     }
-    assert_int_equal(spool_release_due(fx->sp, now + 99, fx->why), 0);
-    assert_int_equal(spool_release_due(fx->sp, now + 110, fx->why), 2);
+    assert_int_equal(spool_release_due(fx->sp, now + 99, &next, fx->why), 0);
+    assert_int_equal(next, now + 100);          /* the earliest left */
+    assert_int_equal(spool_release_due(fx->sp, now + 110, &next, fx->why), 2);
+    assert_int_equal(next, now + 120);
     assert_state(fx, ids[0], SPOOL_ACTIVE);
     assert_state(fx, ids[1], SPOOL_ACTIVE);
     assert_state(fx, ids[2], SPOOL_DEFERRED);
-    assert_int_equal(spool_release_due(fx->sp, now + 110, fx->why), 0);
-    assert_int_equal(spool_release_due(fx->sp, now + 1000, fx->why), 1);
+    assert_int_equal(spool_release_due(fx->sp, now + 110, NULL, fx->why), 0);
+    assert_int_equal(spool_release_due(fx->sp, now + 1000, &next, fx->why), 1);
+    assert_int_equal(next, 0);                  /* none left */
     assert_int_equal(count_files(fx, "deferred"), 0);
     /* A released job keeps its count and last error. */
     {
