@@ -25,6 +25,7 @@
 #include "capture.h"
 #include "config.h"
 #include "mask.h"
+#include "mempool.h"
 #include "proxy_address.h"
 #include "rate_limit.h"
 #include "spool.h"
@@ -48,18 +49,29 @@ struct milter_rcpt {
     int bounce_tag;             /* enum bounce_tag_status of its +b detail */
 };
 
+/*
+ * Everything a message collects that is not the raw message lives in one
+ * alloc-only pool (mempool.h): the sender, the recipients' strings, the
+ * header names and values and the arrays that point to them.  One
+ * milter_msg_reset() releases it all; the pool's first block is kept for
+ * the connection's next message.
+ */
 struct milter_msg {
+    struct mempool *pool;       /* owns every pointer below but raw */
     char *sender;               /* envelope sender without <>; "" for <> */
     struct milter_rcpt *proxies;    /* proxy recipients that verified */
     size_t proxy_count;
+    size_t proxy_cap;
     size_t other_count;         /* every other recipient */
     struct buf *raw;            /* headers and body, when capturing */
     int too_big;                /* raw passed capture_size_limit */
     char **internal_headers;    /* X-Postmask-* names, in arrival order */
     size_t internal_count;
+    size_t internal_cap;
     /* Masking listener only: every header, in arrival order. */
-    struct mask_header *headers;    /* names and values owned */
+    struct mask_header *headers;
     size_t header_count;
+    size_t header_cap;
     char conversation[CONVERSATION_SID_LEN + 1];   /* from the header */
 };
 
@@ -69,11 +81,17 @@ struct milter_conn {
     char *daemon_name;          /* Postfix's {daemon_name} */
     int masking;                /* daemon_name is a masking listener */
     int leadspc;                /* header values verbatim (SMFIP_HDR_LEADSPC) */
+    unsigned long noreply;      /* SMFIP_NR_* negotiated: answer NOREPLY */
     struct milter_msg msg;
 };
 
-/* milter_msg.c */
+/* milter_msg.c: milter_msg_reset() empties the state for the next message
+ * (safe on an empty one); milter_msg_free() also releases the pool, when
+ * the connection closes.  The add functions copy their arguments into the
+ * pool. */
 void milter_msg_reset(struct milter_msg *msg);
+void milter_msg_free(struct milter_msg *msg);
+void milter_msg_set_sender(struct milter_msg *msg, const char *arg);
 void milter_msg_add_proxy(struct milter_msg *msg, const char *arg,
                           const char *address, const char *sid);
 void milter_msg_add_internal(struct milter_msg *msg, const char *name);

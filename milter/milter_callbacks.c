@@ -8,6 +8,15 @@
  * Mail that has no proxy recipient costs little: its body is skipped
  * (SMFIP_SKIP) and, unless it carries internal X-Postmask-* headers that
  * must be removed, it is accepted at the end of its headers.
+ *
+ * Round trips are most of what a milter costs (each answer is a write, a
+ * context switch and a wait in Postfix), so the steps that never refuse
+ * anything are negotiated as "no reply" (SMFIP_NR_CONN, _MAIL, _HDR) and
+ * their callbacks answer SMFIS_NOREPLY: Postfix streams the headers
+ * without waiting.  The flags hold for the whole milter connection, MX and
+ * masking listener alike, so a header callback never refuses: a header
+ * section past capture_size_limit is refused at its end (eoh).  libmilter
+ * answers CONTINUE itself when an MTA does not offer a flag.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -35,14 +44,10 @@ static struct milter_conn *conn_of(SMFICTX *ctx)
     return conn;
 }
 
-/* Strips one pair of angle brackets. */
-static char *strip_brackets(const char *arg)
+/* What a callback of step (an SMFIP_NR_* bit) answers to go on. */
+static sfsistat go_on(const struct milter_conn *conn, unsigned long step)
 {
-    size_t len = strlen(arg);
-
-    if (len >= 2 && arg[0] == '<' && arg[len - 1] == '>')
-        return xstrndup(arg + 1, len - 2);
-    return xstrdup(arg);
+    return (conn->noreply & step) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 static sfsistat on_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
@@ -53,6 +58,8 @@ static sfsistat on_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long need = SMFIF_DELRCPT | SMFIF_CHGHDRS | SMFIF_ADDHDRS
         | SMFIF_CHGFROM | (milter_ctx->cfg->mask_bodies ? SMFIF_CHGBODY : 0);
     unsigned long steps = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+    /* Steps whose callbacks never refuse: no answer, no waiting. */
+    unsigned long noreply = SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR;
 
     if ((f0 & need) != need) {
         msg_error("the MTA does not offer the milter actions postmask needs "
@@ -66,6 +73,9 @@ static sfsistat on_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     }
     if (f1 & SMFIP_SKIP)
         steps |= SMFIP_SKIP;
+    noreply &= f1;
+    steps |= noreply;
+    conn_of(ctx)->noreply = noreply;
     *pf0 = need;
     *pf1 = steps;
     *pf2 = 0;
@@ -113,7 +123,7 @@ static sfsistat on_connect(SMFICTX *ctx, char *hostname,
     free(conn->daemon_name);
     conn->daemon_name = daemon ? xstrdup(daemon) : NULL;
     conn->masking = milter_is_masking(daemon);
-    return SMFIS_CONTINUE;
+    return go_on(conn, SMFIP_NR_CONN);
 }
 
 static sfsistat on_envfrom(SMFICTX *ctx, char **argv)
@@ -121,8 +131,8 @@ static sfsistat on_envfrom(SMFICTX *ctx, char **argv)
     struct milter_conn *conn = conn_of(ctx);
 
     milter_msg_reset(&conn->msg);
-    conn->msg.sender = strip_brackets(argv[0] ? argv[0] : "");
-    return SMFIS_CONTINUE;
+    milter_msg_set_sender(&conn->msg, argv[0] ? argv[0] : "");
+    return go_on(conn, SMFIP_NR_MAIL);
 }
 
 static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
@@ -134,63 +144,96 @@ static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
     return milter_inbound_rcpt(ctx, conn, argv[0]);
 }
 
+/* Refuses a message past capture_size_limit: 552 5.3.4. */
+static sfsistat refuse_too_big(SMFICTX *ctx, struct milter_conn *conn)
+{
+    size_t limit = (size_t) milter_ctx->cfg->capture_size_limit;
+    const char *queue_id = milter_queue_id(ctx);
+    char text[128];
+
+    snprintf(text, sizeof(text), "Message too big for %s (limit %zu "
+             "bytes)", conn->masking ? "body masking" : "a proxy address",
+             limit);
+    msg_info("%s: reject: %s larger than capture_size_limit (%zu bytes) "
+             "from %s", queue_id, conn->masking ? "message to mask"
+             : "message to proxy address", limit, conn->client);
+    milter_setreply(ctx, queue_id, "552", "5.3.4", text);
+    return SMFIS_REJECT;
+}
+
+/* Marks the message too big when raw passed capture_size_limit after
+ * appending from old_len, and then drops what was appended. */
+static int check_size(struct milter_msg *m, size_t old_len)
+{
+    if (m->raw->len > (size_t) milter_ctx->cfg->capture_size_limit) {
+        m->too_big = 1;
+        buf_truncate(m->raw, old_len);
+    }
+    return m->too_big;
+}
+
 /* Appends to the raw message unless that passes capture_size_limit. */
 static sfsistat append_raw(SMFICTX *ctx, struct milter_conn *conn,
                            const void *data, size_t len)
 {
     struct milter_msg *m = &conn->msg;
-    size_t limit = (size_t) milter_ctx->cfg->capture_size_limit;
+    size_t old_len = m->raw->len;
 
-    if (m->too_big || m->raw->len + len > limit) {
-        const char *queue_id = milter_queue_id(ctx);
-        char text[128];
-
-        m->too_big = 1;
-        snprintf(text, sizeof(text), "Message too big for %s (limit %zu "
-                 "bytes)", conn->masking ? "body masking" : "a proxy address",
-                 limit);
-        msg_info("%s: reject: %s larger than capture_size_limit (%zu bytes) "
-                 "from %s", queue_id, conn->masking ? "message to mask"
-                 : "message to proxy address", limit, conn->client);
-        milter_setreply(ctx, queue_id, "552", "5.3.4", text);
-        return SMFIS_REJECT;
-    }
+    if (m->too_big)
+        return refuse_too_big(ctx, conn);
     buf_append(m->raw, data, len);
+    if (check_size(m, old_len))
+        return refuse_too_big(ctx, conn);
     return SMFIS_CONTINUE;
 }
 
+/*
+ * Appends "name:value" CRLF to raw, each bare LF of a folded value made
+ * CRLF, copying whole line spans rather than byte by byte.
+ */
+static void append_header_line(struct buf *raw, const char *name,
+                               const char *value)
+{
+    const char *cp, *lf;
+
+    buf_append_str(raw, name);
+    buf_append_char(raw, ':');
+    for (cp = value; (lf = strchr(cp, '\n')) != NULL; cp = lf + 1) {
+        if (lf > value && lf[-1] == '\r') {
+            buf_append(raw, cp, (size_t) (lf - cp) + 1);
+        } else {
+            buf_append(raw, cp, (size_t) (lf - cp));
+            buf_append(raw, "\r\n", 2);
+        }
+    }
+    buf_append_str(raw, cp);
+    buf_append(raw, "\r\n", 2);
+}
+
+/* Header callbacks never refuse (SMFIP_NR_HDR, see above): a message whose
+ * headers pass capture_size_limit is marked too big and refused at eoh. */
 static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
 {
     struct milter_conn *conn = conn_of(ctx);
     struct milter_msg *m = &conn->msg;
-    struct buf *line;
-    const char *cp;
-    sfsistat ret;
+    size_t old_len;
 
     if (conn->masking) {
         milter_msg_add_header(m, name, value);
         if (!milter_ctx->cfg->mask_bodies)
-            return SMFIS_CONTINUE;
+            return go_on(conn, SMFIP_NR_HDR);
     } else if (strncasecmp(name, INTERNAL_PREFIX, INTERNAL_PREFIX_LEN) == 0) {
         milter_msg_add_internal(m, name);
-        return SMFIS_CONTINUE;          /* never part of a capture */
+        return go_on(conn, SMFIP_NR_HDR);       /* never part of a capture */
     }
-    if (m->proxy_count == 0 && !conn->masking)
-        return SMFIS_CONTINUE;
+    if ((m->proxy_count == 0 && !conn->masking) || m->too_big)
+        return go_on(conn, SMFIP_NR_HDR);
     if (m->raw == NULL)
         m->raw = buf_create(8192);
-    /* name ":" value CRLF, with folded lines ending in CRLF too. */
-    line = buf_create(strlen(name) + strlen(value) + 8);
-    buf_printf(line, "%s:", name);
-    for (cp = value; *cp; cp++) {
-        if (*cp == '\n' && (cp == value || cp[-1] != '\r'))
-            buf_append_char(line, '\r');
-        buf_append_char(line, *cp);
-    }
-    buf_append_str(line, "\r\n");
-    ret = append_raw(ctx, conn, line->data, line->len);
-    buf_free(line);
-    return ret;
+    old_len = m->raw->len;
+    append_header_line(m->raw, name, value);
+    (void) check_size(m, old_len);
+    return go_on(conn, SMFIP_NR_HDR);
 }
 
 static sfsistat on_eoh(SMFICTX *ctx)
@@ -198,6 +241,8 @@ static sfsistat on_eoh(SMFICTX *ctx)
     struct milter_conn *conn = conn_of(ctx);
     struct milter_msg *m = &conn->msg;
 
+    if (m->too_big)
+        return refuse_too_big(ctx, conn);
     if (conn->masking)
         return milter_outbound_eoh(ctx, conn);
     if (m->proxy_count == 0 && m->internal_count == 0)
@@ -272,7 +317,7 @@ static sfsistat on_close(SMFICTX *ctx)
     struct milter_conn *conn = smfi_getpriv(ctx);
 
     if (conn != NULL) {
-        milter_msg_reset(&conn->msg);
+        milter_msg_free(&conn->msg);
         free(conn->client);
         free(conn->client_addr);
         free(conn->daemon_name);

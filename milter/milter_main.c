@@ -9,10 +9,13 @@
  * milter_callbacks.c; see postmask-milter(8).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "address_keys.h"
 #include "capture.h"
@@ -27,6 +30,43 @@
 
 const struct milter_context *milter_ctx;
 
+/*
+ * Memory set-up, before anything allocates.  libmilter runs every SMTP
+ * connection on a thread of its own, and glibc gives threads their own
+ * malloc arenas (up to 8 per CPU), each a heap that keeps what its threads
+ * freed.  The milter's threads mostly wait on Postfix, so one arena shared
+ * under a lock costs little.  A capture's big buffers (the raw message,
+ * its decoded parts, the job) live for one end of message: a fixed mmap
+ * threshold gives those past it back to the kernel when they are freed,
+ * where glibc's sliding threshold would move them into the heap after the
+ * first free, and a fixed trim threshold returns a heap top that a burst
+ * left free.  Measured with 16 sessions of 100 KiB captures, glibc's
+ * defaults peaked 4 MiB higher and kept 3 MiB more after the burst.  A
+ * 64 KiB threshold gave back nearly everything (RSS within 5 % of before
+ * the burst) but cost about 1.5 ms of CPU per capture, as every 64 KiB
+ * body chunk that libmilter reads then is an mmap() of its own.  Each
+ * setting is advice: a failure leaves glibc's defaults, which only cost
+ * memory.
+ */
+#define MILTER_ARENA_MAX        1
+#define MILTER_MMAP_THRESHOLD   (128 * 1024)
+#define MILTER_TRIM_THRESHOLD   (256 * 1024)
+
+static void memory_setup(void)
+{
+    (void) mallopt(M_ARENA_MAX, MILTER_ARENA_MAX);
+    (void) mallopt(M_MMAP_THRESHOLD, MILTER_MMAP_THRESHOLD);
+    (void) mallopt(M_TRIM_THRESHOLD, MILTER_TRIM_THRESHOLD);
+
+    /*
+     * OpenSSL serves HMACs and digests only, and its error strings are
+     * never printed (failures are logged in our own words): not loading
+     * them saves their pages.  openssl.cnf is still read, so a system's
+     * crypto policy applies.
+     */
+    (void) OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
+}
+
 int main(int argc, char **argv)
 {
     static struct milter_context context;
@@ -34,9 +74,11 @@ int main(int argc, char **argv)
     struct config *cfg;
     struct address_keys *keys;
     struct spool *spool;
-    struct buf *why = buf_create(128);
+    struct buf *why;
     int ret;
 
+    memory_setup();
+    why = buf_create(128);
     cfg = program_start(argc, argv, CONFIG_FOR_MILTER, 0, USAGE, &opts);
     if (optind != argc)
         msg_fatal("usage: %s %s", msg_progname(), USAGE);

@@ -1,5 +1,5 @@
 # common/ basics: main.cf parsing, expansion, checking, secrets, postconf,
-# logging, base64 and UTF-8.
+# logging, base64, UTF-8 and the memory pool.
 add_library(postmask_testutil STATIC testutil.c)
 target_link_libraries(postmask_testutil PUBLIC postmask_common)
 
@@ -8,6 +8,7 @@ pm_unit_test(test_config_expand test_config_expand.c)
 pm_unit_test(test_config_load test_config_load.c)
 target_link_libraries(test_config_load PRIVATE postmask_testutil)
 pm_unit_test(test_msg test_msg.c)
+pm_unit_test(test_mempool test_mempool.c)
 pm_unit_test(test_secret_file test_secret_file.c)
 target_link_libraries(test_secret_file PRIVATE postmask_testutil)
 

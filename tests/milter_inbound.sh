@@ -109,6 +109,10 @@ run_case toobig
 grep -q "4QUEUEIDtoobig: reject: message to proxy address larger than capture_size_limit (65536 bytes)" "$log" \
     || t_fail "no reject log line for the oversized message: $(cat "$log")"
 [ "$(jobs)" -eq 3 ] || t_fail "toobig: a job appeared"
+run_case toobighdr
+grep -q "4QUEUEIDtoobighdr: reject: message to proxy address larger than capture_size_limit (65536 bytes)" "$log" \
+    || t_fail "no reject log line for the oversized headers: $(cat "$log")"
+[ "$(jobs)" -eq 3 ] || t_fail "toobighdr: a job appeared"
 
 # The null sender: only a valid bounce tag (bounce_tag.h) lets a delivery
 # report in; anything else is accepted and discarded, nothing captured.

@@ -1,8 +1,9 @@
 -- inbound.lua - postmask-milter at the milter-protocol level (miltertest):
 -- refusal of forged proxy recipients at RCPT, capture with smfi_delrcpt and
 -- discard, mixed recipients, tempfail when the spool fails, 552 for an
--- oversized message, removal of X-Postmask-* headers, the null sender
--- (bounce tags), and the cheap path for mail without proxy recipients.  Driven by tests/milter_inbound.sh,
+-- oversized message (its body, or its headers alone: refused at their end),
+-- removal of X-Postmask-* headers, the null sender (bounce tags), and the
+-- cheap path for mail without proxy recipients.  Driven by tests/milter_inbound.sh,
 -- which starts the milter and passes, in the environment:
 --   PM_SOCK    the milter socket (unix:/path)
 --   PM_PROXY   a valid proxy address
@@ -144,6 +145,19 @@ elseif case == "toobig" then
     expect_reply(SMFIR_CONTINUE, "first body chunk")
     check(mt.bodystring(conn, chunk) == nil, "body failed")
     expect_reply(SMFIR_REPLYCODE, "oversized body")
+    mt.disconnect(conn)
+elseif case == "toobighdr" then
+    -- Headers alone past capture_size_limit: header callbacks give no
+    -- reply that could refuse (SMFIP_NR_HDR), so 552 5.3.4 comes at the
+    -- end of the headers.
+    envelope("<contact@building.example>", {{"<" .. proxy .. ">", SMFIR_CONTINUE}})
+    local long = {}
+    for i = 1, 100 do       -- 100 x 850 bytes: miltertest overflows on 1 KiB
+        table.insert(long, {"X-Filler-" .. i, string.rep("0123456789abcdef ", 50)})
+    end
+    headers(long)
+    check(mt.eoh(conn) == nil, "eoh failed")
+    expect_reply(SMFIR_REPLYCODE, "end of oversized headers")
     mt.disconnect(conn)
 elseif case == "null" then
     -- A delivery report from the null sender to PM_RCPT (a proxy address,
