@@ -216,7 +216,7 @@ peer_up() {
         PEER_SPOOL=$1 node "$PEER_DIR/server.js" > "$T_WORK/run.log" 2>&1 &
     PEER_PID=$!
     i=0
-    until grep -q '^listening' "$T_WORK/run.log"; do
+    until grep -qs '^listening' "$T_WORK/run.log"; do
         kill -0 "$PEER_PID" 2>/dev/null \
             || t_fail "the Express peer exited: $(cat "$T_WORK/run.log")"
         i=$((i + 1)); [ $i -lt 200 ] || t_fail "the Express peer does not listen"

@@ -3,7 +3,7 @@
  * spool_writer.h.
  *
  * Who touches what.  The loop's thread makes a write and puts it on the
- * queue; the writer's thread takes the whole queue (up to SPOOL_BATCH_MAX),
+ * queue; a writer thread takes the whole queue (up to SPOOL_BATCH_MAX),
  * commits it with the lock released, and puts the writes on the result
  * list; the loop takes them from there, calls done and frees them.  The
  * queue, the result list and the counters are guarded by sw->lock, and
@@ -11,7 +11,7 @@
  * threads.  Results reach the loop through a pipe, as in smtp_submit.c
  * (not event_active() from the thread, which would need
  * evthread_use_pthreads() and locks in every libevent call of the
- * bridge): the thread writes one byte after a batch; the loop drains the
+ * bridge): a thread writes one byte after a batch; the loop drains the
  * pipe, then the list, so no wake-up is lost.
  */
 #include <errno.h>
@@ -25,6 +25,14 @@
 #include "msg.h"
 #include "spool_writer.h"
 #include "xalloc.h"
+
+/*
+ * Threads committing batches at once.  One thread's batch waits for the
+ * disk three times (files, dedupe/, active/); with a few threads the next
+ * batches are written meanwhile, and the file system joins their flushes
+ * (ext4 commits concurrent fsyncs in one journal transaction).
+ */
+#define SPOOL_WRITER_THREADS    4
 
 struct write {
     struct write *next;
@@ -48,7 +56,8 @@ struct spool_writer {
     struct spool *spool;
     int pipe_fd[2];             /* thread -> loop: results are waiting */
     struct event *results_ev;
-    pthread_t thread;
+    pthread_t threads[SPOOL_WRITER_THREADS];
+    int nthreads;
     pthread_mutex_t lock;
     pthread_cond_t wake;        /* work queued, or stopping */
     /* Under lock. */
@@ -145,7 +154,7 @@ static void report(struct spool_writer *sw)
     }
 }
 
-/* The pipe is readable: the thread finished a batch. */
+/* The pipe is readable: a thread finished a batch. */
 static void on_results(evutil_socket_t fd, short what, void *arg)
 {
     char drain[64];
@@ -180,12 +189,15 @@ struct spool_writer *spool_writer_create(struct event_base *base,
         buf_printf(why, "spool writer: cannot watch its pipe");
         goto fail;
     }
-    /* Signals are the event loop's: the thread blocks them all. */
+    /* Signals are the event loop's: the threads block them all. */
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    err = pthread_create(&sw->thread, NULL, writer_main, sw);
+    for (err = 0; sw->nthreads < SPOOL_WRITER_THREADS && err == 0;)
+        if ((err = pthread_create(&sw->threads[sw->nthreads], NULL,
+                                  writer_main, sw)) == 0)
+            sw->nthreads++;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (err != 0) {
+    if (sw->nthreads == 0) {
         buf_printf(why, "spool writer: cannot start its thread: %s",
                    strerror(err));
         goto fail;
@@ -207,13 +219,16 @@ fail:
 
 void spool_writer_free(struct spool_writer *sw)
 {
+    int i;
+
     if (sw == NULL)
         return;
     pthread_mutex_lock(&sw->lock);
     sw->stopping = 1;
-    pthread_cond_signal(&sw->wake);
+    pthread_cond_broadcast(&sw->wake);
     pthread_mutex_unlock(&sw->lock);
-    pthread_join(sw->thread, NULL);     /* after the queue is committed */
+    for (i = 0; i < sw->nthreads; i++)  /* after the queue is committed */
+        pthread_join(sw->threads[i], NULL);
     report(sw);
     event_free(sw->results_ev);
     close(sw->pipe_fd[0]);

@@ -1,12 +1,14 @@
 /*
- * spool_writer - the bridge's spool writes, off the event loop: one thread
- * that commits whatever jobs are queued as one batch (spool_enqueue_batch(),
- * group commit) and reports each result back on the loop's thread.
+ * spool_writer - the bridge's spool writes, off the event loop: a few
+ * threads, each committing whatever jobs are queued when it is free as one
+ * batch (spool_enqueue_batch(), group commit), and each result reported
+ * back on the loop's thread.
  *
- * While the writer's thread waits for the disk, the loop keeps accepting,
+ * While the writer's threads wait for the disk, the loop keeps accepting,
  * reading and verifying requests; the jobs they queue meanwhile form the
- * next batch (up to SPOOL_BATCH_MAX jobs).  A lone job is committed at
- * once: nothing waits for company.
+ * next batches (up to SPOOL_BATCH_MAX jobs each).  A lone job is committed
+ * at once: nothing waits for company.  Results come in the order their
+ * batches finish, not necessarily the order of submission.
  *
  * spool_writer_submit() queues one job and returns at once.  Once the batch
  * holding it is durable, done is called from the event loop with
@@ -15,8 +17,8 @@
  * 200) answers only for what would survive a power cut.
  *
  * Ownership: the writer is created on a loop (after the daemon forked: it
- * starts a thread) and freed with spool_writer_free(), which lets the
- * thread commit every job still queued and calls done for each of them
+ * starts threads) and freed with spool_writer_free(), which lets the
+ * threads commit every job still queued and calls done for each of them
  * before it returns: free it before whatever done uses.  submit copies kind
  * and key and takes over payload, a malloc'd buffer the writer frees.
  */
@@ -35,7 +37,7 @@ typedef void spool_written(int rc, const char *id, const char *why,
 
 struct spool_writer;
 
-/* Starts the thread; NULL with why when it cannot. */
+/* Starts the threads; NULL with why when none can start. */
 struct spool_writer *spool_writer_create(struct event_base *base,
                                          struct spool *spool, struct buf *why);
 void spool_writer_free(struct spool_writer *sw);
