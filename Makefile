@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Thin driver around CMake.  `make check` is the test command of the README
 # and of CI: it installs missing Debian packages (as root), then builds and
 # tests twice: a -Werror build and an ASan/UBSan build.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # bridge_memory - whether postmask-bridge gives back the memory a backlog
 # took, measured, not asserted (issue 13: "RSS back within 10 % of rest
 # after a backlog drains").

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # bridge_sync - what postmask-bridge costs on the Twilio -> email path,
 # measured, not asserted: the whole chain of tests/postfix/e2e_lib.sh (a
 # private Postfix, postmask-milter, postmask-bridge, the Twilio stand-in)

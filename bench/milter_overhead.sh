@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # milter_overhead - what postmask-milter costs Postfix, measured, not
 # asserted.  One private Postfix instance (tests/postfix/harness.sh,
 # smtp-source -> smtpd -> cleanup -> smtp -> smtp-sink on loopback), one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * null_milter - the baseline of bench/milter_overhead.sh: a libmilter
  * milter that does nothing, yet asks for and receives the whole message

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # reply_parse - what reply extraction costs as replies grow, measured, not
 # asserted: `postmaskctl parse` (MIME, classification, quote and footer
 # trimming: the milter's capture without the milter) on one reply made in

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # webhook_intake - how many Twilio webhooks postmask-bridge takes in per
 # second, measured, not asserted, against the handler a user would
 # otherwise write (issue 13): the Express peer of bench/express-peer/

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * access_token - Twilio Access Tokens for Conversations chat participants.
  *

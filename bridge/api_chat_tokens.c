@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * api_chat_tokens - POST /v1/chat-tokens: the application gets a Twilio
  * Access Token for one chat identity (bridge.h, access_token.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * api_conversations - POST /v1/conversations: the application starts a
  * conversation between a seeker and a building contact (bridge.h).

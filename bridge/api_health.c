@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * api_health - GET /healthz and GET /metrics (bridge.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * api_webhook - POST /twilio/webhook: Twilio's post-event webhooks.
  *

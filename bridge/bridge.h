@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bridge - the state postmask-bridge's modules share: the configuration,
  * the event loop and the long-lived objects main() creates at start-up.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * postmask-bridge - the libevent daemon between Twilio and Postfix.
  *

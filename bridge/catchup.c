@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * catchup - queues the messages whose webhook the bridge missed; see
  * catchup.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * catchup - finds the conversation messages whose onMessageAdded webhook
  * the bridge missed (it was down, killed mid-request, or answered an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conv_cache - conversations and their participants, cached; see
  * conv_cache.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conv_cache - what the sync jobs need to know about a conversation: the
  * conversation resource and its participants, fetched from Twilio (the

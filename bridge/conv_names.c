@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conv_names - names and attributes of new Twilio resources; see
  * conv_names.h.

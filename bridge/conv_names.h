@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conv_names - the names and attributes postmask gives Twilio resources
  * when it starts a conversation.  Pure functions, no I/O.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conv_records - durable per-conversation records for catch-up; see
  * conv_records.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conv_records - the bridge's durable record of the conversations it
  * started or heard of, for catch-up (catchup.h): one small file per

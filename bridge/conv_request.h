@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conv_request - parse and check the body of POST /v1/conversations.
  *

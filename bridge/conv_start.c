@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conv_start - start, find or complete a conversation; see conv_start.h.
  *

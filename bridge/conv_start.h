@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conv_start - start (or find, or complete) the Twilio conversation for
  * one seeker, one building contact and one listing: the seed's "Starting

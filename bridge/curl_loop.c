@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * curl_loop - libcurl multi on libevent; see curl_loop.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * curl_loop - libcurl's multi interface on the bridge's libevent loop.
  *

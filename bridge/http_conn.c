@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * http_conn - the connections of one http_server: counting them, limiting
  * them per server and per client address, their deadlines, and the strict

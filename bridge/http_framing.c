@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * http_framing - request framing, strictly, byte by byte; see
  * http_framing.h.  A state machine that keeps only the few short tokens

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * http_framing - where each HTTP/1.1 request on a connection begins and
  * ends, read from the raw bytes as they arrive, strictly (RFC 9112).

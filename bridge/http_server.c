@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * http_server - the bridge's HTTP/1.1 server on libevent 2.1's evhttp; see
  * http_server.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * http_server - the bridge's HTTP/1.1 server: libevent's evhttp with
  * postmask's limits, a route table, and exchanges that outlive their client.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * http_server_int - what http_server.c (exchanges, routes, answers) and
  * http_conn.c (connections: counting, limits, deadlines, framing) share.

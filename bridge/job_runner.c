@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * job_runner - work off the spool in the event loop; see job_runner.h.
  */

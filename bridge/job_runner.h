@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * job_runner - works off the spool (spool.h) inside the bridge's event loop.
  *

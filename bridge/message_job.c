@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * message_job - a conversation message as a spool job; see message_job.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * message_job - one conversation message as a spool job of kind
  * SYNC_KIND_MESSAGE (sync.h), the same whichever way the bridge learned of

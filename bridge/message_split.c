@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * message_split - cut a reply into Twilio-sized messages; see
  * message_split.h.

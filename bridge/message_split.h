@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * message_split - cut a reply into Twilio messages of at most max
  * characters.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * metrics - counters and gauges in Prometheus text format 0.0.4; see
  * metrics.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * metrics - counters and gauges of the bridge, in Prometheus text format.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * number_pool - the order in which a person's proxy numbers are tried.
  *

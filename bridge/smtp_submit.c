@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * smtp_submit - submit one message over SMTP with libcurl on a small pool
  * of threads; see smtp_submit.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * smtp_submit - hand one message to an SMTP server (Postfix's masking
  * listener) with libcurl, without ever blocking the bridge's event loop.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * spool_writer - the bridge's spool writes off the event loop; see
  * spool_writer.h.

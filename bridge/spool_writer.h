@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * spool_writer - the bridge's spool writes, off the event loop: a few
  * threads, each committing whatever jobs are queued when it is free as one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sync - the two directions between Twilio and email, as spool jobs.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sync_email - conversation messages to the building contacts' mailboxes
  * (sync.h): the handler of SYNC_KIND_MESSAGE jobs.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sync_reply - captured email replies into the conversation (sync.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * twilio_api - the Conversations v1 operations postmask uses
  * (twilio_api.h), as Twilio's OpenAPI description defines them

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * twilio_api - the Twilio Conversations operations postmask uses, on top of
  * twilio_client.h.  Each function builds the request exactly as Twilio's

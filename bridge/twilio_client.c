@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * twilio_client - Twilio's REST calls on the bridge's curl_loop, with
  * Twilio's error bodies, retries and metrics (twilio_client.h).

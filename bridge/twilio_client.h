@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * twilio_client - asynchronous HTTP client for Twilio's REST APIs.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * twilio_form - application/x-www-form-urlencoded bodies for Twilio's REST
  * API (twilio_client.h), and the percent-encoding of path segments

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * twilio_form_int - what twilio_client.c and twilio_api.c need of
  * twilio_form.c beyond twilio_client.h: the encoded bytes of a form, and the

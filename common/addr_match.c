@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * addr_match - the same mailbox; see addr_match.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * address_keys - load and parse the proxy-address keys file; see
  * address_keys.h.

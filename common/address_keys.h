@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * address_keys - the HMAC keys of proxy addresses.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * base32 - RFC 4648 base32 in lowercase, without padding.
  *

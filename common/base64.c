@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * base64 - standard base64 through OpenSSL; see base64.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * base64 - RFC 4648 base64 (standard alphabet, with padding), through
  * OpenSSL's EVP_EncodeBlock/EVP_DecodeBlock.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bounce_tag - sign and verify the bounce tag of an envelope sender; see
  * bounce_tag.h for the format and the rules.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bounce_tag - a signed, time-limited tag in the envelope sender of the mail
  * postmask sends, in the spirit of BATV, so that only delivery reports of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * capture - parse, classify and extract one message sent to a proxy
  * address; see capture.h.

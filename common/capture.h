@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * capture - what postmask takes from an email sent to a proxy address: the
  * building contact's reply, or an auto-reply, or a delivery report.

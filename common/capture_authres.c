@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * capture_authres - Authentication-Results (RFC 8601): kept as written,
  * and the dkim, spf and dmarc results read from the trusted ones.

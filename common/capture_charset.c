@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * capture_charset - body bytes in the charset a part declares, to clean
  * UTF-8; and the cleaning every string of a capture goes through.

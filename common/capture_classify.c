@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * capture_classify - is a message a bounce, an auto-reply, or (by default)
  * a person's reply; and what a delivery report says.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * capture_flowed - RFC 3676 text/plain; format=flowed to plain lines.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * capture_html - HTML to plain text; see capture_text.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * capture_int - private to the capture modules (capture*.c): the bounds
  * that keep hostile input cheap, and the helpers one module offers another.

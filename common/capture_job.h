@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * capture_job - the spool payload of a captured email (job kind "capture"):
  * the milter writes it, the bridge reads it.

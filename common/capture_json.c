@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * capture_json - a capture as a JSON object; see capture.h for its shape.
  *

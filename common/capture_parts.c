@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * capture_parts - the MIME walk: which parts are the body, which are files.
  *

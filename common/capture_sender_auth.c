@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * capture_sender_auth - is the From domain of a reply authenticated?
  *

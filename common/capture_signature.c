@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * capture_signature - a trailing contact block after a sign-off and a
  * name; see capture_signature.h for the policy.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * capture_signature - finds a trailing signature block that has no "-- "
  * delimiter in the writer's own text: a sign-off line ("Best regards,",

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * capture_spool - capture one message for its proxy recipients into the
  * spool; see capture_spool.h.  The milter and `postmaskctl capture` both

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * capture_spool - capture one message for its proxy recipients into the
  * spool: the one place that decides what a reply to a proxy address turns

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * capture_text - the new text of a reply; see capture_text.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * capture_text - the new text of a reply, without quoted history,
  * signature or mobile footer; and plain text made from HTML.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config - load and check DIR/main.cf; see config.h.
  */

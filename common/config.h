@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config - postmask's configuration: DIR/main.cf in Postfix's main.cf syntax.
  *

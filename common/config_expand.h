@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config_expand - expand $name references in a main.cf value as Postfix's
  * mac_expand() and `postconf -x` do.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config_params - the parameter table and value conversion; see
  * config_params.h.  To add a parameter: add a field to struct config, a row

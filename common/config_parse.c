@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config_parse - Postfix main.cf syntax; see config_parse.h.
  */

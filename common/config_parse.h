@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config_parse - read a file in Postfix's main.cf syntax into name/value
  * entries.  It knows nothing of postmask's parameters.

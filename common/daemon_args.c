@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * daemon_args - shared start-up of postmask programs; see daemon_args.h.
  */

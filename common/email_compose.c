@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * email_compose - compose a conversation message as an email; see
  * email_compose.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * email_compose - the email a building contact receives for one
  * conversation message, composed with GMime.

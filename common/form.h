@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * form - application/x-www-form-urlencoded: parse, look up, encode.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * iso8601 - UTC timestamps in Twilio's form; see iso8601.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * iso8601 - the UTC timestamps Twilio writes in its JSON and webhooks, and
  * postmask writes back: "2026-11-26T17:02:11Z".

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mask - rewrite a seeker's addresses into the conversation's proxy address
  * in an outbound message (the masking listener's job).  Pure functions over

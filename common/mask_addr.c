@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mask_addr - address lists through GMime for the masking modules.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mask_body - mask the original addresses in a message's text parts; see
  * mask.h for the contract.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mask_check - the self-check: would an original sender address leave in
  * a header?  See mask.h for the contract.

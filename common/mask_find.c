@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mask_find - where an original address appears in text, and the address
  * tokens a text holds.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mask_headers - mask_rewrite(): the header changes that mask a message;
  * see mask.h for the contract.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mask_index - the occurrence of each header among the headers of its
  * name, as smfi_chgheader() counts them: 1 for the first header of a name

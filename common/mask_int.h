@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mask_int - private to the masking modules (mask*.c): the bounds, the
  * matcher that finds an original address in text, the header occurrence

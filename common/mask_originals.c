@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mask_originals - the original sender addresses of a message; see
  * mask.h.

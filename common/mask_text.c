@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mask_text - mask one text part's content: undo its transfer encoding,
  * replace the originals, redo the same encoding.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mempool - an alloc-only memory pool; see mempool.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mempool - an alloc-only memory pool (Dovecot's mempool, Postfix's
  * one-owner-per-message rule): many small allocations that all end at the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mime_bound - cut hostile MIME before GMime sees it; see mime_bound.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mime_bound - bound the structure of a message before GMime parses it.
  *

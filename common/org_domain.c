@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * org_domain - organizational domains from the Public Suffix List; see
  * org_domain.h.

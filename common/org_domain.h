@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * org_domain - organizational domains and DMARC's relaxed alignment
  * (RFC 7489 3.2), from the Public Suffix List as Debian ships it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pcre_compile - one way to compile and bound table patterns; see
  * pcre_compile.h.

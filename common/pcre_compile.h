@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pcre_compile - how postmask's pattern tables (reply_patterns.h,
  * capture_signature.h) compile and bound their PCRE2 patterns, in one

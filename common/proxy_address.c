@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * proxy_address - encode and decode stateless proxy addresses; see
  * proxy_address.h for the format.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rate_limit - fixed-window event counters by key, bounded and locked
  * (contract in rate_limit.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rate_limit - a thread-safe table of event counters by key (a client IP, a
  * conversation SID, ...), for "at most LIMIT events per WINDOW seconds".

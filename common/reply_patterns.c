@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * reply_patterns - compiles the pattern tables once and matches them; see
  * reply_patterns.h.  The tables are reply_patterns_<group>.c; this file

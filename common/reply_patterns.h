@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * reply_patterns - the multilingual patterns that tell where a reply's own
  * text ends: quote attributions ("On <date>, <name> wrote:" and its forms in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * reply_patterns_east - Polish, Czech, Russian, Ukrainian and Turkish reply
  * patterns (see reply_patterns_int.h for how each kind is anchored).

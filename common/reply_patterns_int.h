@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * reply_patterns_int - private to reply_patterns*.c: the table entry and
  * the fragments the tables share.  Each reply_patterns_<group>.c defines

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * reply_patterns_west - German, Dutch, French, Spanish, Portuguese (PT and
  * BR) and Italian reply patterns (see reply_patterns_int.h for how each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rfc2047_join - one encoded-word for a run of B encoded-words; see
  * rfc2047_join.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rfc2047_join - works around a GMime 3.2.13 decoder bug (GMime issue
  * #133, in Debian 12): when a header holds adjacent RFC 2047 "B"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * secret_file - read a secret from a file with tight permissions; see
  * secret_file.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * signature_patterns - the signature-block patterns, and their compiling
  * and matching; see signature_patterns.h.

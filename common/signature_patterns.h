@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * signature_patterns - the patterns capture_signature.c classifies the
  * lines of a signature block with, kept as data: one table, each entry

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * spool - postmask's durable job queue; see spool.h for the layout and the
  * contract.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * spool - postmask's durable job queue, shared by the milter (which writes
  * captured replies) and the bridge (which writes and works off jobs).

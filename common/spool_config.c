@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * spool_config - main.cf's spool parameters onto a spool; see
  * spool_config.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * spool_config - applies main.cf's spool parameters (job_minimal_backoff,
  * job_maximal_backoff, job_maximal_lifetime, spool_sync_method) to an open

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * spool_job - the on-disk format of one spool job, and its parser.
  *

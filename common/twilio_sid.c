@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * twilio_sid - check Twilio resource SIDs; see twilio_sid.h.
  */

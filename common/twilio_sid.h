@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * twilio_sid - Twilio resource SIDs: two letters that name the kind of
  * resource ("CH" a conversation, "IM" a message, "MB" a participant, "AC"

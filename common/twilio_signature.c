@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * twilio_signature - X-Twilio-Signature; see twilio_signature.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * twilio_signature - compute and verify X-Twilio-Signature, Twilio's
  * signature on the webhook requests it sends.

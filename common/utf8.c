@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * utf8 - UTF-8 validation and repair; see utf8.h.
  */

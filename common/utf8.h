@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * utf8 - keep hostile bytes from breaking JSON and logs.
  *

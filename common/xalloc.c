@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * xalloc - allocation wrappers that never return NULL; see xalloc.h.
  */

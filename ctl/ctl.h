@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl - postmaskctl's subcommands.  Each takes the loaded configuration and
  * the arguments from the subcommand's name on (argv[0] is "address",

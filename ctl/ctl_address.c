@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl_address - `postmaskctl address`: proxy addresses by hand.
  *

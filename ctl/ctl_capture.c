@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl_capture - `postmaskctl capture`: the postmask delivery transport, run
  * by a Postfix pipe(8) service for the proxy domains (transport_maps), so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl_config - `postmaskctl config`: the effective value of every parameter
  * (what the daemons use, defaults included), or the defaults with -d.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * postmaskctl - the administration command: a thin front over common/.
  *

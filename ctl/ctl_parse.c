@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl_parse - `postmaskctl parse`: what the milter would capture from a
  * message, as JSON.

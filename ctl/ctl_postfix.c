@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl_postfix - `postmaskctl postfix`: attach postmask to a Postfix
  * configuration with postconf(1), detach it the same way, and say what is
@@ -10,8 +11,11 @@
  * -c before "postfix" is postmask's own).  attach and detach print every
  * postconf command before they run it; -n prints them and runs nothing;
  * -r runs "postfix -c DIR reload" (from Postfix's command_directory) after
- * a change.  Without -r Postfix is not told: its daemons pick the change up
- * at the next "postfix reload".
+ * a change, when "postfix -c DIR status" says Postfix is running; when it
+ * is not, the change is made all the same and applies when Postfix starts
+ * (exit 0: a package's prerm detaches while Postfix may be stopped).
+ * Without -r Postfix is not told: its daemons pick the change up at the
+ * next "postfix reload".
  *
  * What attach does and detach undoes is in postfix_plan.h; the record of it
  * (DIR/postmask-attach.state, postfix_state.h) is written before the first
@@ -227,26 +231,40 @@ static int run_change(const struct postfix_cmd *pc,
     return exec_capture(argv, NULL, why);
 }
 
+/*
+ * Reloads Postfix after a change: 1 when it ran "postfix reload", 0 when
+ * Postfix is not running ("postfix status" says so; the change applies
+ * when it starts, nothing is wrong), -1 with why when the reload failed.
+ */
 static int run_reload(const struct postfix_cmd *pc, struct buf *why)
 {
     const char *cmd_dir = postfix_snapshot_effective(pc->snap,
                                                      "command_directory");
     struct buf *prog = buf_create(64), *line = buf_create(128);
+    struct buf *out = buf_create(128), *status_why = buf_create(64);
     char *argv[5];
-    int ret;
+    int ret = 1;
 
     buf_printf(prog, "%s/postfix", cmd_dir && *cmd_dir ? cmd_dir : "/usr/sbin");
     argv[0] = prog->data;
     argv[1] = (char *) "-c";
     argv[2] = (char *) pc->dir;
-    argv[3] = (char *) "reload";
+    argv[3] = (char *) "status";
     argv[4] = NULL;
-    exec_quote(line, argv);
-    printf("%s\n", line->data);
-    fflush(stdout);
-    ret = pc->dry_run ? 0 : exec_capture(argv, NULL, why);
+    if (!pc->dry_run && exec_capture(argv, out, status_why) < 0) {
+        ret = 0;                        /* not running */
+    } else {
+        argv[3] = (char *) "reload";
+        exec_quote(line, argv);
+        printf("%s\n", line->data);
+        fflush(stdout);
+        if (!pc->dry_run && exec_capture(argv, NULL, why) < 0)
+            ret = -1;
+    }
     buf_free(prog);
     buf_free(line);
+    buf_free(out);
+    buf_free(status_why);
     return ret;
 }
 
@@ -279,9 +297,15 @@ static int run_plan(const struct postfix_cmd *pc,
         goto out;
     }
     if (pc->reload) {
-        if (run_reload(pc, why) < 0) {
+        switch (run_reload(pc, why)) {
+        case -1:
             status = postfix_failed(why->data);
             goto out;
+        case 0:
+            printf("%s: postfix: %s; Postfix is not running: the change "
+                   "applies when it starts\n", msg_progname(),
+                   detach ? "detached" : "attached");
+            break;
         }
     } else if (!pc->dry_run) {
         printf("%s: postfix: %s; \"postfix reload\" applies it\n",

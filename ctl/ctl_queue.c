@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ctl_queue - `postmaskctl queue`: look at and change the spool, as
  * postqueue -p and postsuper do for Postfix's queue.

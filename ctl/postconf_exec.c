@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * postconf_exec - run a program with an argument vector; see postconf_exec.h.
  */

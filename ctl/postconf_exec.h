@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * postconf_exec - run postconf(1) or postfix(1) with an argument vector,
  * never through a shell.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * postfix_list - Postfix's list values; see postfix_list.h.
  */

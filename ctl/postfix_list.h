@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * postfix_list - Postfix's list values (smtpd_milters, relay_domains, ...):
  * items separated by commas and/or white space, where "{ ... }" groups one

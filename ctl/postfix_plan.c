@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * postfix_plan - plan the postconf changes of attach and detach; see
  * postfix_plan.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * postfix_plan - the postconf(1) changes that attach postmask to a Postfix
  * configuration, or detach it again; nothing here runs them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * postfix_snapshot - a Postfix configuration read through postconf(1); see
  * postfix_snapshot.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * postfix_snapshot - what one Postfix configuration directory says, read
  * through postconf(1) (never by parsing main.cf or master.cf here).

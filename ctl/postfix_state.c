@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * postfix_state - the record of what attach changed; see postfix_state.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * postfix_state - what `postmaskctl postfix attach` changed in one Postfix
  * configuration directory, so that `detach` undoes exactly that.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * milter_callbacks - postmask-milter's libmilter callbacks: the SMTP
  * conversation as libmilter reports it, turned into per-message state and

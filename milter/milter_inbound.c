@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * milter_inbound - replies to proxy addresses, in place of an SES receipt
  * rule: decide at RCPT whether a proxy recipient is genuine, and at end of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * postmask-milter - the libmilter daemon attached to Postfix.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * milter_msg - per-message state of postmask-milter; see milter.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * milter_outbound - mask seeker addresses on the masking listener.
  *

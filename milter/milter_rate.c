@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * milter_rate - the rate limits at the MX, so that floods to one
  * conversation and the guessing of proxy addresses are slowed while nothing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * milter_reply - the smfi_* calls postmask-milter makes, each logging its
  * failure with the queue ID (as OpenDKIM's wrappers do), and a safe SMTP

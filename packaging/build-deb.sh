@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # build-deb.sh [OUTDIR]: builds the postmask .deb from this source tree,
 # unsigned and binary-only (dpkg-buildpackage -us -uc -b), in OUTDIR
 # (default build-deb/ at the top of the tree): the tree is copied to

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # address tests: base32, the keys file, the proxy-address codec and the bounce
 # tag of envelope senders (unit tests), and `postmaskctl address` (script
 # test, needs the built postmaskctl).

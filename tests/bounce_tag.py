@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """bounce_tag.py - tag a proxy address as postmask-milter does (bounce_tag.h),
 written independently of the C code, for the shell tests.
 

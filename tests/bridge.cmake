@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The bridge's tests.  Each area appends its own lines below.
 
 # pm_bridge_test(NAME SOURCES...): a cmocka test linked with bridge/.

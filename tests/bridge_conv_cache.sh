@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The bridge's participant cache is bounded by participant_cache_limit:
 # with a limit of 1 and two conversations, a seeker text in one
 # conversation, then in the other, then in the first again makes the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # POST /v1/conversations against the Twilio stand-in: a conversation is
 # created with both participants and their role attributes; the same
 # request again is the same conversation; proxy numbers come from the pool,

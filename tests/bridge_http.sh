@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The bridge's HTTP API as a client sees it, against the real daemon:
 # /healthz, /metrics (format, counters that move), bearer tokens (401 with
 # WWW-Authenticate), JSON errors (400 naming the field, 404, 405 with

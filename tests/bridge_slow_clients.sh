@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Slow and abusive clients on the webhook listener (webhook_listen) do not
 # reach the API listener (bridge_listen) and do not keep Twilio out:
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # POST /twilio/webhook on its own: a correctly signed onMessageAdded is
 # queued in the spool (one job, keyed by MessageSid, also when it comes
 # again); a missing, wrong or replayed-elsewhere signature is 403 and

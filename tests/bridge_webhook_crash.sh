@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Group commit under SIGKILL: 32 clients post signed onMessageAdded
 # webhooks as fast as the bridge answers; the bridge is SIGKILLed while
 # dozens are in flight, in the writer's queue or being committed.  Every

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Capturing replies (common/capture*.c): the reply corpus, the text
 # extraction and HTML conversion tables, parser edge cases, and
 # `postmaskctl parse`.

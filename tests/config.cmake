@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # common/ basics: main.cf parsing, expansion, checking, secrets, postconf,
 # logging, base64, UTF-8 and the memory pool.
 add_library(postmask_testutil STATIC testutil.c)
@@ -14,4 +15,5 @@ target_link_libraries(test_secret_file PRIVATE postmask_testutil)
 
 pm_script_test(postconf_equivalence postconf_equivalence.sh)
 pm_script_test(shipped_config shipped_config.sh)
+pm_script_test(license_headers license_headers.sh)
 pm_unit_test(test_codec test_codec.c)

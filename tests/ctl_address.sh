@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # ctl_address - `postmaskctl address` end to end: encode, decode (any case,
 # +detail, second domain), refusals with their messages and exit status,
 # newkey lines that the keys file accepts (a rotation), and a keys file

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # ctl_parse - `postmaskctl parse` end to end on corpus messages: from a
 # FILE and from standard input, the JSON fields compared exactly, the
 # envelope sender from Return-Path or -f, attachments listed without data,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # ctl_queue - `postmaskctl queue` end to end: list (empty, then jobs in
 # every state, escaped last errors), show (metadata and the exact payload),
 # hold, requeue, release and delete with their confirmations (release: only

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The daemon skeletons: they start with a good configuration, log a start
 # line, stop cleanly on SIGTERM with status 0, and refuse to start (status 1,
 # nothing created) on configuration errors and insecure secret files.

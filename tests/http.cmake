@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The bridge's HTTP server, metrics, chat tokens, the API request parser and
 # the daemon's HTTP API end to end.
 pm_bridge_test(test_http_server test_http_server.c)

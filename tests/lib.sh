@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Helpers for the shell tests.  $BIN is the build directory, $SRC the source.
 set -u
 

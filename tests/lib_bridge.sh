@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Helpers for the tests that run postmask-bridge.  Source after lib.sh.
 
 # t_bridge_run DIR: starts postmask-bridge -f -c DIR (DIR/main.cf exists,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # postmask-milter: protocol-level tests with miltertest.
 pm_script_test(milter_inbound milter_inbound.sh)
 pm_unit_test(test_capture_job test_capture_job.c)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # postmask-milter's inbound side at the protocol level, with miltertest
 # (tests/milter/inbound.lua): what the milter answers at each step, which
 # changes it asks for at end of message, and what it leaves in the spool and

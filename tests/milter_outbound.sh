@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # postmask-milter's masking listener at the protocol level, with miltertest
 # (tests/milter/outbound.lua): header changes of a masked message, refusals
 # (no conversation header, a malformed SID, two headers, a leak the rewrite

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The Debian package and the Postfix attachment (packaging/, ctl/ctl_postfix.c).
 #
 # ctl_postfix runs postmaskctl postfix attach/detach/status against private

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # packaging - builds the Debian package with packaging/build-deb.sh (what
 # `make deb` runs) and checks it as a packager would, without installing
 # it: dpkg-deb -I (name, version = the CMake project version, dependencies

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # packaging_scripts - the maintainer scripts' logic, run against a scratch
 # root (DPKG_ROOT) without installing anything on this machine: the spool
 # and the socket directory with their owners and modes, the secrets made on
@@ -6,7 +7,8 @@
 # an API token of 64 hex digits), nothing changed on a second run, no
 # secret left when making one fails, the system user made with adduser
 # --system (adduser and friends replaced by fakes that log), the purge, and
-# the prerm's warning while Postfix still uses the milter; the units pass
+# the prerm's detach while Postfix still uses the milter (Postfix's files as
+# before, reloaded; a failing detach stops the removal); the units pass
 # systemd-analyze verify and score 2.0 or better ("OK") in systemd-analyze
 # security, when systemd-analyze is installed.  Runs as root
 # (chown); skipped (77) otherwise.
@@ -159,18 +161,66 @@ grep -qx 'addgroup --system postmask' "$T/fake/calls" \
 grep -qx 'adduser --system --ingroup postmask --home /var/spool/postmask --no-create-home --shell /usr/sbin/nologin --comment postmask milter and bridge postmask' "$T/fake/calls" \
     || t_check_fail "adduser call: $(cat "$T/fake/calls")"
 
-# prerm: a warning while Postfix still uses the milter, silence otherwise.
-mkdir -p "$R/etc/postfix"
-out=$(DPKG_ROOT=$R sh "$D/postmask.prerm" remove 2>&1) || t_check_fail "prerm remove failed"
-[ -z "$out" ] || t_check_fail "prerm warns with nothing attached: $out"
-: >"$R/etc/postfix/postmask-attach.state"
-out=$(DPKG_ROOT=$R sh "$D/postmask.prerm" remove 2>&1) || t_check_fail "prerm remove failed"
+# prerm: on remove, a Postfix still attached is detached (and reloaded
+# when it runs) before postmaskctl goes; when that fails, the removal stops.
+# The Postfix here is a private configuration whose command_directory
+# holds a fake postfix that logs and answers "status" as running.
+mkdir -p "$R/etc/postfix" "$T/pfqueue" "$T/pfbin"
+cat >"$R/etc/postfix/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $T/pfqueue
+command_directory = $T/pfbin
+myhostname = mx.example.com
+smtpd_milters = inet:localhost:8891
+EOF
+printf 'smtp      inet  n       -       y       -       -       smtpd\n' >"$R/etc/postfix/master.cf"
+printf '#!/bin/sh\necho "$@" >>%s\n[ "$3" = status ] && exit 0\nexit ${FAKE_RELOAD_STATUS:-0}\n' \
+    "$T/pfbin/calls" >"$T/pfbin/postfix"
+chmod 755 "$T/pfbin/postfix"
+touch -d '10 seconds ago' "$R/etc/postfix/main.cf" "$R/etc/postfix/master.cf"
+cp "$R/etc/postfix/main.cf" "$T/pf-main.before"
+/usr/sbin/postconf -c "$R/etc/postfix" -n >"$T/pf.before" 2>/dev/null
+cp "$R/etc/postfix/master.cf" "$T/pf-master.before"
+prerm() {
+    rc=0
+    out=$(DPKG_ROOT=$R POSTMASK_PRERM_POSTMASKCTL=$BIN/postmaskctl \
+          sh "$D/postmask.prerm" "$@" 2>&1) || rc=$?
+}
+prerm remove
+[ "$rc" = 0 ] || t_check_fail "prerm remove failed, nothing attached: $out"
+[ -z "$out" ] || t_check_fail "prerm says something with nothing attached: $out"
+"$BIN/postmaskctl" -c "$R/etc/postmask" postfix -c "$R/etc/postfix" attach >"$T/attach.out" 2>&1 \
+    || t_fail "attach: $(cat "$T/attach.out")"
+[ -e "$R/etc/postfix/postmask-attach.state" ] || t_fail "attach left no state file"
+cmp -s "$R/etc/postfix/main.cf" "$T/pf-main.before" && t_fail "attach changed nothing"
+prerm upgrade
+[ "$rc" = 0 ] && [ -z "$out" ] || t_check_fail "prerm upgrade: exit $rc: $out"
+[ -e "$R/etc/postfix/postmask-attach.state" ] || t_check_fail "prerm upgrade detached"
+# Detaching fails (the reload does): the removal stops, with the reason.
+FAKE_RELOAD_STATUS=1 prerm remove
+[ "$rc" = 1 ] || t_check_fail "prerm remove with a failing detach: exit $rc"
 case $out in
-*"postmaskctl postfix -r detach"*) ;;
-*) t_check_fail "prerm says nothing while attached: $out" ;;
+*"cannot detach postmask from Postfix; the package stays"*) ;;
+*) t_check_fail "prerm remove with a failing detach says: $out" ;;
 esac
-out=$(DPKG_ROOT=$R sh "$D/postmask.prerm" upgrade 2>&1) || t_check_fail "prerm upgrade failed"
-[ -z "$out" ] || t_check_fail "prerm warns on upgrade: $out"
+# It works: Postfix's files are as before the attach, and it was reloaded.
+"$BIN/postmaskctl" -c "$R/etc/postmask" postfix -c "$R/etc/postfix" attach >"$T/attach.out" 2>&1 \
+    || t_fail "attach again: $(cat "$T/attach.out")"
+rm -f "$T/pfbin/calls"
+prerm remove
+[ "$rc" = 0 ] || t_check_fail "prerm remove while attached: exit $rc: $out"
+case $out in
+*"detaching it (postmaskctl postfix -r detach)"*) ;;
+*) t_check_fail "prerm remove does not say it detaches: $out" ;;
+esac
+[ ! -e "$R/etc/postfix/postmask-attach.state" ] || t_check_fail "prerm remove left the state file"
+/usr/sbin/postconf -c "$R/etc/postfix" -n >"$T/pf.after" 2>/dev/null
+cmp -s "$T/pf.before" "$T/pf.after" \
+    || t_check_fail "after prerm remove, postconf -n differs: $(diff "$T/pf.before" "$T/pf.after" | tr "\n" " ")"
+cmp -s "$R/etc/postfix/master.cf" "$T/pf-master.before" \
+    || t_check_fail "after prerm remove, master.cf differs: $(diff "$T/pf-master.before" "$R/etc/postfix/master.cf")"
+grep -qx -- "-c $R/etc/postfix reload" "$T/pfbin/calls" \
+    || t_check_fail "prerm remove did not reload Postfix: $(cat "$T/pfbin/calls" 2>/dev/null)"
 
 # postrm: remove keeps everything, purge takes postmask's files away and
 # nothing of Postfix's.
@@ -181,7 +231,7 @@ DPKG_ROOT=$R sh "$D/postmask.postrm" purge || t_check_fail "postrm purge failed"
 for p in etc/postmask var/spool/postmask var/spool/postfix/postmask; do
     [ ! -e "$R/$p" ] || t_check_fail "purge left /$p"
 done
-[ -d "$R/var/spool/postfix" ] && [ -e "$R/etc/postfix/postmask-attach.state" ] \
+[ -d "$R/var/spool/postfix" ] && [ -e "$R/etc/postfix/main.cf" ] \
     || t_check_fail "purge touched Postfix's files"
 
 t_done

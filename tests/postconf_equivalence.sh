@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # postmask reads main.cf as postconf(1) does.  For every parameter, set in a
 # realistic file (with $name expansions, conditional expansions, comments and
 # continuation lines), the value postmask uses equals what

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Tests against a private Postfix instance (tests/postfix/harness.sh).  They
 # run as root and need postfix, swaks and perl; without them they are
 # skipped (status 77).  See tests/postfix/README.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The shipped main.cf declares every postmask parameter to postconf (so that
 # `postconf -c DIR -n/-h/-x` work without warnings), loads in every program,
 # and docs/postmask.5 documents every parameter with its default.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The bridge's libcurl loop (bridge/curl_loop.c) and SMTP submission
 # (bridge/smtp_submit.c).
 pm_bridge_test(test_curl_loop test_curl_loop.c test_twilio_client_srv.c)

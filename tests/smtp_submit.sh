@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # SMTP submission (bridge/smtp_submit.c, libcurl on a pool of threads)
 # against Postfix's smtp-sink on a free loopback port and against scripted
 # servers in tests/smtp_submit_driver.c, which drives it on an event loop:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * smtp_submit_driver - submits a message with smtp_submit on an event
  * loop, for tests/smtp_submit.sh.

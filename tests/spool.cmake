@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # spool tests
 pm_unit_test(test_spool_job test_spool_job.c)
 pm_unit_test(test_spool test_spool.c)

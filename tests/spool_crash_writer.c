@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * spool_crash_writer - enqueues jobs into a spool until it is killed (or has
  * written COUNT jobs), for test_spool_crash and tests/ctl_queue.sh.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The form parser, X-Twilio-Signature, and the Twilio Conversations
 # stand-in (tests/twilio-standin/, a test program: never installed) with the
 # shell tests that drive it with curl(1).

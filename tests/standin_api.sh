@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The Twilio stand-in's API with curl(1): HTTP Basic auth (account and API
 # key; 401 with Twilio's 20003 body), every Conversations endpoint with
 # Twilio's field names and SID prefixes, fetching by UniqueName and by

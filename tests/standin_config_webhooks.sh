@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The Twilio stand-in's global webhook configuration,
 # /v1/Configuration/Webhooks: fetch shows the -w URL; an update of
 # PostWebhookUrl moves the next onMessageAdded webhook from one receiver to

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Faults injected into the Twilio stand-in: 429 with Retry-After and
 # Twilio's 20429 body, 503 (20503), 500 (20500), hang (the client's timeout
 # fires: curl --max-time), hang after applying the request; Count, "any",

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Helpers for the stand-in's own tests (tests/standin_*.sh).  Source after
 # lib.sh; they need curl(1) and jq(1).
 command -v curl >/dev/null || t_fail "curl is not installed"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The Twilio stand-in enforces Twilio's rules with Twilio's error codes:
 # unique UniqueNames (50353) that must not look like SIDs (50390), timers
 # only with State on create (50382) and not below their minimums, closed is

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The Twilio stand-in validates every request against the parameter table
 # derived from Twilio's OpenAPI description: unknown form and query
 # parameters, wrong enum values, malformed booleans, integers (and their

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The Twilio stand-in's onMessageAdded webhooks, received by a second
 # stand-in's sink: fired for messages from seeker-side channels (SMS,
 # WhatsApp, chat, with media) and for REST messages only with

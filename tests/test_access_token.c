@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_access_token - a chat access token is checked the way Twilio would:
  * split into its three parts, each decoded by this test's own base64url

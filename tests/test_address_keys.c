@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_address_keys - the proxy-address keys file: syntax, every error with
  * its exact text, duplicate ids, and the file-permission rule.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_base32 - RFC 4648 base32 (lowercase, unpadded, canonical decoding).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_bounce_tag - the bounce tag of envelope senders (bounce_tag.h): a
  * pinned known-answer vector, expiry at both ends, the day wrap, a wrong key,

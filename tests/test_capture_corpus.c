@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_capture_corpus - every message under tests/data/replies/ through
  * capture_parse(), compared with what its NAME.expected says (the format

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_capture_job - the spool payload of a capture: what the milter
  * writes decodes to the same fields and the same raw bytes; the dedupe key

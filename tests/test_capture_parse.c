@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_capture_parse - capture_parse() and capture_to_json() on small
  * messages written inline, for what the corpus does not pin down one rule

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_capture_signature - capture_signature_cut() against a table of
  * replies (the writer's text after quotes and footers are gone, as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_capture_text - capture_text_extract() and capture_html_to_text()
  * against tables of cases, each naming what it checks: every quote

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_codec - base64 (RFC 4648 test vectors, refusals) and UTF-8
  * validation and repair (well-formed, overlong, surrogates, truncated

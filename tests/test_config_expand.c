@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_config_expand - $name expansion as `postconf -x` does it.  Each case
  * expands one text against a fixed set of parameters and expects a result

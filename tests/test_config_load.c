@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_config_load - loading DIR/main.cf against the parameter table:
  * defaults, conversion, and every kind of error with file, line and name.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_config_parse - main.cf syntax as Postfix reads it.  Each case is a
  * file text and either the entries it yields ("name=value" lines, in file

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_conv_names - the names, identities and attributes of new Twilio
  * resources, and the order of a person's proxy numbers.

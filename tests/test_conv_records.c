@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_conv_records - the catch-up records of bridge/conv_records.h: one
  * file per conversation, written atomically, read back at open; the

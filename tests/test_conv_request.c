@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_conv_request - every rule of POST /v1/conversations' body, one case
  * per rule: a body, and either success or the error code, the dotted field

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_curl_loop - libcurl's multi interface on libevent (curl_loop.h),
  * against the scripted HTTP server of the twilio_client tests

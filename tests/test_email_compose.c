@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_email_compose - the email a building contact receives: checked by
  * parsing it back with GMime, as a mail client would, and by its bytes.

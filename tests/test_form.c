@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_form - application/x-www-form-urlencoded: parsing (decoding,
  * empty pairs, repeated names, refusals with their reasons, the pair

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_http_server - the bridge's HTTP server over real loopback sockets:
  * routes, JSON errors (404, 405 with Allow, 413, 431), bearer tokens, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_iso8601 - Twilio's UTC timestamps, read and written.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_mask_body - mask_body() on whole messages: text/plain in 7bit,
  * quoted-printable, base64, ISO-8859-1, Shift_JIS and UTF-16; text/html;

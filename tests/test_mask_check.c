@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_mask_check - the self-check, mask_check(): it names the first
  * header where an original still stands (raw, another letter case, inside

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_mask_headers - mask_originals() and mask_rewrite() over hard
  * headers, one table: each case gives the headers as libmilter reports

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_mempool - the alloc-only pool of mempool.h: allocations are aligned
  * and keep their bytes until the pool is cleared, a request larger than a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_message_split - replies longer than Twilio's 1,600 characters are
  * cut at paragraph, line, sentence or word boundaries, never inside a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_metrics - GET /metrics text: Prometheus exposition format 0.0.4,
  * HELP and TYPE lines, series sorted by name and labels, label values

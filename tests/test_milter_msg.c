@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_milter_msg - the milter's per-message state (milter/milter_msg.c):
  * headers, internal header names, proxy recipients and the sender are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_msg - log lines look like Postfix's: "program[pid]: text", levels
  * prefixed "warning: ", "error: ", "fatal: ", one event per line even when

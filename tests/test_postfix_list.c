@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_postfix_list - Postfix list values as postmaskctl postfix edits
  * them: split on commas and white space, "{ ... }" as one item, names

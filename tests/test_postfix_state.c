@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_postfix_state - the record of what `postmaskctl postfix attach`
  * changed: written and read back alike (empty values, values with spaces

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_proxy_address - the stateless proxy-address codec: a pinned
  * known-answer vector, a table of decode cases (one per status and shape),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_rate_limit - the fixed-window counters of rate_limit.h: the limit
  * itself, window expiry and restart, limit 0 = off, keys independent of

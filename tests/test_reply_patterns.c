@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_reply_patterns - reply_patterns_match() against a table of cases:
  * for every language at least one quote attribution, one header block

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_rfc2047_join - runs of B encoded-words made one (the GMime 3.2.13
  * workaround of rfc2047_join.h), and everything else left alone; and, on

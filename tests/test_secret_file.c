@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_secret_file - secrets are read only from files other users cannot
  * touch, and every refusal says which file and why.

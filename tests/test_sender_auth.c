@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_sender_auth - which check, if any, authenticates the From domain of
  * a reply (capture_sender_auth.c through capture_parse()), and the helpers

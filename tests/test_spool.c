@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_spool - the durable spool: enqueue and load, dedupe, the worker's and
  * the admin's state changes, listing, crash recovery, dedupe expiry, modes,

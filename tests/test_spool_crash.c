@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_spool_crash - SIGKILL a spool writer at random points, many times
  * over, and show that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_spool_job - the spool job file format: spool_job_format() images are
  * accepted by spool_job_parse(), and every kind of damage is refused with its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_spool_writer - bridge/spool_writer.h: jobs submitted from the event
  * loop are committed by the writer's thread and reported back on the loop,

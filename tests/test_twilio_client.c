@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_twilio_client - the Twilio REST client against a scripted HTTP
  * server in the same process (test_twilio_client_srv.h): what goes on the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_twilio_client_api - the Conversations operations (twilio_api.h)
  * against a scripted server in the same process: the exact method, path

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_twilio_client_srv - the scripted HTTP server of the twilio_client
  * tests (test_twilio_client_srv.h), on libevent's evhttp.

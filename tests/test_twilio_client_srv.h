@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_twilio_client_srv - a scripted HTTP server inside a test program,
  * on 127.0.0.1 and a port the OS gives, for the twilio_client tests.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_twilio_client_standin - every operation of twilio_api.h against the
  * Twilio stand-in (tests/twilio-standin/), which checks each request's

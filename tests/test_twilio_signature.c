@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_twilio_signature - X-Twilio-Signature against every test vector of
  * the fact sheet (FACTS.md section 4.1, taken verbatim from the tests of

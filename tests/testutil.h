@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * testutil - small helpers for the cmocka tests: fresh temporary
  * directories and files, address keys from text.  Paths returned are owned

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The Twilio REST client (bridge/twilio_client.c, twilio_form.c,
 # twilio_api.c): against a scripted server inside the test program, and
 # against the Twilio stand-in (tests/twilio-standin/).

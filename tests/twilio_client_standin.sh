@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The Twilio client against the Twilio stand-in: starts the stand-in and
 # runs test_twilio_client_standin with its URL and credentials (see that
 # program for what is checked).

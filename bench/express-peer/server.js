@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Express peer of bench/webhook_intake.sh: the Twilio Conversations
 // webhook handler a user would otherwise write, as issue 13 describes it.
 // Node 20 + Express 4 + express.urlencoded + the twilio SDK's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_address_decode - proxy_address_decode() on arbitrary bytes.
  *

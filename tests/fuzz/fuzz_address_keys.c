@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_address_keys - address_keys_parse() on arbitrary bytes (NULs
  * included: the parser takes a length).

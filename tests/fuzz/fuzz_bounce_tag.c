@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_bounce_tag - bounce_tag_verify() on arbitrary bytes.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_capture - arbitrary bytes through capture_parse() and
  * capture_to_json(), and through capture_text_extract() (with and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_capture_job - arbitrary bytes as a capture job payload (what the
  * bridge reads from the spool): decoding must succeed or fail with a

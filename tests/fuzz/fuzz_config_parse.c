@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_config_parse - main.cf text through the whole loading path: the
  * parser, $name expansion, the parameter table's conversions and checks.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_conv_request - bodies of POST /v1/conversations through
  * conv_request_parse().  Whatever the input, the parser must accept it

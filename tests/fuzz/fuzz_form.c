@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_form - application/x-www-form-urlencoded parsing and encoding.
  *

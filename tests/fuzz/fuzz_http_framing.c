@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_http_framing - arbitrary bytes through the bridge's strict HTTP/1.1
  * framing parser (bridge/http_framing.h), as one client connection.

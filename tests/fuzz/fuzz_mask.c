@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_mask - arbitrary bytes through the outbound masking functions:
  * mask_originals(), mask_rewrite(), mask_check() and mask_body().

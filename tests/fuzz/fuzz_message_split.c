@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_message_split - any valid UTF-8 text through message_split() with
  * a small limit (taken from the first input byte, 1 to 64 characters, so

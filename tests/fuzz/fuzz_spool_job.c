@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_spool_job - spool job file images through spool_job_parse().
  * Whatever the input, parsing must succeed or fail with a message, never

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_twilio_signature - the X-Twilio-Signature verifier (it parses URLs,
  * form bodies and query strings) on arbitrary requests.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- inbound.lua - postmask-milter at the milter-protocol level (miltertest):
 -- refusal of forged proxy recipients at RCPT, capture with smfi_delrcpt and
 -- discard, mixed recipients, tempfail when the spool fails, 552 for an

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: Apache-2.0
 -- outbound.lua - postmask-milter on the masking listener, at the milter
 -- protocol level (miltertest): which replies it gives at each step and
 -- which header changes (chgheader/addheader) it asks for.  The envelope

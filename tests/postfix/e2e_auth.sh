@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # e2e_auth - only the building contact speaks as the building contact.
 #
 # The whole chain (e2e_lib.sh) with the recommended MX verifier stack

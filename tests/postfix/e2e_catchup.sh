@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # e2e_catchup - the whole chain (e2e_lib.sh) when Twilio's onMessageAdded
 # webhooks do not arrive (Twilio never retries them): catch-up (catchup.h)
 # finds the messages and every seeker text is emailed exactly once,

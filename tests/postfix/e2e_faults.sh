@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # e2e_faults - the whole chain (e2e_lib.sh) under faults; every message
 # still arrives exactly once:
 #   1. the bridge killed with SIGKILL after Twilio accepted a reply and

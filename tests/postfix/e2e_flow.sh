@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # e2e_flow - the whole chain, as a building contact and a seeker live it:
 # a real Postfix (MX and masking listeners), postmask-milter,
 # postmask-bridge and the Twilio stand-in.

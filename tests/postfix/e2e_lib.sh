@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/postfix/e2e_lib.sh - the whole chain for the end-to-end tests and
 # the demo: a private Postfix (tests/postfix/harness.sh) with its MX and
 # masking listeners, postmask-milter, postmask-bridge sharing the milter's

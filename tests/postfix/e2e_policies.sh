@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # e2e_policies - the whole chain (e2e_lib.sh) with each setting of the
 # reply policies:
 #   unauthenticated_sender_action = hold    a stranger's reply waits in

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # e2e_two_nodes - the deployment of docs/DEPLOYMENT.md on loopback: two
 # complete nodes (each its own private Postfix, postmask-milter and
 # postmask-bridge, with the same address keys), one Twilio stand-in, and

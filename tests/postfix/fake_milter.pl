@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: Apache-2.0
 # fake_milter.pl -f -c DIR: a stand-in for postmask-milter used only by
 # harness_selftest.sh.  It reads milter_listen from DIR/main.cf, listens
 # there (unix:/path or inet:PORT@HOST) and logs every connection to stderr,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/postfix/harness.sh - a private Postfix instance for tests.
 #
 # Sourced by shell tests after "$SRC/tests/lib.sh".  It builds a Postfix

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # harness_selftest - proves tests/postfix/harness.sh, the private Postfix
 # instance the milter's real-Postfix tests run on:
 #  - cleanup: a test that fails, one interrupted by SIGTERM, and one killed

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # inbound_capture - a building contact's reply to a proxy address through a
 # real Postfix (the MX of the proxy domains) with postmask-milter attached:
 #   - a valid proxy recipient is captured into the spool and delivered

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # inbound_limits - the rate limits at the MX, through a real Postfix with
 # postmask-milter attached (milter_rate.c):
 #   - rcpt_failure_limit = 3: from one client IP (XCLIENT ADDR=127.0.0.5)

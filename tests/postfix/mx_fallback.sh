@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # mx_fallback - the MX stays open without postmask-milter: the setup of
 # `postmaskctl postfix attach --mx-fallback` on a real Postfix:
 # milter_default_action = accept, transport_maps sends the proxy domain to

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # outbound_mask - the masking listener of a real Postfix with postmask-milter:
 # a seeker's message to a building contact leaves with the conversation's
 # proxy address as envelope sender (with a bounce tag) and From, the display

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/postfix/reply_lib.sh - a proxy address and a building contact's
 # reply to it, for the tests of capture at the MX (inbound_capture.sh,
 # mx_fallback.sh).  Source after harness.sh, once pf_setup made the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/postfix/verifiers.sh - the recommended MX verifier stack (OpenDKIM,
 # OpenDMARC, SPF) in front of postmask-milter, for the Postfix harness.
 #

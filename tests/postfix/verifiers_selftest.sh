@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # verifiers_selftest - proves tests/postfix/verifiers.sh, the real MX
 # verifier stack (OpenDKIM verify, OpenDMARC with its own SPF check,
 # policyd-spf) in front of postmask-milter, against dnsmasq on loopback.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """derive-params.py - derive the stand-in's request-validation table.
 
 Maintainer tool, run by hand (the build never runs Python):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * standin - twilio-standin, a stateful stand-in for Twilio Conversations
  * (REST API v1) and its Media Content Service, for postmask's tests.

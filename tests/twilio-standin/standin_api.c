@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * standin_api - the Conversations routes and their handlers; see
  * standin_api.h.

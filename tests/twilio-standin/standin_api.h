@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * standin_api - the Twilio routes the stand-in implements and their
  * handlers.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * standin_config - the global webhook configuration resource; see
  * standin_config.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * standin_config - Twilio's global webhook configuration,
  * /v1/Configuration/Webhooks: where and for which events the post-event

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * standin_control - the control API under /_standin/; see
  * standin_control.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * standin_control - the control API under /_standin/ (no auth), which
  * tests use to play the seeker's side and to see and steer the stand-in:

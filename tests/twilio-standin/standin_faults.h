@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * standin_faults - the queue of injected faults: the next N calls of an
  * operation (or of any operation) fail the way Twilio can fail.

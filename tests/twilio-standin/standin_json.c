@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * standin_json - Twilio's JSON for the stand-in's resources; see
  * standin_json.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * standin_json - Twilio's JSON for the stand-in's resources (FACTS.md
  * sections 1.6, 1.7 and 6): field names and nesting as Twilio's, SIDs,

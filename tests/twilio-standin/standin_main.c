@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * standin_main - twilio-standin's options, start-up, loop and shutdown.
  *

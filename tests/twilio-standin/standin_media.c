@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * standin_media - the Media Content Service routes (upload, metadata,
  * content); see standin_api.h.  The body of an upload is the file itself

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * standin_server - one request's context, dispatch, auth, faults and the
  * answers; see standin_server.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * standin_server - the stand-in's HTTP side: one request's context, the
  * dispatch of every request, and the answers.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * standin_spec - the derived parameter table and request validation; see
  * standin_spec.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * standin_spec - the derived parameter table (conversations-v1-params.json,
  * written by derive-params.py from Twilio's OpenAPI description) and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * standin_store - conversations, participants, messages, media and
  * Twilio's rules; see standin_store.h.

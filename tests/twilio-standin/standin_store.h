@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * standin_store - the stand-in's state: conversations with their
  * participants and messages, and uploaded media; and Twilio's rules about

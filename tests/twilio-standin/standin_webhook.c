@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * standin_webhook - signed onMessageAdded webhooks; see standin_webhook.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * standin_webhook - the post-event webhook: onMessageAdded, form-encoded,
  * signed with X-Twilio-Signature, sent to the -w URL like Twilio sends it
