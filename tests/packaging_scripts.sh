@@ -6,7 +6,9 @@
 # first installation (mode 0640 root:group, a key postmaskctl accepts and
 # an API token of 64 hex digits), nothing changed on a second run, no
 # secret left when making one fails, the system user made with adduser
-# --system (adduser and friends replaced by fakes that log), the purge, and
+# --system (adduser and friends replaced by fakes that log), the purge (the
+# address keys saved to /var/backups/postmask and said so, the undelivered
+# jobs counted), and
 # the prerm's detach while Postfix still uses the milter (Postfix's files as
 # before, reloaded; a failing detach stops the removal); the units pass
 # systemd-analyze verify and score 2.0 or better ("OK") in systemd-analyze
@@ -227,7 +229,29 @@ grep -qx -- "-c $R/etc/postfix reload" "$T/pfbin/calls" \
 DPKG_ROOT=$R sh "$D/postmask.postrm" remove || t_check_fail "postrm remove failed"
 [ -f "$R/etc/postmask/address.keys" ] && [ -d "$R/var/spool/postmask" ] \
     || t_check_fail "postrm remove removed configuration or spool"
-DPKG_ROOT=$R sh "$D/postmask.postrm" purge || t_check_fail "postrm purge failed"
+cp "$R/etc/postmask/address.keys" "$T/keys.purged"
+mkdir -p "$R/var/spool/postmask/active" "$R/var/spool/postmask/deferred"
+: >"$R/var/spool/postmask/active/0000000A00000001"
+: >"$R/var/spool/postmask/deferred/0000000A00000002"
+out=$(DPKG_ROOT=$R sh "$D/postmask.postrm" purge 2>&1) || t_check_fail "postrm purge failed: $out"
+# The keys are saved (0600) and the message says where and why; the jobs
+# that go with the spool are counted.
+saved=$(ls "$R/var/backups/postmask/" 2>/dev/null)
+case $saved in
+address.keys.2*Z) ;;
+*) t_check_fail "purge saved no address keys in /var/backups/postmask: $saved" ;;
+esac
+cmp -s "$T/keys.purged" "$R/var/backups/postmask/$saved" || t_check_fail "the saved keys differ"
+[ "$(stat -c %a "$R/var/backups/postmask/$saved")" = 600 ] \
+    || t_check_fail "saved keys: mode $(stat -c %a "$R/var/backups/postmask/$saved")"
+case $out in
+*"address keys are saved in"*"/var/backups/postmask/$saved"*"copy the file back"*) ;;
+*) t_check_fail "purge does not say where the keys went: $out" ;;
+esac
+case $out in
+*"2 undelivered job(s)"*) ;;
+*) t_check_fail "purge does not count the undelivered jobs: $out" ;;
+esac
 for p in etc/postmask var/spool/postmask var/spool/postfix/postmask; do
     [ ! -e "$R/$p" ] || t_check_fail "purge left /$p"
 done
