@@ -46,6 +46,22 @@ for entry in "$src"/* "$src"/.gitignore; do
 done
 cp -a "$src/packaging/debian" "$out/src/debian"
 
+# The maintainer is whoever builds the package, as dch(1) has it: from
+# DEBFULLNAME and DEBEMAIL, into debian/control and the changelog's
+# trailer line; without them the placeholder stays, and this says so.
+if [ -n "${DEBFULLNAME:-}" ] && [ -n "${DEBEMAIL:-}" ]; then
+    case "$DEBFULLNAME$DEBEMAIL" in
+    *[\|\&\<\>]*) echo "build-deb: DEBFULLNAME or DEBEMAIL holds | & < or >" >&2
+                exit 1 ;;
+    esac
+    sed -i "s|^Maintainer: .*|Maintainer: $DEBFULLNAME <$DEBEMAIL>|" \
+        "$out/src/debian/control"
+    sed -i "s|^ -- [^<]*<[^>]*>  | -- $DEBFULLNAME <$DEBEMAIL>  |" \
+        "$out/src/debian/changelog"
+else
+    echo "build-deb: DEBFULLNAME and DEBEMAIL are not set: Maintainer stays \"$(sed -n 's/^Maintainer: //p' "$out/src/debian/control")\"" >&2
+fi
+
 cd "$out/src"
 DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS-nocheck}
 export DEB_BUILD_OPTIONS

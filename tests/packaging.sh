@@ -29,8 +29,13 @@ T=$(t_tmpdir packaging)
 trap 'rm -rf "$T"' EXIT INT TERM
 OUT=$T/deb
 
-sh "$SRC/packaging/build-deb.sh" "$OUT" >"$T/build.log" 2>&1 \
+DEBFULLNAME="Pat Packager" DEBEMAIL=pat@example.org \
+    sh "$SRC/packaging/build-deb.sh" "$OUT" >"$T/build.log" 2>&1 \
     || t_fail "build-deb.sh failed: $(tail -30 "$T/build.log")"
+# nocheck (build-deb.sh's default) builds the programs, not the tests.
+grep -q 'BUILD_TESTING=OFF' "$T/build.log" || t_check_fail "the package build configured the tests"
+grep -Eq 'Linking C executable (tests/)?test_' "$T/build.log" \
+    && t_check_fail "the package build compiled tests under nocheck"
 VERSION=$(sed -n 's/^project(postmask VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
 [ -n "$VERSION" ] || t_fail "no project version in CMakeLists.txt"
 DEB=$OUT/postmask_${VERSION}_$(dpkg --print-architecture).deb
@@ -43,6 +48,8 @@ field() {
 [ "$(field Package)" = postmask ] || t_check_fail "Package: $(field Package)"
 [ "$(field Version)" = "$VERSION" ] || t_check_fail "Version: $(field Version), want $VERSION"
 [ "$(field Section)" = mail ] || t_check_fail "Section: $(field Section)"
+[ "$(field Maintainer)" = "Pat Packager <pat@example.org>" ] \
+    || t_check_fail "Maintainer (from DEBFULLNAME and DEBEMAIL): $(field Maintainer)"
 depends=$(field Depends)
 for dep in 'postfix (>= 3.7)' adduser libmilter1.0.1 libgmime-3.0-0 \
            libevent-2.1-7 libcurl4 libjansson4 libssl3 libc6; do

@@ -156,8 +156,15 @@ for p in getent addgroup adduser; do
     chmod 755 "$T/fake/$p"
 done
 rc=0
-(PATH=$T/fake:$PATH; set -e; . "$T/functions.sh"; pm_create_user) >"$T/user.out" 2>&1 || rc=$?
+R3=$T/root3
+mkdir -p "$R3/var/spool"
+(PATH=$T/fake:$PATH; DPKG_ROOT=$R3; set -e; . "$T/functions.sh"; pm_create_user
+ [ -d "$R3/var/spool/postmask" ] || { echo "no home before adduser"; exit 1; }
+ PM_USER=daemon; PM_GROUP=daemon; pm_make_dirs) >"$T/user.out" 2>&1 || rc=$?
 [ "$rc" = 0 ] || t_check_fail "pm_create_user: $(cat "$T/user.out")"
+# adduser finds its home (no warning about it), which then is the user's.
+[ "$(mode_owner "$R3/var/spool/postmask")" = "700 daemon daemon" ] \
+    || t_check_fail "the new home: $(mode_owner "$R3/var/spool/postmask")"
 grep -qx 'addgroup --system postmask' "$T/fake/calls" \
     || t_check_fail "no addgroup --system postmask: $(cat "$T/fake/calls")"
 grep -qx 'adduser --system --ingroup postmask --home /var/spool/postmask --no-create-home --shell /usr/sbin/nologin --comment postmask milter and bridge postmask' "$T/fake/calls" \
@@ -168,6 +175,8 @@ grep -qx 'adduser --system --ingroup postmask --home /var/spool/postmask --no-cr
 # The Postfix here is a private configuration whose command_directory
 # holds a fake postfix that logs and answers "status" as running.
 mkdir -p "$R/etc/postfix" "$T/pfqueue" "$T/pfbin"
+: >"$R/etc/postmask/master.cf"
+/usr/sbin/postconf -c "$R/etc/postmask" -e 'proxy_domains = reply.example.com'
 cat >"$R/etc/postfix/main.cf" <<EOF
 compatibility_level = 3.6
 queue_directory = $T/pfqueue

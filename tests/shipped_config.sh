@@ -1,8 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # The shipped main.cf declares every postmask parameter to postconf (so that
-# `postconf -c DIR -n/-h/-x` work without warnings), loads in every program,
-# and docs/postmask.5 documents every parameter with its default.
+# `postconf -c DIR -n/-h/-x` work without warnings), loads in postmaskctl,
+# ships proxy_domains empty (the daemons refuse to start until it is set,
+# and say so), and docs/postmask.5 documents every parameter with its
+# default.
 . "$SRC/tests/lib.sh"
 
 dir=$(t_tmpdir shipped)
@@ -23,8 +25,8 @@ done
 # postconf reads it back without a single warning.
 out=$(postconf -c "$dir" -n 2>&1)
 echo "$out" | grep -i 'warning' && t_fail "postconf -n warns about the shipped main.cf"
-echo "$out" | grep -q '^proxy_domains = reply.example.com$' \
-    || t_fail "postconf -n does not show proxy_domains: $out"
+echo "$out" | grep -q '^proxy_domains =$' \
+    || t_fail "the shipped proxy_domains is not empty: $(echo "$out" | grep proxy_domains)"
 
 # Every parameter is documented, with its default, in postmask(5).
 for n in $names; do
@@ -41,6 +43,14 @@ for n in $(sed -n '/^\.TP$/{n;s/^\.B \([a-z_0-9]*\)$/\1/p;}' "$SRC/docs/postmask
     echo "$names" | grep -qx "$n" || t_fail "docs/postmask.5 documents $n, which is not a parameter"
 done
 
-# The shipped file loads as it is (ctl needs no Twilio credentials).
+# The shipped file loads as it is (ctl needs no Twilio credentials), and
+# the daemons refuse to start, and say why, until proxy_domains is set.
 "$BIN/postmaskctl" -c "$dir" config >/dev/null || t_fail "shipped main.cf does not load"
+for d in postmask-milter postmask-bridge; do
+    rc=0
+    "$BIN/$d" -f -c "$dir" >"$dir/$d.out" 2>&1 || rc=$?
+    [ "$rc" != 0 ] || t_fail "$d started with the shipped main.cf"
+    grep -q "proxy_domains is required but not set" "$dir/$d.out" \
+        || t_fail "$d does not say why it refuses: $(cat "$dir/$d.out")"
+done
 t_pass
