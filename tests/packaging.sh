@@ -6,7 +6,7 @@
 # from shlibs plus adduser and postfix, conffiles, maintainer scripts with
 # debhelper's snippets), dpkg-deb -c (every file with its mode and owner,
 # nothing else: no secret, no test, no build debris), the shipped
-# /etc/postmask/main.cf is packaging/main.cf, the units (hardening, user,
+# /usr/share/postmask/main.cf is packaging/main.cf (no conffiles), the units (hardening, user,
 # ordering; systemd-analyze verify when available) and lintian (no error,
 # no warning) when installed.  Skipped (77) without debhelper and
 # dpkg-dev, which scripts/install-deps does not install, and inside a
@@ -59,17 +59,14 @@ for dep in 'postfix (>= 3.7)' adduser libmilter1.0.1 libgmime-3.0-0 \
     esac
 done
 
-# Conffiles: the configuration, and nothing else.
+# No conffiles: /etc/postmask/main.cf is made by the postinst from
+# /usr/share/postmask/main.cf (an upgrade never asks about it).
 dpkg-deb -e "$DEB" "$T/control"
-conffiles=$(cat "$T/control/conffiles")
-[ "$conffiles" = "/etc/postmask/main.cf
-/etc/postmask/master.cf" ] || t_check_fail "conffiles: $conffiles"
+[ ! -s "$T/control/conffiles" ] || t_check_fail "conffiles: $(cat "$T/control/conffiles")"
 
 # Every file, with mode and owner; nothing else.
 dpkg-deb -c "$DEB" | awk '$1 !~ /^d/ { print $1, $2, $6 }' | sort >"$T/files"
 sort >"$T/files.want" <<'EOF'
--rw-r--r-- root/root ./etc/postmask/main.cf
--rw-r--r-- root/root ./etc/postmask/master.cf
 -rw-r--r-- root/root ./lib/systemd/system/postmask-bridge.service
 -rw-r--r-- root/root ./lib/systemd/system/postmask-milter.service
 -rw-r--r-- root/root ./usr/lib/tmpfiles.d/postmask.conf
@@ -85,24 +82,27 @@ sort >"$T/files.want" <<'EOF'
 -rw-r--r-- root/root ./usr/share/man/man8/postmask-bridge.8.gz
 -rw-r--r-- root/root ./usr/share/man/man8/postmask-milter.8.gz
 -rw-r--r-- root/root ./usr/share/man/man8/postmaskctl.8.gz
+-rw-r--r-- root/root ./usr/share/postmask/main.cf
+-rw-r--r-- root/root ./usr/share/postmask/master.cf
 EOF
 diff "$T/files.want" "$T/files" >"$T/files.diff" \
     || t_check_fail "package contents differ (- want, + have): $(tr '\n' '|' <"$T/files.diff")"
 
 dpkg-deb -x "$DEB" "$T/root"
-cmp -s "$T/root/etc/postmask/main.cf" "$SRC/packaging/main.cf" \
-    || t_check_fail "/etc/postmask/main.cf is not packaging/main.cf"
+cmp -s "$T/root/usr/share/postmask/main.cf" "$SRC/packaging/main.cf" \
+    || t_check_fail "/usr/share/postmask/main.cf is not packaging/main.cf"
 # The shipped configuration loads, and postconf reads it without a warning.
-"$T/root/usr/sbin/postmaskctl" -c "$T/root/etc/postmask" config milter_listen >"$T/cfg" 2>&1 \
+"$T/root/usr/sbin/postmaskctl" -c "$T/root/usr/share/postmask" config milter_listen >"$T/cfg" 2>&1 \
     || t_check_fail "postmaskctl cannot load the shipped main.cf: $(cat "$T/cfg")"
 if command -v postconf >/dev/null 2>&1 || [ -x /usr/sbin/postconf ]; then
-    warn=$(/usr/sbin/postconf -c "$T/root/etc/postmask" -n 2>&1 >/dev/null)
-    [ -z "$warn" ] || t_check_fail "postconf -c /etc/postmask -n warns: $warn"
+    warn=$(/usr/sbin/postconf -c "$T/root/usr/share/postmask" -n 2>&1 >/dev/null)
+    [ -z "$warn" ] || t_check_fail "postconf -c /usr/share/postmask -n warns: $warn"
 fi
 
 # Maintainer scripts: ours, with debhelper's snippets in place of
-# #DEBHELPER#; the user made with adduser --system; no systemctl or
-# postconf -e of our own.
+# #DEBHELPER#; the user made with adduser --system; no systemctl, postconf
+# only on postmask's own configuration, Postfix's changed only by the
+# prerm's detach.
 for s in postinst prerm postrm; do
     [ -x "$T/control/$s" ] || t_check_fail "no executable $s"
     sh -n "$T/control/$s" || t_check_fail "$s: syntax error"
@@ -116,10 +116,15 @@ grep -q 'systemd-tmpfiles .*--create postmask.conf' "$T/control/postinst" \
 for s in postinst prerm postrm; do
     sed -n '1,/^# Automatically added by/p' "$T/control/$s" \
         | grep -v '^ *#' | grep -v '^ *echo' >"$T/own.$s"
-    if grep -Eq 'systemctl|postconf|postfix (reload|stop|start)' "$T/own.$s"; then
+    # postconf only on postmask's own configuration ($pm_etc, $pm_dist);
+    # Postfix's is changed by the prerm's detach alone (postmaskctl).
+    if grep -E 'systemctl|postconf|postfix (reload|stop|start)' "$T/own.$s" \
+        | grep -Ev 'postconf -c "\$pm_(etc|dist)"' | grep -q .; then
         t_check_fail "$s calls systemctl or changes Postfix: $(grep -E 'systemctl|postconf' "$T/own.$s")"
     fi
 done
+grep -q 'postfix -c "$PF_DIR" *\\$' "$T/control/prerm" && grep -q -- '-r detach' "$T/control/prerm" \
+    || t_check_fail "prerm does not detach postmask from Postfix"
 
 # The units: a dedicated user, least privilege, ordered before Postfix.
 for unit in postmask-milter postmask-bridge; do

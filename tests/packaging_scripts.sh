@@ -148,6 +148,47 @@ setup 'pm_make_secrets'
 [ -s "$R/etc/postmask/address.keys" ] || t_check_fail "no address.keys after a retry"
 ls "$R/etc/postmask" | grep -q dpkg-new && t_check_fail "a .dpkg-new file is left after a retry"
 
+# The configuration: made from /usr/share/postmask when missing; on an
+# upgrade from a version that lacked a parameter (here spool_sync_method),
+# with values the admin changed, the admin's values stay, the new
+# parameter comes with its default, postconf reads the file without a
+# warning, and a second configure changes nothing.
+R4=$T/root4
+mkdir -p "$R4/usr/share/postmask" "$R4/etc/postmask"
+cp "$SRC/packaging/main.cf" "$SRC/packaging/master.cf" "$R4/usr/share/postmask/"
+rc=0
+(DPKG_ROOT=$R4; set -e; . "$T/functions.sh"; pm_config) >"$T/config.out" 2>&1 || rc=$?
+[ "$rc" = 0 ] || t_check_fail "pm_config, first installation: $(cat "$T/config.out")"
+cmp -s "$R4/etc/postmask/main.cf" "$SRC/packaging/main.cf" \
+    || t_check_fail "first installation: /etc/postmask/main.cf is not the shipped one"
+[ "$(mode_owner "$R4/etc/postmask/main.cf")" = "644 root root" ] \
+    || t_check_fail "first installation: main.cf $(mode_owner "$R4/etc/postmask/main.cf")"
+# The previous version's file, as an admin left it.
+sed -e 's/ dedupe_lifetime, spool_sync_method,/ dedupe_lifetime,/' -e '/^spool_sync_method =/d' \
+    -e 's/^proxy_domains =.*/proxy_domains = reply.admin.example/' \
+    -e 's/^job_concurrency =.*/job_concurrency = 7/' \
+    "$SRC/packaging/main.cf" >"$R4/etc/postmask/main.cf"
+printf '# the admin was here\n' >>"$R4/etc/postmask/main.cf"
+grep -q spool_sync_method "$R4/etc/postmask/main.cf" && t_fail "the old main.cf was not made"
+rc=0
+(DPKG_ROOT=$R4; set -e; . "$T/functions.sh"; pm_config) >"$T/config.out" 2>&1 || rc=$?
+[ "$rc" = 0 ] || t_check_fail "pm_config, upgrade: $(cat "$T/config.out")"
+pcv() { /usr/sbin/postconf -c "$R4/etc/postmask" -h "$1"; }
+[ "$(pcv proxy_domains)" = reply.admin.example ] || t_check_fail "upgrade: proxy_domains is $(pcv proxy_domains)"
+[ "$(pcv job_concurrency)" = 7 ] || t_check_fail "upgrade: job_concurrency is $(pcv job_concurrency)"
+[ "$(pcv spool_sync_method)" = fsync ] || t_check_fail "upgrade: spool_sync_method is \"$(pcv spool_sync_method)\""
+grep -q '^# the admin was here$' "$R4/etc/postmask/main.cf" || t_check_fail "upgrade: the admin's comment is gone"
+grep -q "new parameter spool_sync_method = fsync added" "$T/config.out" \
+    || t_check_fail "upgrade does not say what it added: $(cat "$T/config.out")"
+warn=$(/usr/sbin/postconf -c "$R4/etc/postmask" -n 2>&1 >/dev/null)
+[ -z "$warn" ] || t_check_fail "upgrade: postconf -n warns: $warn"
+"$BIN/postmaskctl" -c "$R4/etc/postmask" config >/dev/null 2>&1 || t_check_fail "upgrade: main.cf does not load"
+cp -p "$R4/etc/postmask/main.cf" "$T/main.cf.upgraded"
+(DPKG_ROOT=$R4; set -e; . "$T/functions.sh"; pm_config) >"$T/config.out" 2>&1 \
+    || t_check_fail "pm_config, again: $(cat "$T/config.out")"
+cmp -s "$R4/etc/postmask/main.cf" "$T/main.cf.upgraded" || t_check_fail "a second configure changed main.cf"
+[ ! -s "$T/config.out" ] || t_check_fail "a second configure says: $(cat "$T/config.out")"
+
 # The system user: fakes of getent, addgroup and adduser record the calls.
 mkdir "$T/fake"
 for p in getent addgroup adduser; do
