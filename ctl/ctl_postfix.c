@@ -55,6 +55,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "msg.h"
+#include "ctl_health.h"
 #include "postconf_exec.h"
 #include "postfix_list.h"
 #include "postfix_plan.h"
@@ -80,6 +81,7 @@ struct postfix_cmd {
     char *listener;
     char *state_path;
     char *fallback;             /* the pipe service's entry, or NULL */
+    const struct config *cfg;   /* postmask's own */
 };
 
 static int postfix_failed(const char *why)
@@ -514,6 +516,38 @@ static void status_fallback(const struct postfix_cmd *pc, int *problems)
     buf_free(item);
 }
 
+/*
+ * The running system: the milter answers a negotiation, the bridge its
+ * /healthz, the spool can be written.  "ok: ..." or "failed: ..." each.
+ */
+static void status_running(const struct postfix_cmd *pc, int *problems)
+{
+    const struct config *cfg = pc->cfg;
+    struct buf *why = buf_create(128);
+    int ok;
+
+    ok = health_milter(cfg->milter_listen, why) == 0;
+    if (!ok)
+        (*problems)++;
+    printf("%s: postmask-milter answers a milter negotiation at %s%s%s\n",
+           ok ? "ok" : "failed", cfg->milter_listen, ok ? "" : ": ",
+           why->data);
+    buf_reset(why);
+    ok = health_bridge(cfg->bridge_listen, why) == 0;
+    if (!ok)
+        (*problems)++;
+    printf("%s: postmask-bridge answers /healthz at %s%s%s\n",
+           ok ? "ok" : "failed", cfg->bridge_listen, ok ? "" : ": ",
+           why->data);
+    buf_reset(why);
+    ok = health_spool(cfg->spool_directory, why) == 0;
+    if (!ok)
+        (*problems)++;
+    printf("%s: spool %s is writable%s%s\n", ok ? "ok" : "failed",
+           cfg->spool_directory, ok ? "" : ": ", why->data);
+    buf_free(why);
+}
+
 static int postfix_status(const struct postfix_cmd *pc, int exists)
 {
     struct postfix_list list = {0, NULL};
@@ -547,6 +581,7 @@ static int postfix_status(const struct postfix_cmd *pc, int exists)
     status_services(pc, &problems);
     if (pc->listener)
         status_listener(pc, &problems);
+    status_running(pc, &problems);
     printf("state: %s\n", exists ? pc->state_path
            : "none (not attached by postmaskctl)");
     if (problems == 0)
@@ -570,6 +605,7 @@ int ctl_postfix(const struct config *cfg, int argc, char **argv)
 
     memset(&pc, 0, sizeof(pc));
     pc.dir = POSTFIX_DIR_DEFAULT;
+    pc.cfg = cfg;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "+c:nr", long_opts, NULL)) != -1) {
         switch (ch) {

@@ -12,6 +12,7 @@
 # postconf(1); skipped (77) without it.
 set -u
 . "$SRC/tests/lib.sh"
+. "$SRC/tests/lib_bridge.sh"
 
 : "${BIN:?BIN must name the build directory}"
 command -v postconf >/dev/null 2>&1 || [ -x /usr/sbin/postconf ] || {
@@ -119,14 +120,19 @@ new_postmask "$PM" "unix:$T/queue/postmask/milter.sock"
 MILTER=unix:postmask/milter.sock
 snap "$P" before
 
-# status before attach: not attached, exit 1, and why.
+# status before attach: not attached, exit 1, and why; nothing runs yet,
+# so the milter, the bridge and the spool are named as failed too.
 pf "$P" status
 want "status before attach: exit" 1 "$rc"
 has_line "status before attach" "$out" "milter: $MILTER"
+has_line "status before attach" "$out" "failed: postmask-milter answers a milter negotiation at unix:$T/queue/postmask/milter.sock: connect $T/queue/postmask/milter.sock: No such file or directory"
+printf '%s\n' "$out" | grep -q "^failed: postmask-bridge answers /healthz at 127.0.0.1:8025: http://127.0.0.1:8025/healthz: " \
+    || t_check_fail "status before attach: no failed bridge line in: $out"
+has_line "status before attach" "$out" "failed: spool $PM/spool is writable: $PM/spool: No such file or directory"
 has_line "status before attach" "$out" "missing: smtpd_milters = inet:localhost:8891 (the milter is not listed)"
 has_line "status before attach" "$out" "missing: relay_domains lists reply.example.com"
 has_line "status before attach" "$out" "missing: masking listener 127.0.0.1:10026/inet: no such service"
-has_line "status before attach" "$out" "status: not attached, 5 problem(s)"
+has_line "status before attach" "$out" "status: not attached, 8 problem(s)"
 
 # -n: prints the commands and changes nothing.
 pf "$P" -n attach
@@ -163,13 +169,50 @@ want "postconf warnings after attach" "" "$warnings"
 grep -qx 'service 127.0.0.1:10026/inet' "$P/postmask-attach.state" \
     || t_check_fail "state file: no service record: $(cat "$P/postmask-attach.state")"
 
+# The running system: the real postmask-milter on milter_listen (it makes
+# the spool), the real postmask-bridge (Twilio is never called), and
+# bridge_listen pointing status at it.
+stop_daemons() {
+    [ -z "${MILTER_PID:-}" ] || { kill "$MILTER_PID" 2>/dev/null; wait "$MILTER_PID" 2>/dev/null; }
+    t_bridge_cleanup
+    rm -rf "$T"
+}
+t_on_exit stop_daemons
+printf 'k1 0123456789abcdef0123456789abcdef\n' >"$PM/address.keys"
+chmod 600 "$PM/address.keys"
+printf 'address_keys_file = %s\n' "$PM/address.keys" >>"$PM/main.cf"
+mkdir -p "$T/queue/postmask"
+"$BIN/postmask-milter" -f -c "$PM" 2>"$T/milter.log" &
+MILTER_PID=$!
+i=0
+until [ -S "$T/queue/postmask/milter.sock" ]; do
+    i=$((i + 1))
+    [ $i -lt 100 ] || t_fail "the milter did not open its socket: $(cat "$T/milter.log")"
+    sleep 0.1
+done
+mkdir -p "$T/bridge"
+printf 'token\n' >"$T/bridge/token"
+t_bridge_start "$T/bridge" http://127.0.0.1:9 AC0123456789abcdef0123456789abcdef "$T/bridge/token" </dev/null
+t_on_exit stop_daemons
+printf 'bridge_listen = %s\n' "${T_BRIDGE_URL#http://}" >>"$PM/main.cf"
+
 pf "$P" status
 want "status after attach: exit" 0 "$rc"
 has_line "status after attach" "$out" "ok: smtpd_milters = $MILTER, inet:localhost:8891 (the milter first)"
 has_line "status after attach" "$out" "ok: masking listener 127.0.0.1:10026/inet: smtpd_milters = $MILTER, inet:localhost:8891 ($MILTER first)"
 has_line "status after attach" "$out" "note: 127.0.0.1:10025/inet: -o smtpd_milters is empty: no milter there"
 has_line "status after attach" "$out" "state: $P/postmask-attach.state"
+has_line "status after attach" "$out" "ok: postmask-milter answers a milter negotiation at unix:$T/queue/postmask/milter.sock"
+has_line "status after attach" "$out" "ok: postmask-bridge answers /healthz at ${T_BRIDGE_URL#http://}"
+has_line "status after attach" "$out" "ok: spool $PM/spool is writable"
 has_line "status after attach" "$out" "status: attached"
+# A spool directory its owner cannot write: one failed line, exit 1.
+chmod 0500 "$PM/spool/active"
+pf "$P" status
+chmod 0700 "$PM/spool/active"
+want "status, spool not writable: exit" 1 "$rc"
+has_line "status, spool not writable" "$out" "failed: spool $PM/spool is writable: $PM/spool/active: owner $(id -u), mode 0500: the spool's owner ($(id -u)) cannot write it"
+has_line "status, spool not writable" "$out" "status: not attached, 1 problem(s)"
 
 # A second attach changes nothing, not even a byte.
 cp "$P/main.cf" "$T/main.cf.attached"

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ctl_health - is the running system there, not only its configuration:
+ * the checks behind the last lines of "postmaskctl postfix status".
+ *
+ * health_milter() connects to milter_listen (unix:PATH, local:PATH,
+ * inet:PORT@HOST, inet6:PORT@HOST) and negotiates as an MTA would
+ * (SMFIC_OPTNEG, protocol version 6), then says goodbye (SMFIC_QUIT): 0
+ * when the milter answered with its own negotiation, else -1 with why.
+ *
+ * health_bridge() asks the bridge's /healthz at bridge_listen (HOST:PORT,
+ * [IPV6]:PORT) with libcurl: 0 on 200, else -1 with why.
+ *
+ * health_spool() checks spool_directory as the daemons need it: the tree
+ * is there (incoming, active, deferred, hold, dead, dedupe), every
+ * directory of it belongs to the spool's owner with rwx for that owner,
+ * and the file system is not read-only and has room: 0, else -1 with why.
+ *
+ * Each waits at most HEALTH_TIMEOUT seconds.
+ */
+#ifndef POSTMASK_CTL_HEALTH_H
+#define POSTMASK_CTL_HEALTH_H
+
+#include "buf.h"
+
+#define HEALTH_TIMEOUT  3
+
+int health_milter(const char *milter_listen, struct buf *why);
+int health_bridge(const char *bridge_listen, struct buf *why);
+int health_spool(const char *spool_directory, struct buf *why);
+
+#endif
