@@ -37,6 +37,7 @@
 #include "secret_file.h"
 #include "spool.h"
 #include "spool_config.h"
+#include "service_notify.h"
 #include "spool_writer.h"
 #include "sync.h"
 #include "twilio_client.h"
@@ -48,7 +49,34 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     struct event_base *base = arg;
 
     msg_info("stopping: signal %d", (int) sig);
+    service_stopping();
     event_base_loopbreak(base);
+}
+
+/* The loop turns: systemd's watchdog (WatchdogSec=) hears so. */
+static void on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+    (void) fd, (void) what, (void) arg;
+    service_watchdog_ping();
+}
+
+/* A timer pinging the watchdog at half its interval, or NULL when off. */
+static struct event *watchdog_start(struct event_base *base)
+{
+    uint64_t usec = service_watchdog_usec() / 2;
+    struct timeval tv;
+    struct event *ev;
+
+    if (usec == 0)
+        return NULL;
+    tv.tv_sec = (time_t) (usec / 1000000);
+    tv.tv_usec = (suseconds_t) (usec % 1000000);
+    if ((ev = event_new(base, -1, EV_PERSIST, on_watchdog, NULL)) == NULL
+        || event_add(ev, &tv) < 0)
+        msg_fatal("cannot start the watchdog timer");
+    msg_info("watchdog: pinging every %llu ms from the event loop",
+             (unsigned long long) (usec / 1000));
+    return ev;
 }
 
 /* Reads the secret file that parameter name names, or stops. */
@@ -145,7 +173,7 @@ int main(int argc, char **argv)
     struct config *cfg;
     struct address_keys *keys;
     struct bridge br;
-    struct event *ev_term, *ev_int;
+    struct event *ev_term, *ev_int, *ev_watchdog;
     struct buf *why = buf_create(128);
     char listen[300], webhook_listen[300];
 
@@ -206,8 +234,12 @@ int main(int argc, char **argv)
              webhook_listen,
              cfg->spool_directory,
              br.api_key_secret ? ", chat tokens on" : "");
+    ev_watchdog = watchdog_start(br.base);
+    service_ready("serving");
     if (event_base_dispatch(br.base) < 0)
         msg_fatal("event loop failed");
+    if (ev_watchdog != NULL)
+        event_free(ev_watchdog);
 
     /* Webhook jobs queued are committed and answered; callbacks of Twilio
      * requests in flight are dropped, then their owners free what they

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -16,6 +17,23 @@ static void usage_exit(const char *progname, const char *usage)
 {
     fprintf(stderr, "usage: %s %s\n", progname, usage);
     exit(2);
+}
+
+/*
+ * Is stderr systemd's journal stream?  systemd sets JOURNAL_STREAM to
+ * "DEVICE:INODE" of the stream it connected (systemd.exec(5)); a stderr
+ * redirected elsewhere since does not match.
+ */
+static int stderr_is_journal(void)
+{
+    const char *js = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+
+    return js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2
+        && fstat(STDERR_FILENO, &st) == 0
+        && (unsigned long long) st.st_dev == dev
+        && (unsigned long long) st.st_ino == ino;
 }
 
 struct config *program_start(int argc, char **argv, unsigned prog,
@@ -52,6 +70,8 @@ struct config *program_start(int argc, char **argv, unsigned prog,
     /* Until daemon_detach(), start-up errors also reach whoever started us. */
     if (log_flags == 0)
         log_flags = opts->foreground ? MSG_STDERR : MSG_SYSLOG | MSG_STDERR;
+    if (opts->foreground && stderr_is_journal())
+        log_flags |= MSG_JOURNAL;
     msg_init(argv[0], log_flags);
     msg_set_verbose(opts->verbose);
     why = buf_create(256);

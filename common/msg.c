@@ -66,7 +66,9 @@ static void msg_vlog(int priority, const char *prefix, const char *fmt,
         if (*cp == '\n' || *cp == '\r')
             *cp = ' ';
     if (msg_flags & MSG_STDERR) {
-        if (msg_flags & MSG_NOPID)
+        if (msg_flags & MSG_JOURNAL)
+            fprintf(stderr, "<%d>%s%s\n", priority, prefix, text);
+        else if (msg_flags & MSG_NOPID)
             fprintf(stderr, "%s: %s%s\n", msg_name, prefix, text);
         else
             fprintf(stderr, "%s[%ld]: %s%s\n", msg_name, (long) getpid(),

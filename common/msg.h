@@ -26,6 +26,11 @@
 #define MSG_STDERR  (1 << 0)    /* write to stderr */
 #define MSG_SYSLOG  (1 << 1)    /* write to syslog */
 #define MSG_NOPID   (1 << 2)    /* stderr lines start "program: " (commands) */
+/* stderr is systemd's journal stream (-f under a unit): lines are
+ * "<PRIORITY>text" (sd-daemon(3)); the journal adds the identifier, the
+ * PID and the facility (SyslogIdentifier=, SyslogFacility=), so a line in
+ * /var/log/mail.log reads as Postfix's do. */
+#define MSG_JOURNAL (1 << 3)
 
 void msg_init(const char *progname, int flags);
 void msg_set_facility(int facility);

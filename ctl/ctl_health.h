@@ -3,10 +3,9 @@
  * ctl_health - is the running system there, not only its configuration:
  * the checks behind the last lines of "postmaskctl postfix status".
  *
- * health_milter() connects to milter_listen (unix:PATH, local:PATH,
- * inet:PORT@HOST, inet6:PORT@HOST) and negotiates as an MTA would
- * (SMFIC_OPTNEG, protocol version 6), then says goodbye (SMFIC_QUIT): 0
- * when the milter answered with its own negotiation, else -1 with why.
+ * health_milter() is milter_probe() (common/milter_probe.h) of
+ * milter_listen: 0 when the milter answered a negotiation, else -1 with
+ * why.
  *
  * health_bridge() asks the bridge's /healthz at bridge_listen (HOST:PORT,
  * [IPV6]:PORT) with libcurl: 0 on 200, else -1 with why.

@@ -23,7 +23,9 @@
 #include "config.h"
 #include "daemon_args.h"
 #include "milter.h"
+#include "milter_watchdog.h"
 #include "msg.h"
+#include "service_notify.h"
 #include "spool.h"
 #include "spool_config.h"
 
@@ -75,6 +77,7 @@ int main(int argc, char **argv)
     struct config *cfg;
     struct address_keys *keys;
     struct spool *spool;
+    struct milter_watchdog *watchdog;
     struct buf *why;
     int ret;
 
@@ -117,7 +120,13 @@ int main(int argc, char **argv)
              "%zu address key(s), spool %s", cfg->config_file,
              cfg->milter_listen, cfg->proxy_domains.count, keys->count,
              cfg->spool_directory);
+    /* The socket listens: Postfix's connections wait in its queue until
+     * smfi_main() accepts them. */
+    service_ready("serving Postfix");
+    watchdog = milter_watchdog_start(cfg->milter_listen);
     ret = smfi_main();
+    service_stopping();
+    milter_watchdog_stop(watchdog);
     msg_info("stopping: %s", ret == MI_SUCCESS ? "signal" : "smfi_main failed");
     spool_close(spool);
     rate_limit_free(context.capture_rate);

@@ -126,10 +126,13 @@ done
 grep -q 'postfix -c "$PF_DIR" *\\$' "$T/control/prerm" && grep -q -- '-r detach' "$T/control/prerm" \
     || t_check_fail "prerm does not detach postmask from Postfix"
 
-# The units: a dedicated user, least privilege, ordered before Postfix.
+# The units: Type=notify with a watchdog, logs to the journal as mail,
+# a dedicated user, least privilege, ordered before Postfix.
 for unit in postmask-milter postmask-bridge; do
     f=$T/root/lib/systemd/system/$unit.service
-    for line in "ExecStart=/usr/sbin/$unit" User=postmask Group=postmask \
+    for line in "ExecStart=/usr/sbin/$unit -f" Type=notify NotifyAccess=main \
+                WatchdogSec=30s SyslogFacility=mail "SyslogIdentifier=$unit" \
+                User=postmask Group=postmask \
                 NoNewPrivileges=yes CapabilityBoundingSet= ProtectSystem=strict \
                 PrivateTmp=yes PrivateDevices=yes ProtectHome=yes \
                 'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6' \

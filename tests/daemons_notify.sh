@@ -1,0 +1,117 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# The daemons under a Type=notify unit, without systemd: a Python socket
+# plays systemd's NOTIFY_SOCKET.  Each daemon sends READY=1 (with its
+# MAINPID) once it serves, pings WATCHDOG=1 at half of WATCHDOG_USEC while
+# it works, and STOPPING=1 on SIGTERM.  The milter pings only after its own
+# socket answered a milter negotiation: with the socket gone it stops
+# pinging and says why.  Under the journal (JOURNAL_STREAM naming its
+# stderr) a log line is "<PRIORITY>text", the identifier and PID being the
+# journal's to add; elsewhere it stays "program[pid]: text".
+. "$SRC/tests/lib.sh"
+
+dir=$(t_tmpdir notify)
+cat > "$dir/main.cf" <<CF
+proxy_domains = reply.example.com
+address_keys_file = $dir/address.keys
+spool_directory = $dir/spool
+milter_listen = unix:$dir/milter.sock
+twilio_account_sid = AC0123456789abcdef0123456789abcdef
+twilio_auth_token_file = $dir/twilio_auth_token
+api_token_file = $dir/api_token
+twilio_api_url = http://127.0.0.1:9
+bridge_listen = 127.0.0.1:0
+webhook_listen = 127.0.0.1:0
+catchup_interval = 0
+CF
+(umask 077
+ echo "k1 0123456789abcdef0123456789abcdef" > "$dir/address.keys"
+ echo "twilio-token" > "$dir/twilio_auth_token"
+ echo "api-token" > "$dir/api_token")
+
+# notify PROGRAM SECONDS [ACTION]: runs PROGRAM -f under a fake
+# NOTIFY_SOCKET with WATCHDOG_USEC=400000 for SECONDS, doing ACTION
+# ("rmsock": remove the milter's socket) halfway, then SIGTERM; writes
+# every message received, one per line, with the time in ms, to
+# $T_WORK/PROGRAM.notify, and the daemon's stderr to $T_WORK/PROGRAM.log.
+notify() {
+    python3 - "$BIN/$1" "$dir" "$2" "${3:-}" "$T_WORK/$1.notify" "$T_WORK/$1.log" <<'PY'
+import os, signal, socket, subprocess, sys, time
+prog, cfgdir, secs, action, out, log = sys.argv[1:7]
+secs = float(secs)
+path = cfgdir + "/notify.sock"
+if os.path.exists(path):
+    os.unlink(path)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(path)
+s.settimeout(0.1)
+env = dict(os.environ, NOTIFY_SOCKET=path, WATCHDOG_USEC="400000")
+env.pop("JOURNAL_STREAM", None)
+# WATCHDOG_PID must be the daemon's own PID: a shell that execs it.
+p = subprocess.Popen(["/bin/sh", "-c", 'WATCHDOG_PID=$$ exec "$0" -f -c "$1"',
+                      prog, cfgdir], env=env, stderr=open(log, "w"))
+start = time.time()
+msgs = []
+acted = termed = False
+while time.time() - start < secs + 1.5:
+    now = time.time() - start
+    if action == "rmsock" and not acted and now > secs / 2:
+        os.unlink(cfgdir + "/milter.sock")
+        msgs.append("%d ACTION rmsock" % (now * 1000))
+        acted = True
+    if not termed and now > secs:
+        p.send_signal(signal.SIGTERM)
+        msgs.append("%d ACTION SIGTERM" % (now * 1000))
+        termed = True
+    try:
+        data = s.recv(4096).decode()
+        msgs.append("%d %s pid=%d" % (now * 1000, data.replace("\n", " "), p.pid))
+    except socket.timeout:
+        pass
+p.wait(timeout=10)
+with open(out, "w") as f:
+    f.write("\n".join(msgs) + "\n")
+sys.exit(p.returncode)
+PY
+}
+
+for prog in postmask-milter postmask-bridge; do
+    notify $prog 2.5 || t_fail "$prog exited $? after SIGTERM: $(cat "$T_WORK/$prog.log")"
+    n=$T_WORK/$prog.notify
+    grep -Eq "^[0-9]+ READY=1 MAINPID=([0-9]+) STATUS=[^ ].* pid=\\1$" "$n" \
+        || t_fail "$prog: no READY=1 with its own MAINPID: $(cat "$n")"
+    pings=$(awk '/ACTION SIGTERM/ { exit } / WATCHDOG=1 / { n++ } END { print n + 0 }' "$n")
+    [ "$pings" -ge 3 ] || t_fail "$prog: $pings watchdog pings in 2.5 s at 200 ms: $(cat "$n")"
+    awk '/ACTION SIGTERM/ { t = 1 } t && / STOPPING=1 / { found = 1 } END { exit !found }' "$n" \
+        || t_fail "$prog: no STOPPING=1 after SIGTERM: $(cat "$n")"
+    # READY comes before the first ping, and only once.
+    [ "$(grep -c ' READY=1 ' "$n")" = 1 ] || t_fail "$prog: READY=1 not once: $(cat "$n")"
+    grep -q "^$prog\[[0-9]*\]: starting:" "$T_WORK/$prog.log" \
+        || t_fail "$prog: stderr outside the journal lost its prefix: $(cat "$T_WORK/$prog.log")"
+done
+
+# The milter's socket gone: no more pings, and a warning that says why.
+notify postmask-milter 3 rmsock || t_fail "the milter exited $?: $(cat "$T_WORK/postmask-milter.log")"
+n=$T_WORK/postmask-milter.notify
+after=$(awk '/ACTION rmsock/ { t = 1; next } /ACTION SIGTERM/ { exit } t && / WATCHDOG=1 / { n++ } END { print n + 0 }' "$n")
+[ "$after" -le 1 ] || t_fail "the milter pinged $after times with its socket gone: $(cat "$n")"
+grep -q "warning: watchdog: the milter does not answer its own probe (connect $dir/milter.sock: No such file or directory); not pinging systemd's watchdog" \
+    "$T_WORK/postmask-milter.log" || t_fail "no watchdog warning: $(cat "$T_WORK/postmask-milter.log")"
+
+# Under the journal: "<6>starting: ...", no program[pid] (the journal adds it).
+log=$T_WORK/journal.log
+: > "$log"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$log") "$BIN/postmask-milter" -f -c "$dir" 2>>"$log" &
+pid=$!
+i=0
+until grep -q "starting:" "$log"; do
+    i=$((i + 1))
+    [ $i -lt 100 ] || { kill $pid; t_fail "the milter did not start: $(cat "$log")"; }
+    sleep 0.1
+done
+kill -TERM $pid
+wait $pid || t_fail "the milter exited $? on SIGTERM"
+grep -q "^<6>starting: config $dir/main.cf" "$log" \
+    || t_fail "journal line is not '<6>starting: ...': $(cat "$log")"
+grep -q "postmask-milter\[" "$log" && t_fail "journal lines carry program[pid]: $(cat "$log")"
+t_pass
