@@ -53,3 +53,11 @@ DEB_BUILD ?= build-deb
 .PHONY: deb
 deb: deps
 	sh packaging/build-deb.sh $(CURDIR)/$(DEB_BUILD)
+
+# The package's autopkgtest (packaging/debian/tests), on this machine
+# (autopkgtest's null testbed): it installs the .deb, configures the system
+# Postfix on loopback, and removes the package again.  Root only; for CI
+# and scratch machines.  Needs autopkgtest and debhelper.
+.PHONY: check-deb
+check-deb: deb
+	autopkgtest $(CURDIR)/$(DEB_BUILD)/postmask_*.deb $(CURDIR)/$(DEB_BUILD)/src/ -- null
