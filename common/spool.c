@@ -823,7 +823,6 @@ static int spool_batch_sync(struct spool *sp, struct spool_entry *entries,
 static void spool_batch_mark(struct spool *sp, struct spool_entry *entries,
                              struct spool_slot *slots, size_t count)
 {
-    char path[PATH_MAX];
     char dup_id[SPOOL_ID_LEN + 1];
     struct buf *err;
     size_t i;
@@ -850,14 +849,23 @@ static void spool_batch_mark(struct spool *sp, struct spool_entry *entries,
     }
     if (touched == 0)
         return;
-    /* Whoever answers "duplicate" must know the marker is durable too. */
+    /*
+     * Whoever answers "duplicate" must know the marker is durable too.  If
+     * dedupe/ cannot be synced, no entry here is answered; but a marker
+     * once visible may already have answered another process's (or
+     * thread's) enqueue of the same key, so the marked jobs stay,
+     * complete in incoming/, for spool_recover(), as after a failed
+     * rename.
+     */
     err = buf_create(128);
     if (spool_fsync_dir(sp, SPOOL_DEDUPE, err) < 0) {
-        for (i = 0; i < count; i++)
-            if (slots[i].stage == STAGE_MARKED)
-                unlink(spool_path(sp, path, SPOOL_DEDUPE, slots[i].marker,
-                                  NULL));
-        spool_drop_stage(sp, entries, slots, count, STAGE_MARKED, err->data);
+        for (i = 0; i < count; i++) {
+            if (slots[i].stage == STAGE_MARKED) {
+                buf_printf(entries[i].why, "%s (left for spool_recover)",
+                           err->data);
+                slots[i].stage = STAGE_FAILED;
+            }
+        }
         spool_drop_stage(sp, entries, slots, count, STAGE_DUPLICATE,
                          err->data);
     }

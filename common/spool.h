@@ -53,7 +53,11 @@
  * of threads of one process through one struct spool: their
  * spool_enqueue() calls that overlap in time are committed together as
  * one spool_enqueue_batch() (group commit), each still answered only once
- * its job is durable.  The other calls are for one thread at a time.  A job is
+ * its job is durable.  spool_enqueue_batch() may run in several threads at
+ * once, and beside the other calls in another thread: all of them only
+ * read struct spool (set up by spool_open(), spool_set_policy() and
+ * spool_set_sync() before any thread starts) and meet on the file system,
+ * as processes do.  A job is
  * worked on by one worker at a time; admin actions (hold, requeue, delete)
  * are atomic renames, and a worker whose job was moved under it gets
  * SPOOL_NOTFOUND from the next state change and must drop the job.

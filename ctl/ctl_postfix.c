@@ -11,8 +11,9 @@
  * -c before "postfix" is postmask's own).  attach and detach print every
  * postconf command before they run it; -n prints them and runs nothing;
  * -r runs "postfix -c DIR reload" (from Postfix's command_directory) after
- * a change, when "postfix -c DIR status" says Postfix is running; when it
- * is not, the change is made all the same and applies when Postfix starts
+ * a change, when Postfix is running (the process queue_directory/pid/
+ * master.pid names exists); when it is not, the change is made all the
+ * same and applies when Postfix starts
  * (exit 0: a package's prerm detaches while Postfix may be stopped).
  * Without -r Postfix is not told: its daemons pick the change up at the
  * next "postfix reload".
@@ -45,6 +46,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,39 +236,59 @@ static int run_change(const struct postfix_cmd *pc,
 }
 
 /*
+ * Is Postfix running?  What postfix-script asks: does the process that
+ * queue_directory/pid/master.pid names exist.  Any other failure of
+ * "postfix status" (a missing binary, a broken main.cf) must not pass for
+ * "stopped": that would skip a reload that a running Postfix needs.
+ */
+static int postfix_running(const struct postfix_cmd *pc)
+{
+    const char *queue = postfix_snapshot_effective(pc->snap, "queue_directory");
+    char path[4096], text[32];
+    FILE *fp;
+    long pid = 0;
+
+    snprintf(path, sizeof(path), "%s/pid/master.pid",
+             queue && *queue ? queue : "/var/spool/postfix");
+    if ((fp = fopen(path, "r")) == NULL)
+        return 0;
+    if (fgets(text, sizeof(text), fp) != NULL)
+        pid = strtol(text, NULL, 10);
+    fclose(fp);
+    return pid > 0 && (kill((pid_t) pid, 0) == 0 || errno == EPERM);
+}
+
+/*
  * Reloads Postfix after a change: 1 when it ran "postfix reload", 0 when
- * Postfix is not running ("postfix status" says so; the change applies
- * when it starts, nothing is wrong), -1 with why when the reload failed.
+ * Postfix is not running (the change applies when it starts; nothing is
+ * wrong), -1 with why when the reload failed.
  */
 static int run_reload(const struct postfix_cmd *pc, struct buf *why)
 {
     const char *cmd_dir = postfix_snapshot_effective(pc->snap,
                                                      "command_directory");
     struct buf *prog = buf_create(64), *line = buf_create(128);
-    struct buf *out = buf_create(128), *status_why = buf_create(64);
     char *argv[5];
     int ret = 1;
 
+    if (!pc->dry_run && !postfix_running(pc)) {
+        buf_free(prog);
+        buf_free(line);
+        return 0;
+    }
     buf_printf(prog, "%s/postfix", cmd_dir && *cmd_dir ? cmd_dir : "/usr/sbin");
     argv[0] = prog->data;
     argv[1] = (char *) "-c";
     argv[2] = (char *) pc->dir;
-    argv[3] = (char *) "status";
+    argv[3] = (char *) "reload";
     argv[4] = NULL;
-    if (!pc->dry_run && exec_capture(argv, out, status_why) < 0) {
-        ret = 0;                        /* not running */
-    } else {
-        argv[3] = (char *) "reload";
-        exec_quote(line, argv);
-        printf("%s\n", line->data);
-        fflush(stdout);
-        if (!pc->dry_run && exec_capture(argv, NULL, why) < 0)
-            ret = -1;
-    }
+    exec_quote(line, argv);
+    printf("%s\n", line->data);
+    fflush(stdout);
+    if (!pc->dry_run && exec_capture(argv, NULL, why) < 0)
+        ret = -1;
     buf_free(prog);
     buf_free(line);
-    buf_free(out);
-    buf_free(status_why);
     return ret;
 }
 

@@ -128,11 +128,12 @@ int main(int argc, char **argv)
     service_stopping();
     milter_watchdog_stop(watchdog);
     msg_info("stopping: %s", ret == MI_SUCCESS ? "signal" : "smfi_main failed");
-    spool_close(spool);
-    rate_limit_free(context.capture_rate);
-    rate_limit_free(context.rcpt_failures);
-    address_keys_free(keys);
-    config_free(cfg);
+    /*
+     * smfi_main() returns without waiting for libmilter's session threads,
+     * which may still be in a callback using the spool (its group-commit
+     * lock among them), the keys, the rate limits or the configuration:
+     * those stay until the process exits (reachable through context).
+     */
     buf_free(why);
     return ret == MI_SUCCESS ? 0 : 1;
 }

@@ -48,7 +48,7 @@ static void *watchdog_main(void *arg)
                      "(%s); not pinging systemd's watchdog", why->data);
             failing = 1;
         }
-        clock_gettime(CLOCK_REALTIME, &until);
+        clock_gettime(CLOCK_MONOTONIC, &until);
         until.tv_sec += (time_t) (wd->interval_usec / 1000000);
         until.tv_nsec += (long) (wd->interval_usec % 1000000) * 1000;
         if (until.tv_nsec >= 1000000000L) {
@@ -69,6 +69,7 @@ struct milter_watchdog *milter_watchdog_start(const char *milter_listen)
 {
     uint64_t usec = service_watchdog_usec();
     struct milter_watchdog *wd;
+    pthread_condattr_t attr;
     sigset_t all, old;
     int err;
 
@@ -77,9 +78,14 @@ struct milter_watchdog *milter_watchdog_start(const char *milter_listen)
     wd = xcalloc(1, sizeof(*wd));
     wd->listen = xstrdup(milter_listen);
     wd->interval_usec = usec / 2;
+    /* A monotonic clock: a clock step must not stretch the wait past
+     * the watchdog's interval. */
     if (pthread_mutex_init(&wd->lock, NULL) != 0
-        || pthread_cond_init(&wd->wake, NULL) != 0)
+        || pthread_condattr_init(&attr) != 0
+        || pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0
+        || pthread_cond_init(&wd->wake, &attr) != 0)
         msg_fatal("watchdog: cannot create a mutex or condition variable");
+    pthread_condattr_destroy(&attr);
     /* Signals are libmilter's: the thread blocks them all. */
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);

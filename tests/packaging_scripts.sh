@@ -214,7 +214,7 @@ grep -qx 'adduser --system --ingroup postmask --home /var/spool/postmask --no-cr
 # prerm: on remove, a Postfix still attached is detached (and reloaded
 # when it runs) before postmaskctl goes; when that fails, the removal stops.
 # The Postfix here is a private configuration whose command_directory
-# holds a fake postfix that logs and answers "status" as running.
+# holds a fake postfix that logs; it "runs" (master.pid names this shell).
 mkdir -p "$R/etc/postfix" "$T/pfqueue" "$T/pfbin"
 : >"$R/etc/postmask/master.cf"
 /usr/sbin/postconf -c "$R/etc/postmask" -e 'proxy_domains = reply.example.com'
@@ -226,9 +226,11 @@ myhostname = mx.example.com
 smtpd_milters = inet:localhost:8891
 EOF
 printf 'smtp      inet  n       -       y       -       -       smtpd\n' >"$R/etc/postfix/master.cf"
-printf '#!/bin/sh\necho "$@" >>%s\n[ "$3" = status ] && exit 0\nexit ${FAKE_RELOAD_STATUS:-0}\n' \
+printf '#!/bin/sh\necho "$@" >>%s\nexit ${FAKE_RELOAD_STATUS:-0}\n' \
     "$T/pfbin/calls" >"$T/pfbin/postfix"
 chmod 755 "$T/pfbin/postfix"
+mkdir -p "$T/pfqueue/pid"
+echo "$$" >"$T/pfqueue/pid/master.pid"        # Postfix "runs"
 touch -d '10 seconds ago' "$R/etc/postfix/main.cf" "$R/etc/postfix/master.cf"
 cp "$R/etc/postfix/main.cf" "$T/pf-main.before"
 /usr/sbin/postconf -c "$R/etc/postfix" -n >"$T/pf.before" 2>/dev/null
