@@ -244,7 +244,7 @@ static int run_change(const struct postfix_cmd *pc,
 static int postfix_running(const struct postfix_cmd *pc)
 {
     const char *queue = postfix_snapshot_effective(pc->snap, "queue_directory");
-    char path[4096], text[32];
+    char path[4096], text[128];         /* Postfix pads the PID to 32 */
     FILE *fp;
     long pid = 0;
 

@@ -302,7 +302,7 @@ new_postfix "$P3"
 printf '#!/bin/sh\necho "$@" >>%s\nexit ${FAKE_POSTFIX_STATUS:-0}\n' "$P3.bin/calls" >"$P3.bin/postfix"
 chmod 755 "$P3.bin/postfix"
 mkdir -p "$T/queue/pid"
-echo "$$" >"$T/queue/pid/master.pid"
+printf "%32s\n" "$$" >"$T/queue/pid/master.pid"   # as Postfix pads it
 pf "$P3" attach
 [ ! -e "$P3.bin/calls" ] || t_check_fail "attach without -r ran postfix: $(cat "$P3.bin/calls")"
 pf "$P3" detach
@@ -322,7 +322,7 @@ has_line "detach -r, Postfix stopped" "$(cat "$T/out")" \
     "postmaskctl: postfix: detached; Postfix is not running: the change applies when it starts"
 [ ! -e "$P3.bin/calls" ] || t_check_fail "detach -r, Postfix stopped: postfix called: $(cat "$P3.bin/calls")"
 [ ! -e "$P3/postmask-attach.state" ] || t_check_fail "detach -r with Postfix stopped left the state file"
-echo "$$" >"$T/queue/pid/master.pid"
+printf "%32s\n" "$$" >"$T/queue/pid/master.pid"   # as Postfix pads it
 pf "$P3" attach
 rc=0
 FAKE_POSTFIX_STATUS=1 "$CTL" -c "$PM" postfix -c "$P3" -r detach >"$T/out" 2>"$T/err" || rc=$?

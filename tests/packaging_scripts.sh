@@ -230,7 +230,7 @@ printf '#!/bin/sh\necho "$@" >>%s\nexit ${FAKE_RELOAD_STATUS:-0}\n' \
     "$T/pfbin/calls" >"$T/pfbin/postfix"
 chmod 755 "$T/pfbin/postfix"
 mkdir -p "$T/pfqueue/pid"
-echo "$$" >"$T/pfqueue/pid/master.pid"        # Postfix "runs"
+printf "%32s\n" "$$" >"$T/pfqueue/pid/master.pid"   # Postfix "runs"
 touch -d '10 seconds ago' "$R/etc/postfix/main.cf" "$R/etc/postfix/master.cf"
 cp "$R/etc/postfix/main.cf" "$T/pf-main.before"
 /usr/sbin/postconf -c "$R/etc/postfix" -n >"$T/pf.before" 2>/dev/null
