@@ -50,6 +50,7 @@ WAIT=$((120 + MESSAGES / 10))   # bound of the drain, seconds
 
 . "$SRC/tests/lib.sh"
 . "$SRC/tests/lib_bridge.sh"
+. "$SRC/bench/lib.sh"
 
 for tool in smtp-sink curl python3; do
     command -v "$tool" >/dev/null 2>&1 || t_fail "$tool is not installed"
@@ -72,11 +73,6 @@ bench_cleanup() {
 trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # status_kib PID FIELD: VmRSS, VmHWM, ... of PID in KiB.
 status_kib() {
     awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
@@ -84,12 +80,6 @@ status_kib() {
 
 mib() {
     awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'
-}
-
-CLK_TCK=$(getconf CLK_TCK)
-cpu_seconds() {
-    awk -v hz="$CLK_TCK" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' \
-        "/proc/$1/stat"
 }
 
 # emailed: how many jobs the bridge has emailed so far.

@@ -58,6 +58,7 @@ ACCOUNT=AC0123456789abcdef0123456789abcdef
 
 . "$SRC/tests/lib.sh"
 . "$SRC/tests/lib_bridge.sh"
+. "$SRC/bench/lib.sh"
 
 for tool in node npm python3 curl; do
     command -v "$tool" >/dev/null 2>&1 || t_fail "$tool is not installed"
@@ -87,12 +88,6 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
-
-# free_port: a loopback port nothing listens on now.
-free_port() {
-    python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # Twilio for the bridge: listens, never accepts, never answers.
 python3 -c 'import socket, sys, time
@@ -168,13 +163,6 @@ function request()
    return reqs[i]
 end
 LUA
-
-# cpu_seconds PID: user + system CPU time of PID so far.
-CLK_TCK=$(getconf CLK_TCK)
-cpu_seconds() {
-    awk -v hz="$CLK_TCK" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' \
-        "/proc/$1/stat"
-}
 
 # bridge_up SPOOL [SYNC]: the bridge on webhook port BRIDGE_PORT, spool
 # SPOOL, spool_sync_method SYNC (default fsync).
