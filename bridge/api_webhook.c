@@ -53,17 +53,25 @@ struct webhook_write {
     char *author;               /* or NULL; for the debug log only */
 };
 
+/* The message could not be queued: 500, and catch-up soon, because
+ * Twilio does not send a webhook again. */
+static void refuse_unqueued(struct bridge *br, struct http_exchange *ex,
+                            const char *conv, const char *msg,
+                            const char *why)
+{
+    msg_error("%s: webhook: %s: cannot queue: %s", conv, msg, why);
+    http_reply_error(ex, 500, "spool_error", NULL,
+                     "the message could not be queued");
+    catchup_soon(br->catchup);
+}
+
 /* The job is durable (or not): now, and only now, Twilio gets its answer. */
 static void on_written(int rc, const char *id, const char *why, void *arg)
 {
     struct webhook_write *ww = arg;
 
     if (rc < 0) {
-        msg_error("%s: webhook: %s: cannot queue: %s", ww->conv, ww->msg,
-                  why);
-        http_reply_error(ww->ex, 500, "spool_error", NULL,
-                         "the message could not be queued");
-        catchup_soon(ww->br->catchup);  /* Twilio will not send it again */
+        refuse_unqueued(ww->br, ww->ex, ww->conv, ww->msg, why);
     } else {
         /* The Author is a phone number or an email address: personal
          * data, logged at debug level only; the participant SID names
@@ -113,10 +121,7 @@ static void on_message_added(struct bridge *br, struct http_exchange *ex,
     payload = message_job_payload(event, why);
     json_decref(event);
     if (payload == NULL) {
-        msg_error("%s: webhook: %s: cannot queue: %s", conv, msg, why->data);
-        http_reply_error(ex, 500, "spool_error", NULL,
-                         "the message could not be queued");
-        catchup_soon(br->catchup);
+        refuse_unqueued(br, ex, conv, msg, why->data);
         buf_free(why);
         return;
     }

@@ -12,12 +12,6 @@
 #include <curl/curl.h>
 
 #include "ctl_health.h"
-#include "milter_probe.h"
-
-int health_milter(const char *milter_listen, struct buf *why)
-{
-    return milter_probe(milter_listen, why);
-}
 
 static size_t discard(char *ptr, size_t size, size_t nmemb, void *arg)
 {

@@ -3,9 +3,7 @@
  * ctl_health - is the running system there, not only its configuration:
  * the checks behind the last lines of "postmaskctl postfix status".
  *
- * health_milter() is milter_probe() (common/milter_probe.h) of
- * milter_listen: 0 when the milter answered a negotiation, else -1 with
- * why.
+ * (Whether the milter answers is milter_probe(), common/milter_probe.h.)
  *
  * health_bridge() asks the bridge's /healthz at bridge_listen (HOST:PORT,
  * [IPV6]:PORT) with libcurl: 0 on 200, else -1 with why.
@@ -24,7 +22,6 @@
 
 #define HEALTH_TIMEOUT  3
 
-int health_milter(const char *milter_listen, struct buf *why);
 int health_bridge(const char *bridge_listen, struct buf *why);
 int health_spool(const char *spool_directory, struct buf *why);
 

@@ -58,6 +58,7 @@
 #include "ctl.h"
 #include "msg.h"
 #include "ctl_health.h"
+#include "milter_probe.h"
 #include "postconf_exec.h"
 #include "postfix_list.h"
 #include "postfix_plan.h"
@@ -548,7 +549,7 @@ static void status_running(const struct postfix_cmd *pc, int *problems)
     struct buf *why = buf_create(128);
     int ok;
 
-    ok = health_milter(cfg->milter_listen, why) == 0;
+    ok = milter_probe(cfg->milter_listen, why) == 0;
     if (!ok)
         (*problems)++;
     printf("%s: postmask-milter answers a milter negotiation at %s%s%s\n",
