@@ -4,6 +4,7 @@
  * service_notify.h.
  */
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -26,6 +27,20 @@ void service_ready(const char *status)
 
     snprintf(state, sizeof(state), "READY=1\nMAINPID=%ld\nSTATUS=%s",
              (long) getpid(), status);
+    notify(state);
+}
+
+void service_reloading(void)
+{
+    struct timespec now;
+    char state[128];
+
+    /* MONOTONIC_USEC lets systemd 253+ match this to its reload request. */
+    if (clock_gettime(CLOCK_MONOTONIC, &now) < 0)
+        now.tv_sec = 0, now.tv_nsec = 0;
+    snprintf(state, sizeof(state), "RELOADING=1\nMONOTONIC_USEC=%llu",
+             (unsigned long long) now.tv_sec * 1000000ULL
+             + (unsigned long long) now.tv_nsec / 1000ULL);
     notify(state);
 }
 

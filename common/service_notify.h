@@ -6,7 +6,10 @@
  * systemd (no NOTIFY_SOCKET) every call does nothing.
  *
  * service_ready() sends READY=1 with STATUS=status and MAINPID;
- * service_stopping() sends STOPPING=1.  service_watchdog_usec() is the
+ * service_stopping() sends STOPPING=1.  A reload (ExecReload=) is
+ * service_reloading() (RELOADING=1 with MONOTONIC_USEC), the work, then
+ * service_ready() again, whether the reload took or kept the running
+ * configuration.  service_watchdog_usec() is the
  * interval the service manager expects pings within (0: no watchdog; it
  * honours WATCHDOG_PID), and service_watchdog_ping() sends one.  Callers
  * ping at half the interval, and only from the place whose progress the
@@ -20,6 +23,7 @@
 #include <stdint.h>
 
 void service_ready(const char *status);
+void service_reloading(void);
 void service_stopping(void);
 uint64_t service_watchdog_usec(void);
 void service_watchdog_ping(void);
