@@ -144,10 +144,8 @@ int rate_limit_reached(struct rate_limit *rl, const char *key, time_t now)
     struct rl_entry *e;
     int reached;
 
-    if (rl->limit == 0)
-        return 0;
     pthread_mutex_lock(&rl->lock);
-    e = find(rl, key);
+    e = rl->limit == 0 ? NULL : find(rl, key);
     reached = e != NULL && !expired(rl, e, now) && e->count >= rl->limit;
     pthread_mutex_unlock(&rl->lock);
     return reached;
@@ -159,9 +157,11 @@ long rate_limit_add(struct rate_limit *rl, const char *key, time_t now)
     size_t len, slot;
     long count;
 
-    if (rl->limit == 0)
-        return 0;
     pthread_mutex_lock(&rl->lock);
+    if (rl->limit == 0) {
+        pthread_mutex_unlock(&rl->lock);
+        return 0;
+    }
     if ((e = find(rl, key)) != NULL && expired(rl, e, now)) {
         e->start = now;
         e->count = 0;
@@ -196,9 +196,21 @@ size_t rate_limit_keys(struct rate_limit *rl)
     return n;
 }
 
-long rate_limit_limit(const struct rate_limit *rl)
+long rate_limit_limit(struct rate_limit *rl)
 {
-    return rl->limit;
+    long limit;
+
+    pthread_mutex_lock(&rl->lock);
+    limit = rl->limit;
+    pthread_mutex_unlock(&rl->lock);
+    return limit;
+}
+
+void rate_limit_set_limit(struct rate_limit *rl, long limit)
+{
+    pthread_mutex_lock(&rl->lock);
+    rl->limit = limit < 0 ? 0 : limit;
+    pthread_mutex_unlock(&rl->lock);
 }
 
 long rate_limit_window(const struct rate_limit *rl)

@@ -49,7 +49,13 @@ long rate_limit_add(struct rate_limit *rl, const char *key, time_t now);
 /* Keys held now (for tests and statistics). */
 size_t rate_limit_keys(struct rate_limit *rl);
 
-long rate_limit_limit(const struct rate_limit *rl);
+long rate_limit_limit(struct rate_limit *rl);
+
+/*
+ * A new limit for the table (a reload): the counts held stay, and the next
+ * check compares them with the new limit.  0 turns the limiter off.
+ */
+void rate_limit_set_limit(struct rate_limit *rl, long limit);
 long rate_limit_window(const struct rate_limit *rl);
 
 #endif

@@ -2,12 +2,18 @@
 /*
  * milter - postmask-milter's shared declarations.
  *
- * struct milter_context holds what every callback needs and nobody changes
- * after start-up: the configuration, the address keys, the spool and the
- * capture options.  milter_main.c fills it before smfi_main() and it is
- * read-only afterwards, so libmilter's threads share it without locks.
- * The two rate limiters it points to change, but each has its own mutex
- * (rate_limit.h).
+ * struct milter_context holds what lives as long as the process: the spool
+ * and the two rate limiters (each with its own mutex, rate_limit.h), and
+ * the current settings.  milter_main.c fills it before smfi_main().
+ *
+ * struct milter_settings is what a reload (SIGUSR1, milter_reload.c)
+ * replaces: the configuration, the address keys and the capture options
+ * derived from them.  A settings object never changes once installed; it
+ * is reference-counted under the context's lock.  A connection takes a
+ * reference at its first callback (milter_settings_acquire()) and gives it
+ * back when it closes, so an SMTP session keeps the settings it started
+ * with from negotiation to its end, and a reload never changes what a
+ * message in progress sees.  The last reference frees a replaced object.
  *
  * Per-connection state (struct milter_conn, made in the connect callback,
  * freed in close) holds per-message state (struct milter_msg, reset at each
@@ -17,6 +23,8 @@
 #ifndef POSTMASK_MILTER_H
 #define POSTMASK_MILTER_H
 
+#include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 
 #include <libmilter/mfapi.h>
@@ -31,17 +39,47 @@
 #include "rate_limit.h"
 #include "spool.h"
 
+struct milter_settings {
+    struct config *cfg;                 /* owned */
+    struct address_keys *keys;          /* owned */
+    struct capture_options capture;     /* points into cfg */
+    unsigned refs;                      /* under milter_context.lock */
+};
+
 struct milter_context {
-    const struct config *cfg;
-    const struct address_keys *keys;
     struct spool *spool;
-    struct capture_options capture;
     struct rate_limit *capture_rate;    /* by conversation SID, per hour */
     struct rate_limit *rcpt_failures;   /* by client IP, per minute */
+    pthread_mutex_t lock;               /* settings and refs */
+    struct milter_settings *settings;   /* the current ones */
 };
 
 /* The one context; set by milter_main.c before smfi_main(). */
-extern const struct milter_context *milter_ctx;
+extern struct milter_context *milter_ctx;
+
+/*
+ * milter_settings.c.  milter_settings_create() takes ownership of cfg and
+ * keys (never NULL) and warns about settings that work but lose something
+ * (no trusted_authserv_ids).  milter_settings_install() makes settings current
+ * (the context holds one reference to the current object) and drops the
+ * context's reference to the one it replaces; acquire and release count
+ * the users of the current object.  All three take the context's lock.
+ */
+struct milter_settings *milter_settings_create(struct config *cfg,
+                                               struct address_keys *keys);
+void milter_settings_install(struct milter_settings *settings);
+const struct milter_settings *milter_settings_acquire(void);
+void milter_settings_release(const struct milter_settings *settings);
+
+/*
+ * milter_reload.c: milter_reload_start() starts the thread that reloads
+ * on SIGUSR1 (main() blocked it, and every thread inherits the mask), from
+ * config_dir (a string that lives as long as the process).
+ * milter_reload_signals() fills set with what main() blocks before it
+ * creates any thread.
+ */
+void milter_reload_signals(sigset_t *set);
+void milter_reload_start(const char *config_dir);
 
 struct milter_rcpt {
     char *arg;                  /* as given at RCPT TO, for smfi_delrcpt() */
@@ -77,6 +115,7 @@ struct milter_msg {
 };
 
 struct milter_conn {
+    const struct milter_settings *set;  /* a reference, for the session */
     char *client;               /* "name[addr]" for logs */
     char *client_addr;          /* the client's IP address; NULL: unknown */
     char *daemon_name;          /* Postfix's {daemon_name} */
@@ -100,8 +139,10 @@ void milter_msg_add_header(struct milter_msg *msg, const char *name,
                            const char *value);
 
 /* milter_rate.c: the MX rate limits (capture_rate_limit,
- * rcpt_failure_limit). */
-void milter_rate_init(struct milter_context *context);
+ * rcpt_failure_limit).  milter_rate_configure() creates the limiters
+ * from cfg, or gives existing ones cfg's limits (a reload). */
+void milter_rate_configure(struct milter_context *context,
+                           const struct config *cfg);
 sfsistat milter_rate_rcpt(SMFICTX *ctx, struct milter_conn *conn,
                           const char *address, enum proxy_status status,
                           const char *sid);
@@ -118,7 +159,8 @@ sfsistat milter_inbound_eom(SMFICTX *ctx, struct milter_conn *conn,
                             const char *queue_id);
 
 /* milter_outbound.c: masking seeker addresses on the masking listener. */
-int milter_is_masking(const char *daemon_name);
+int milter_is_masking(const struct milter_settings *set,
+                      const char *daemon_name);
 sfsistat milter_outbound_eoh(SMFICTX *ctx, struct milter_conn *conn);
 sfsistat milter_outbound_eom(SMFICTX *ctx, struct milter_conn *conn,
                              const char *queue_id);

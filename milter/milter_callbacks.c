@@ -39,6 +39,7 @@ static struct milter_conn *conn_of(SMFICTX *ctx)
     if (conn == NULL) {
         /* A callback without connect (libmilter negotiated it away). */
         conn = xcalloc(1, sizeof(*conn));
+        conn->set = milter_settings_acquire();
         conn->client = xstrdup("unknown");
         smfi_setpriv(ctx, conn);
     }
@@ -56,8 +57,9 @@ static sfsistat on_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
                              unsigned long *pf0, unsigned long *pf1,
                              unsigned long *pf2, unsigned long *pf3)
 {
+    struct milter_conn *conn = conn_of(ctx);
     unsigned long need = SMFIF_DELRCPT | SMFIF_CHGHDRS | SMFIF_ADDHDRS
-        | SMFIF_CHGFROM | (milter_ctx->cfg->mask_bodies ? SMFIF_CHGBODY : 0);
+        | SMFIF_CHGFROM | (conn->set->cfg->mask_bodies ? SMFIF_CHGBODY : 0);
     unsigned long steps = SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA;
     /* Steps whose callbacks never refuse: no answer, no waiting. */
     unsigned long noreply = SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR;
@@ -70,13 +72,13 @@ static sfsistat on_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     steps &= f1;                        /* only what the MTA can skip */
     if (f1 & SMFIP_HDR_LEADSPC) {
         steps |= SMFIP_HDR_LEADSPC;     /* header values verbatim */
-        conn_of(ctx)->leadspc = 1;
+        conn->leadspc = 1;
     }
     if (f1 & SMFIP_SKIP)
         steps |= SMFIP_SKIP;
     noreply &= f1;
     steps |= noreply;
-    conn_of(ctx)->noreply = noreply;
+    conn->noreply = noreply;
     *pf0 = need;
     *pf1 = steps;
     *pf2 = 0;
@@ -123,7 +125,7 @@ static sfsistat on_connect(SMFICTX *ctx, char *hostname,
     conn->client = client_text(hostname, conn->client_addr);
     free(conn->daemon_name);
     conn->daemon_name = daemon ? xstrdup(daemon) : NULL;
-    conn->masking = milter_is_masking(daemon);
+    conn->masking = milter_is_masking(conn->set, daemon);
     return go_on(conn, SMFIP_NR_CONN);
 }
 
@@ -148,7 +150,7 @@ static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
 /* Refuses a message past capture_size_limit: 552 5.3.4. */
 static sfsistat refuse_too_big(SMFICTX *ctx, struct milter_conn *conn)
 {
-    size_t limit = (size_t) milter_ctx->cfg->capture_size_limit;
+    size_t limit = (size_t) conn->set->cfg->capture_size_limit;
     const char *queue_id = milter_queue_id(ctx);
     char text[128];
 
@@ -164,9 +166,10 @@ static sfsistat refuse_too_big(SMFICTX *ctx, struct milter_conn *conn)
 
 /* Marks the message too big when raw passed capture_size_limit after
  * appending from old_len, and then drops what was appended. */
-static int check_size(struct milter_msg *m, size_t old_len)
+static int check_size(const struct milter_conn *conn, struct milter_msg *m,
+                      size_t old_len)
 {
-    if (m->raw->len > (size_t) milter_ctx->cfg->capture_size_limit) {
+    if (m->raw->len > (size_t) conn->set->cfg->capture_size_limit) {
         m->too_big = 1;
         buf_truncate(m->raw, old_len);
     }
@@ -183,7 +186,7 @@ static sfsistat append_raw(SMFICTX *ctx, struct milter_conn *conn,
     if (m->too_big)
         return refuse_too_big(ctx, conn);
     buf_append(m->raw, data, len);
-    if (check_size(m, old_len))
+    if (check_size(conn, m, old_len))
         return refuse_too_big(ctx, conn);
     return SMFIS_CONTINUE;
 }
@@ -221,7 +224,7 @@ static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
 
     if (conn->masking) {
         milter_msg_add_header(m, name, value);
-        if (!milter_ctx->cfg->mask_bodies)
+        if (!conn->set->cfg->mask_bodies)
             return go_on(conn, SMFIP_NR_HDR);
     } else if (strncasecmp(name, INTERNAL_PREFIX, INTERNAL_PREFIX_LEN) == 0) {
         milter_msg_add_internal(m, name);
@@ -233,7 +236,7 @@ static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
         m->raw = buf_create(8192);
     old_len = m->raw->len;
     append_header_line(m->raw, name, value);
-    (void) check_size(m, old_len);
+    (void) check_size(conn, m, old_len);
     return go_on(conn, SMFIP_NR_HDR);
 }
 
@@ -259,7 +262,7 @@ static sfsistat on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
     struct milter_conn *conn = conn_of(ctx);
 
-    if (conn->masking ? !milter_ctx->cfg->mask_bodies
+    if (conn->masking ? !conn->set->cfg->mask_bodies
         : conn->msg.proxy_count == 0)
         return SMFIS_SKIP;
     return append_raw(ctx, conn, chunk, len);
@@ -322,6 +325,7 @@ static sfsistat on_close(SMFICTX *ctx)
         free(conn->client);
         free(conn->client_addr);
         free(conn->daemon_name);
+        milter_settings_release(conn->set);
         free(conn);
         smfi_setpriv(ctx, NULL);
     }

@@ -34,14 +34,14 @@
 sfsistat milter_inbound_rcpt(SMFICTX *ctx, struct milter_conn *conn,
                              const char *arg)
 {
-    const struct config *cfg = milter_ctx->cfg;
+    const struct config *cfg = conn->set->cfg;
     size_t len = strlen(arg);
     char *address = (len >= 2 && arg[0] == '<' && arg[len - 1] == '>')
         ? xstrndup(arg + 1, len - 2) : xstrdup(arg);
     struct capture_spool_rcpt r;
     enum proxy_status status;
 
-    status = capture_spool_rcpt(milter_ctx->keys,
+    status = capture_spool_rcpt(conn->set->keys,
                                 (const char *const *) cfg->proxy_domains.items,
                                 cfg->proxy_domains.count, address,
                                 cfg->bounce_tag_lifetime, time(NULL), &r);
@@ -102,7 +102,7 @@ sfsistat milter_inbound_eom(SMFICTX *ctx, struct milter_conn *conn,
     cm.sender = m->sender ? m->sender : "";
     cm.raw = m->raw->data;
     cm.raw_len = m->raw->len;
-    rc = capture_spool_message(milter_ctx->spool, &milter_ctx->capture, &cm,
+    rc = capture_spool_message(milter_ctx->spool, &conn->set->capture, &cm,
                                rcpts, m->proxy_count, on_captured, &stats);
     free(rcpts);
     captured = stats.captured + stats.duplicates;

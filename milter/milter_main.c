@@ -6,10 +6,13 @@
  *
  * It loads and checks the configuration, the address keys and the spool,
  * opens milter_listen, and serves Postfix until SIGTERM, SIGINT or SIGHUP
- * (libmilter's own signal handling stops smfi_main()).  The callbacks are in
+ * (libmilter's own signal handling stops smfi_main()).  SIGUSR1 reloads
+ * main.cf and the keys (milter_reload.c).  The callbacks are in
  * milter_callbacks.c; see postmask-milter(8).
  */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +34,7 @@
 
 #define USAGE "[-fvV] [-c config_dir]"
 
-const struct milter_context *milter_ctx;
+struct milter_context *milter_ctx;
 
 /*
  * Memory set-up, before anything allocates.  libmilter runs every SMTP
@@ -79,8 +82,14 @@ int main(int argc, char **argv)
     struct spool *spool;
     struct milter_watchdog *watchdog;
     struct buf *why;
+    sigset_t signals;
     int ret;
 
+    /* Before any thread exists, so that every thread inherits the mask
+     * (milter_reload.c says why). */
+    milter_reload_signals(&signals);
+    if (pthread_sigmask(SIG_BLOCK, &signals, NULL) != 0)
+        msg_fatal("cannot block signals");
     memory_setup();
     why = buf_create(128);
     cfg = program_start(argc, argv, CONFIG_FOR_MILTER, 0, USAGE, &opts);
@@ -93,18 +102,13 @@ int main(int argc, char **argv)
     spool_configure(spool, cfg);
     capture_init();
 
-    context.cfg = cfg;
-    context.keys = keys;
     context.spool = spool;
-    context.capture.attachment_size_limit = (size_t) cfg->attachment_size_limit;
-    context.capture.trusted_authserv_ids = cfg->trusted_authserv_ids.items;
-    context.capture.trusted_authserv_count = cfg->trusted_authserv_ids.count;
-    if (cfg->trusted_authserv_ids.count == 0)
-        msg_warn("trusted_authserv_ids is empty: no reply can be "
-                 "authenticated as its building contact's; every reply "
-                 "follows unauthenticated_sender_action");
-    milter_rate_init(&context);
+    pthread_mutex_init(&context.lock, NULL);
+    milter_rate_configure(&context, cfg);
     milter_ctx = &context;
+    /* The context owns cfg and keys from here on; cfg stays valid for
+     * main() below, as the reload thread starts only after it is read. */
+    milter_settings_install(milter_settings_create(cfg, keys));
 
     if (smfi_register(milter_desc) != MI_SUCCESS)
         msg_fatal("smfi_register failed");
@@ -120,10 +124,15 @@ int main(int argc, char **argv)
              "%zu address key(s), spool %s", cfg->config_file,
              cfg->milter_listen, cfg->proxy_domains.count, keys->count,
              cfg->spool_directory);
+
     /* The socket listens: Postfix's connections wait in its queue until
      * smfi_main() accepts them. */
     service_ready("serving Postfix");
+    /* milter_listen does not change on reload (milter_reload.c). */
     watchdog = milter_watchdog_start(cfg->milter_listen);
+    cfg = NULL;                         /* a reload may free it and keys */
+    keys = NULL;
+    milter_reload_start(opts.config_dir);
     ret = smfi_main();
     service_stopping();
     milter_watchdog_stop(watchdog);

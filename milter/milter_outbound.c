@@ -35,9 +35,10 @@
 #define STRINGIFY_(x)        #x
 #define STRINGIFY(x)         STRINGIFY_(x)
 
-int milter_is_masking(const char *daemon_name)
+int milter_is_masking(const struct milter_settings *set,
+                      const char *daemon_name)
 {
-    const struct config_list *names = &milter_ctx->cfg->masking_daemon_names;
+    const struct config_list *names = &set->cfg->masking_daemon_names;
     size_t i;
 
     if (daemon_name == NULL)
@@ -48,9 +49,10 @@ int milter_is_masking(const char *daemon_name)
     return 0;
 }
 
-static int unmasked_sender(const char *sender)
+static int unmasked_sender(const struct milter_settings *set,
+                           const char *sender)
 {
-    const struct config_list *list = &milter_ctx->cfg->unmasked_senders;
+    const struct config_list *list = &set->cfg->unmasked_senders;
     size_t i;
 
     if (sender == NULL || *sender == '\0')
@@ -98,7 +100,7 @@ sfsistat milter_outbound_eoh(SMFICTX *ctx, struct milter_conn *conn)
         }
     }
     if (found == 0) {
-        if (unmasked_sender(m->sender)) {
+        if (unmasked_sender(conn->set, m->sender)) {
             msg_info("%s: pass: unmasked sender, no conversation", queue_id);
             return SMFIS_ACCEPT;
         }
@@ -118,7 +120,7 @@ sfsistat milter_outbound_eoh(SMFICTX *ctx, struct milter_conn *conn)
                       "(CH and 32 hex digits)");
     memcpy(m->conversation, value, sizeof(m->conversation) - 1);
     m->conversation[sizeof(m->conversation) - 1] = '\0';
-    if (milter_ctx->cfg->mask_bodies) {
+    if (conn->set->cfg->mask_bodies) {
         if (m->raw == NULL)
             m->raw = buf_create(8192);
         buf_append(m->raw, "\r\n", 2);
@@ -204,7 +206,7 @@ static int apply_changes(SMFICTX *ctx, const struct mask_result *res,
 sfsistat milter_outbound_eom(SMFICTX *ctx, struct milter_conn *conn,
                              const char *queue_id)
 {
-    const struct config *cfg = milter_ctx->cfg;
+    const struct config *cfg = conn->set->cfg;
     struct milter_msg *m = &conn->msg;
     struct mask_list originals;
     struct mask_result res;
@@ -215,7 +217,7 @@ sfsistat milter_outbound_eom(SMFICTX *ctx, struct milter_conn *conn,
     int body_changed = 0;
 
     memset(&res, 0, sizeof(res));
-    if (proxy_address_encode(milter_ctx->keys, cfg->proxy_domains.items[0],
+    if (proxy_address_encode(conn->set->keys, cfg->proxy_domains.items[0],
                              m->conversation, proxy, why) < 0) {
         ret = tempfail(ctx, queue_id, why->data);
         goto out;
@@ -261,7 +263,7 @@ sfsistat milter_outbound_eom(SMFICTX *ctx, struct milter_conn *conn,
     }
     /* The envelope sender carries a bounce tag (bounce_tag.h). */
     buf_append_char(sender_arg, '<');
-    if (bounce_tag_encode(milter_ctx->keys, cfg->proxy_domains.items[0],
+    if (bounce_tag_encode(conn->set->keys, cfg->proxy_domains.items[0],
                           m->conversation, time(NULL), sender_arg, why) < 0) {
         msg_warn("%s: conversation %s: envelope sender without a bounce "
                  "tag (bounces to it will be discarded): %s", queue_id,

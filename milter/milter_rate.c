@@ -34,14 +34,20 @@
 #define MAX_CONVERSATIONS     20000     /* keys held, each ~100 bytes */
 #define MAX_CLIENTS           20000
 
-void milter_rate_init(struct milter_context *context)
+void milter_rate_configure(struct milter_context *context,
+                           const struct config *cfg)
 {
-    context->capture_rate = rate_limit_create(context->cfg->capture_rate_limit,
-                                              CAPTURE_WINDOW,
-                                              MAX_CONVERSATIONS);
-    context->rcpt_failures = rate_limit_create(context->cfg->rcpt_failure_limit,
-                                               RCPT_FAILURE_WINDOW,
-                                               MAX_CLIENTS);
+    if (context->capture_rate == NULL) {
+        context->capture_rate = rate_limit_create(cfg->capture_rate_limit,
+                                                  CAPTURE_WINDOW,
+                                                  MAX_CONVERSATIONS);
+        context->rcpt_failures = rate_limit_create(cfg->rcpt_failure_limit,
+                                                   RCPT_FAILURE_WINDOW,
+                                                   MAX_CLIENTS);
+        return;
+    }
+    rate_limit_set_limit(context->capture_rate, cfg->capture_rate_limit);
+    rate_limit_set_limit(context->rcpt_failures, cfg->rcpt_failure_limit);
 }
 
 sfsistat milter_rate_rcpt(SMFICTX *ctx, struct milter_conn *conn,

@@ -3,7 +3,8 @@
 # The daemons under a Type=notify unit, without systemd: a Python socket
 # plays systemd's NOTIFY_SOCKET.  Each daemon sends READY=1 (with its
 # MAINPID) once it serves, pings WATCHDOG=1 at half of WATCHDOG_USEC while
-# it works, and STOPPING=1 on SIGTERM.  The milter pings only after its own
+# it works, RELOADING=1 and READY=1 again on a reload (SIGUSR1), and
+# STOPPING=1 on SIGTERM.  The milter pings only after its own
 # socket answered a milter negotiation: with the socket gone it stops
 # pinging and says why.  Under the journal (JOURNAL_STREAM naming its
 # stderr) a log line is "<PRIORITY>text", the identifier and PID being the
@@ -31,7 +32,8 @@ CF
 
 # notify PROGRAM SECONDS [ACTION]: runs PROGRAM -f under a fake
 # NOTIFY_SOCKET with WATCHDOG_USEC=400000 for SECONDS, doing ACTION
-# ("rmsock": remove the milter's socket) halfway, then SIGTERM; writes
+# ("rmsock": remove the milter's socket; "reload": SIGUSR1) halfway, then
+# SIGTERM; writes
 # every message received, one per line, with the time in ms, to
 # $T_WORK/PROGRAM.notify, and the daemon's stderr to $T_WORK/PROGRAM.log.
 notify() {
@@ -58,6 +60,10 @@ while time.time() - start < secs + 1.5:
     if action == "rmsock" and not acted and now > secs / 2:
         os.unlink(cfgdir + "/milter.sock")
         msgs.append("%d ACTION rmsock" % (now * 1000))
+        acted = True
+    if action == "reload" and not acted and now > secs / 2:
+        p.send_signal(signal.SIGUSR1)
+        msgs.append("%d ACTION reload" % (now * 1000))
         acted = True
     if not termed and now > secs:
         p.send_signal(signal.SIGTERM)
@@ -97,6 +103,18 @@ after=$(awk '/ACTION rmsock/ { t = 1; next } /ACTION SIGTERM/ { exit } t && / WA
 [ "$after" -le 1 ] || t_fail "the milter pinged $after times with its socket gone: $(cat "$n")"
 grep -q "warning: watchdog: the milter does not answer its own probe (connect $dir/milter.sock: No such file or directory); not pinging systemd's watchdog" \
     "$T_WORK/postmask-milter.log" || t_fail "no watchdog warning: $(cat "$T_WORK/postmask-milter.log")"
+
+# A reload (ExecReload= sends SIGUSR1): RELOADING=1 with MONOTONIC_USEC,
+# then READY=1 again, and the daemon goes on serving.
+for prog in postmask-milter; do
+    notify $prog 2 reload || t_fail "$prog exited $? after a reload: $(cat "$T_WORK/$prog.log")"
+    n=$T_WORK/$prog.notify
+    awk '/ACTION reload/ { t = 1 } t && / RELOADING=1 MONOTONIC_USEC=[0-9]+ / { r = 1 }
+         r && / READY=1 / { found = 1 } END { exit !found }' "$n" \
+        || t_fail "$prog: no RELOADING=1 then READY=1 after SIGUSR1: $(cat "$n")"
+    grep -q "^$prog\[[0-9]*\]: reload: config $dir/main.cf" "$T_WORK/$prog.log" \
+        || t_fail "$prog: no reload line: $(cat "$T_WORK/$prog.log")"
+done
 
 # Under the journal: "<6>starting: ...", no program[pid] (the journal adds it).
 log=$T_WORK/journal.log

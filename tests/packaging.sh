@@ -145,6 +145,9 @@ M=$T/root/lib/systemd/system/postmask-milter.service
 grep -qxF 'ReadWritePaths=/var/spool/postmask -/var/spool/postfix/postmask' "$M" \
     || t_check_fail "postmask-milter.service: spool and socket directory not writable"
 grep -qxF 'UMask=0007' "$M" || t_check_fail "postmask-milter.service: no UMask=0007"
+# systemctl reload: SIGUSR1 for the milter (libmilter stops on SIGHUP).
+grep -qxF 'ExecReload=/bin/kill -USR1 $MAINPID' "$M" \
+    || t_check_fail "postmask-milter.service: no ExecReload sending SIGUSR1"
 grep -qxF 'Before=postfix@-.service postfix.service' "$M" \
     || t_check_fail "postmask-milter.service: not ordered before Postfix"
 grep -qxF 'ConditionPathExists=/etc/postmask/twilio_auth_token' \

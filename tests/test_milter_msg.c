@@ -19,7 +19,7 @@
 #include "milter.h"
 
 /* milter.h declares it; milter_msg.c never reads it. */
-const struct milter_context *milter_ctx;
+struct milter_context *milter_ctx;
 
 #define SID "CH0123456789abcdef0123456789abcdef"
 

@@ -181,6 +181,29 @@ static void test_threads(void **state)
     rate_limit_free(rl);
 }
 
+/* A reload's new limit applies to the counts already held; 0 is off. */
+static void test_set_limit(void **state)
+{
+    struct rate_limit *rl = rate_limit_create(5, 60, 100);
+    long i;
+
+    (void) state;
+    for (i = 1; i <= 3; i++)
+        rate_limit_add(rl, "CH00000000000000000000000000000001", T0 + i);
+    assert_false(rate_limit_reached(rl, "CH00000000000000000000000000000001",
+                                    T0 + 4));
+    rate_limit_set_limit(rl, 3);
+    assert_int_equal(rate_limit_limit(rl), 3);
+    assert_true(rate_limit_reached(rl, "CH00000000000000000000000000000001",
+                                   T0 + 4));
+    rate_limit_set_limit(rl, 0);
+    assert_false(rate_limit_reached(rl, "CH00000000000000000000000000000001",
+                                    T0 + 4));
+    rate_limit_set_limit(rl, -7);
+    assert_int_equal(rate_limit_limit(rl), 0);
+    rate_limit_free(rl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,6 +213,7 @@ int main(void)
         cmocka_unit_test(test_eviction),
         cmocka_unit_test(test_many_keys),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_set_limit),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
