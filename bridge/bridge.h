@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "address_keys.h"
+#include "bridge_secrets.h"
 #include "config.h"
 #include "spool.h"
 
@@ -49,15 +50,8 @@ struct bridge {
     struct catchup *catchup;    /* missed webhooks (catchup.h) */
     struct spool_writer *spool_writer;  /* webhook jobs, group commit */
 
-    /* Secrets, read once at start-up (secret_file.h); len excludes NUL. */
-    char *api_token;
-    size_t api_token_len;
-    char *twilio_auth_token;
-    size_t twilio_auth_token_len;
-    char *api_key_secret;       /* NULL when chat tokens are off */
-    size_t api_key_secret_len;
-    char *webhook_token;        /* signs webhooks; twilio_webhook_token_file */
-    size_t webhook_token_len;
+    /* Read once at start-up (bridge_secrets.h). */
+    struct bridge_secrets secrets;
 };
 
 /*

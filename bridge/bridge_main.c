@@ -4,8 +4,8 @@
  *
  * Start-up, in this order, so that every error stops the program before it
  * detaches and says what is wrong: the configuration, the address keys,
- * the secrets (read once into struct bridge; a missing or insecure file is
- * fatal and named), the spool, then the event loop with the metrics, the
+ * the secrets (bridge_secrets.h; a missing or insecure file is fatal and
+ * named), the spool, then the event loop with the metrics, the
  * curl loop and the Twilio client, the two HTTP listeners (bound before
  * detaching, so that a port in use is reported to whoever started us):
  * bridge_listen with the API routes and health, webhook_listen with
@@ -25,6 +25,7 @@
 
 #include "address_keys.h"
 #include "bridge.h"
+#include "bridge_secrets.h"
 #include "catchup.h"
 #include "config.h"
 #include "conv_cache.h"
@@ -34,7 +35,6 @@
 #include "job_runner.h"
 #include "metrics.h"
 #include "msg.h"
-#include "secret_file.h"
 #include "spool.h"
 #include "spool_config.h"
 #include "service_notify.h"
@@ -79,18 +79,6 @@ static struct event *watchdog_start(struct event_base *base)
     return ev;
 }
 
-/* Reads the secret file that parameter name names, or stops. */
-static char *read_secret(const char *name, const char *path, size_t *len)
-{
-    struct buf *why = buf_create(128);
-    char *secret;
-
-    if (secret_file_read(path, SECRET_FILE_MAX, &secret, len, why) < 0)
-        msg_fatal("%s: %s", name, why->data);
-    buf_free(why);
-    return secret;
-}
-
 static void create_twilio(struct bridge *br, struct buf *why)
 {
     const struct config *cfg = br->cfg;
@@ -103,7 +91,7 @@ static void create_twilio(struct bridge *br, struct buf *why)
     opts.api_url = cfg->twilio_api_url;
     opts.media_url = cfg->twilio_media_url;
     opts.username = cfg->twilio_account_sid;
-    opts.password = br->twilio_auth_token;
+    opts.password = br->secrets.twilio_auth_token;
     opts.connect_timeout_ms = cfg->twilio_connect_timeout * 1000;
     opts.request_timeout_ms = cfg->twilio_request_timeout * 1000;
     opts.retry_limit = (unsigned) cfg->twilio_retry_limit;
@@ -185,23 +173,8 @@ int main(int argc, char **argv)
     if ((keys = address_keys_load(cfg->address_keys_file, why)) == NULL)
         msg_fatal("%s", why->data);
     br.keys = keys;
-    br.twilio_auth_token = read_secret("twilio_auth_token_file",
-                                       cfg->twilio_auth_token_file,
-                                       &br.twilio_auth_token_len);
-    br.api_token = read_secret("api_token_file", cfg->api_token_file,
-                               &br.api_token_len);
-    if (*cfg->twilio_webhook_token_file != '\0')
-        br.webhook_token = read_secret("twilio_webhook_token_file",
-                                       cfg->twilio_webhook_token_file,
-                                       &br.webhook_token_len);
-    else
-        br.webhook_token = read_secret("twilio_auth_token_file",
-                                       cfg->twilio_auth_token_file,
-                                       &br.webhook_token_len);
-    if (*cfg->twilio_api_key_sid != '\0')
-        br.api_key_secret = read_secret("twilio_api_key_secret_file",
-                                        cfg->twilio_api_key_secret_file,
-                                        &br.api_key_secret_len);
+    if (bridge_secrets_read(cfg, &br.secrets, why) < 0)
+        msg_fatal("%s", why->data);
     if ((br.spool = spool_open(cfg->spool_directory, 1, why)) == NULL)
         msg_fatal("%s", why->data);
 
@@ -233,7 +206,7 @@ int main(int argc, char **argv)
              "spool %s%s", cfg->config_file, cfg->twilio_api_url, listen,
              webhook_listen,
              cfg->spool_directory,
-             br.api_key_secret ? ", chat tokens on" : "");
+             br.secrets.api_key_secret ? ", chat tokens on" : "");
     ev_watchdog = watchdog_start(br.base);
     service_ready("serving");
     if (event_base_dispatch(br.base) < 0)
@@ -261,10 +234,7 @@ int main(int argc, char **argv)
     event_base_free(br.base);
     spool_close(br.spool);
     address_keys_free(keys);
-    secret_free(br.api_token, br.api_token_len);
-    secret_free(br.twilio_auth_token, br.twilio_auth_token_len);
-    secret_free(br.api_key_secret, br.api_key_secret_len);
-    secret_free(br.webhook_token, br.webhook_token_len);
+    bridge_secrets_free(&br.secrets);
     config_free(cfg);
     buf_free(why);
     return 0;
