@@ -5,8 +5,15 @@
  *
  * main() (bridge_main.c) owns every member and frees them at exit; modules
  * borrow them through the struct bridge pointer they are given and never
- * free them.  Nothing here changes after start-up except inside the objects
- * themselves (metrics counters, the Twilio client's requests).
+ * free them.  The objects main() creates at start-up stay for the life of
+ * the process (only their insides change: metrics counters, the Twilio
+ * client's requests).  cfg, keys and secrets are replaced by a reload
+ * (SIGHUP or SIGUSR1, bridge_reload.h), from an event-loop callback of
+ * their own, and the old ones are freed at once: a module reads them
+ * through br whenever it needs them, and never keeps a pointer into them
+ * past the callback it runs in (a request that waits for Twilio copies
+ * what it needs).  Parameters built into the long-lived objects keep their
+ * start-up values in cfg until a restart (bridge_reload.c lists them).
  */
 #ifndef POSTMASK_BRIDGE_H
 #define POSTMASK_BRIDGE_H
@@ -33,9 +40,9 @@ struct catchup;
 struct spool_writer;
 
 struct bridge {
-    const struct config *cfg;
+    const struct config *cfg;   /* replaced by a reload */
     struct event_base *base;
-    const struct address_keys *keys;
+    const struct address_keys *keys;    /* replaced by a reload */
     struct spool *spool;
     struct metrics *metrics;
     struct twilio_client *twilio;
@@ -50,7 +57,7 @@ struct bridge {
     struct catchup *catchup;    /* missed webhooks (catchup.h) */
     struct spool_writer *spool_writer;  /* webhook jobs, group commit */
 
-    /* Read once at start-up (bridge_secrets.h). */
+    /* Read at start-up and by every reload (bridge_secrets.h). */
     struct bridge_secrets secrets;
 };
 

@@ -13,7 +13,9 @@
  * event base after the fork, starts the job runner (its inotify watch on
  * the spool, the conversation cache and the sync handlers; it takes the
  * jobs a crash left in active/ at once), and runs until SIGTERM or SIGINT,
- * after which it frees everything.
+ * after which it frees everything.  SIGHUP and SIGUSR1 reload main.cf, the
+ * keys and the secrets (bridge_reload.h), from the event loop like every
+ * other event.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +27,7 @@
 
 #include "address_keys.h"
 #include "bridge.h"
+#include "bridge_reload.h"
 #include "bridge_secrets.h"
 #include "catchup.h"
 #include "config.h"
@@ -51,6 +54,13 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     msg_info("stopping: signal %d", (int) sig);
     service_stopping();
     event_base_loopbreak(base);
+}
+
+/* SIGHUP, SIGUSR1: between two callbacks, like any other event. */
+static void on_reload(evutil_socket_t sig, short what, void *arg)
+{
+    (void) sig, (void) what;
+    bridge_reload(arg);
 }
 
 /* The loop turns: systemd's watchdog (WatchdogSec=) hears so. */
@@ -161,7 +171,7 @@ int main(int argc, char **argv)
     struct config *cfg;
     struct address_keys *keys;
     struct bridge br;
-    struct event *ev_term, *ev_int, *ev_watchdog;
+    struct event *ev_term, *ev_int, *ev_hup, *ev_usr1, *ev_watchdog;
     struct buf *why = buf_create(128);
     char listen[300], webhook_listen[300];
 
@@ -186,8 +196,11 @@ int main(int argc, char **argv)
     create_http(&br, why);
     ev_term = evsignal_new(br.base, SIGTERM, on_signal, br.base);
     ev_int = evsignal_new(br.base, SIGINT, on_signal, br.base);
-    if (ev_term == NULL || ev_int == NULL
-        || evsignal_add(ev_term, NULL) < 0 || evsignal_add(ev_int, NULL) < 0)
+    ev_hup = evsignal_new(br.base, SIGHUP, on_reload, &br);
+    ev_usr1 = evsignal_new(br.base, SIGUSR1, on_reload, &br);
+    if (ev_term == NULL || ev_int == NULL || ev_hup == NULL || ev_usr1 == NULL
+        || evsignal_add(ev_term, NULL) < 0 || evsignal_add(ev_int, NULL) < 0
+        || evsignal_add(ev_hup, NULL) < 0 || evsignal_add(ev_usr1, NULL) < 0)
         msg_fatal("cannot install signal handlers");
 
     daemon_detach(&opts);
@@ -230,12 +243,12 @@ int main(int argc, char **argv)
     http_server_free(br.http);
     event_free(ev_term);
     event_free(ev_int);
+    event_free(ev_hup);
+    event_free(ev_usr1);
     metrics_free(br.metrics);
     event_base_free(br.base);
     spool_close(br.spool);
-    address_keys_free(keys);
-    bridge_secrets_free(&br.secrets);
-    config_free(cfg);
+    bridge_release(&br);        /* cfg, keys, secrets: maybe reloaded */
     buf_free(why);
     return 0;
 }
