@@ -83,10 +83,11 @@ static void handle_post(struct http_exchange *ex, void *arg)
     json_t *root, *value;
     size_t len;
 
-    if (!http_require_bearer(ex, br->api_token, br->api_token_len))
+    if (!http_require_bearer(ex, br->secrets.api_token,
+                             br->secrets.api_token_len))
         return;
     if (*cfg->twilio_api_key_sid == '\0' || *cfg->twilio_chat_service_sid == '\0'
-        || br->api_key_secret == NULL) {
+        || br->secrets.api_key_secret == NULL) {
         http_reply_error(ex, 501, "chat_tokens_disabled", NULL,
                          "chat tokens are off: twilio_api_key_sid and "
                          "twilio_chat_service_sid must be set");
@@ -135,8 +136,8 @@ static void handle_post(struct http_exchange *ex, void *arg)
     memset(&params, 0, sizeof(params));
     params.account_sid = cfg->twilio_account_sid;
     params.api_key_sid = cfg->twilio_api_key_sid;
-    params.api_key_secret = br->api_key_secret;
-    params.api_key_secret_len = br->api_key_secret_len;
+    params.api_key_secret = br->secrets.api_key_secret;
+    params.api_key_secret_len = br->secrets.api_key_secret_len;
     params.chat_service_sid = cfg->twilio_chat_service_sid;
     params.identity = identity;
     params.now = time(NULL);

@@ -42,7 +42,8 @@ static void handle_post(struct http_exchange *ex, void *arg)
     json_t *error = NULL;
     size_t len;
 
-    if (!http_require_bearer(ex, br->api_token, br->api_token_len))
+    if (!http_require_bearer(ex, br->secrets.api_token,
+                             br->secrets.api_token_len))
         return;
     body = http_exchange_body(ex, &len);
     err.message = buf_create(128);

@@ -157,7 +157,8 @@ static void handle_webhook(struct http_exchange *ex, void *arg)
     }
     body = http_exchange_body(ex, &len);
     why = buf_create(128);
-    if (twilio_signature_verify(br->webhook_token, br->webhook_token_len, url,
+    if (twilio_signature_verify(br->secrets.webhook_token,
+                                br->secrets.webhook_token_len, url,
                                 http_exchange_header(ex, "Content-Type"),
                                 body, len,
                                 http_exchange_header(ex, "X-Twilio-Signature"),

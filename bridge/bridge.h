@@ -5,8 +5,15 @@
  *
  * main() (bridge_main.c) owns every member and frees them at exit; modules
  * borrow them through the struct bridge pointer they are given and never
- * free them.  Nothing here changes after start-up except inside the objects
- * themselves (metrics counters, the Twilio client's requests).
+ * free them.  The objects main() creates at start-up stay for the life of
+ * the process (only their insides change: metrics counters, the Twilio
+ * client's requests).  cfg, keys and secrets are replaced by a reload
+ * (SIGHUP or SIGUSR1, bridge_reload.h), from an event-loop callback of
+ * their own, and the old ones are freed at once: a module reads them
+ * through br whenever it needs them, and never keeps a pointer into them
+ * past the callback it runs in (a request that waits for Twilio copies
+ * what it needs).  Parameters built into the long-lived objects keep their
+ * start-up values in cfg until a restart (bridge_reload.c lists them).
  */
 #ifndef POSTMASK_BRIDGE_H
 #define POSTMASK_BRIDGE_H
@@ -16,6 +23,7 @@
 #include <event2/event.h>
 
 #include "address_keys.h"
+#include "bridge_secrets.h"
 #include "config.h"
 #include "spool.h"
 
@@ -32,9 +40,9 @@ struct catchup;
 struct spool_writer;
 
 struct bridge {
-    const struct config *cfg;
+    const struct config *cfg;   /* replaced by a reload */
     struct event_base *base;
-    const struct address_keys *keys;
+    const struct address_keys *keys;    /* replaced by a reload */
     struct spool *spool;
     struct metrics *metrics;
     struct twilio_client *twilio;
@@ -49,15 +57,8 @@ struct bridge {
     struct catchup *catchup;    /* missed webhooks (catchup.h) */
     struct spool_writer *spool_writer;  /* webhook jobs, group commit */
 
-    /* Secrets, read once at start-up (secret_file.h); len excludes NUL. */
-    char *api_token;
-    size_t api_token_len;
-    char *twilio_auth_token;
-    size_t twilio_auth_token_len;
-    char *api_key_secret;       /* NULL when chat tokens are off */
-    size_t api_key_secret_len;
-    char *webhook_token;        /* signs webhooks; twilio_webhook_token_file */
-    size_t webhook_token_len;
+    /* Read at start-up and by every reload (bridge_secrets.h). */
+    struct bridge_secrets secrets;
 };
 
 /*

@@ -4,8 +4,8 @@
  *
  * Start-up, in this order, so that every error stops the program before it
  * detaches and says what is wrong: the configuration, the address keys,
- * the secrets (read once into struct bridge; a missing or insecure file is
- * fatal and named), the spool, then the event loop with the metrics, the
+ * the secrets (bridge_secrets.h; a missing or insecure file is fatal and
+ * named), the spool, then the event loop with the metrics, the
  * curl loop and the Twilio client, the two HTTP listeners (bound before
  * detaching, so that a port in use is reported to whoever started us):
  * bridge_listen with the API routes and health, webhook_listen with
@@ -13,7 +13,9 @@
  * event base after the fork, starts the job runner (its inotify watch on
  * the spool, the conversation cache and the sync handlers; it takes the
  * jobs a crash left in active/ at once), and runs until SIGTERM or SIGINT,
- * after which it frees everything.
+ * after which it frees everything.  SIGHUP and SIGUSR1 reload main.cf, the
+ * keys and the secrets (bridge_reload.h), from the event loop like every
+ * other event.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +27,8 @@
 
 #include "address_keys.h"
 #include "bridge.h"
+#include "bridge_reload.h"
+#include "bridge_secrets.h"
 #include "catchup.h"
 #include "config.h"
 #include "conv_cache.h"
@@ -34,7 +38,6 @@
 #include "job_runner.h"
 #include "metrics.h"
 #include "msg.h"
-#include "secret_file.h"
 #include "spool.h"
 #include "spool_config.h"
 #include "service_notify.h"
@@ -51,6 +54,13 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     msg_info("stopping: signal %d", (int) sig);
     service_stopping();
     event_base_loopbreak(base);
+}
+
+/* SIGHUP, SIGUSR1: between two callbacks, like any other event. */
+static void on_reload(evutil_socket_t sig, short what, void *arg)
+{
+    (void) sig, (void) what;
+    bridge_reload(arg);
 }
 
 /* The loop turns: systemd's watchdog (WatchdogSec=) hears so. */
@@ -79,18 +89,6 @@ static struct event *watchdog_start(struct event_base *base)
     return ev;
 }
 
-/* Reads the secret file that parameter name names, or stops. */
-static char *read_secret(const char *name, const char *path, size_t *len)
-{
-    struct buf *why = buf_create(128);
-    char *secret;
-
-    if (secret_file_read(path, SECRET_FILE_MAX, &secret, len, why) < 0)
-        msg_fatal("%s: %s", name, why->data);
-    buf_free(why);
-    return secret;
-}
-
 static void create_twilio(struct bridge *br, struct buf *why)
 {
     const struct config *cfg = br->cfg;
@@ -103,7 +101,7 @@ static void create_twilio(struct bridge *br, struct buf *why)
     opts.api_url = cfg->twilio_api_url;
     opts.media_url = cfg->twilio_media_url;
     opts.username = cfg->twilio_account_sid;
-    opts.password = br->twilio_auth_token;
+    opts.password = br->secrets.twilio_auth_token;
     opts.connect_timeout_ms = cfg->twilio_connect_timeout * 1000;
     opts.request_timeout_ms = cfg->twilio_request_timeout * 1000;
     opts.retry_limit = (unsigned) cfg->twilio_retry_limit;
@@ -173,7 +171,7 @@ int main(int argc, char **argv)
     struct config *cfg;
     struct address_keys *keys;
     struct bridge br;
-    struct event *ev_term, *ev_int, *ev_watchdog;
+    struct event *ev_term, *ev_int, *ev_hup, *ev_usr1, *ev_watchdog;
     struct buf *why = buf_create(128);
     char listen[300], webhook_listen[300];
 
@@ -185,23 +183,8 @@ int main(int argc, char **argv)
     if ((keys = address_keys_load(cfg->address_keys_file, why)) == NULL)
         msg_fatal("%s", why->data);
     br.keys = keys;
-    br.twilio_auth_token = read_secret("twilio_auth_token_file",
-                                       cfg->twilio_auth_token_file,
-                                       &br.twilio_auth_token_len);
-    br.api_token = read_secret("api_token_file", cfg->api_token_file,
-                               &br.api_token_len);
-    if (*cfg->twilio_webhook_token_file != '\0')
-        br.webhook_token = read_secret("twilio_webhook_token_file",
-                                       cfg->twilio_webhook_token_file,
-                                       &br.webhook_token_len);
-    else
-        br.webhook_token = read_secret("twilio_auth_token_file",
-                                       cfg->twilio_auth_token_file,
-                                       &br.webhook_token_len);
-    if (*cfg->twilio_api_key_sid != '\0')
-        br.api_key_secret = read_secret("twilio_api_key_secret_file",
-                                        cfg->twilio_api_key_secret_file,
-                                        &br.api_key_secret_len);
+    if (bridge_secrets_read(cfg, &br.secrets, why) < 0)
+        msg_fatal("%s", why->data);
     if ((br.spool = spool_open(cfg->spool_directory, 1, why)) == NULL)
         msg_fatal("%s", why->data);
 
@@ -213,8 +196,11 @@ int main(int argc, char **argv)
     create_http(&br, why);
     ev_term = evsignal_new(br.base, SIGTERM, on_signal, br.base);
     ev_int = evsignal_new(br.base, SIGINT, on_signal, br.base);
-    if (ev_term == NULL || ev_int == NULL
-        || evsignal_add(ev_term, NULL) < 0 || evsignal_add(ev_int, NULL) < 0)
+    ev_hup = evsignal_new(br.base, SIGHUP, on_reload, &br);
+    ev_usr1 = evsignal_new(br.base, SIGUSR1, on_reload, &br);
+    if (ev_term == NULL || ev_int == NULL || ev_hup == NULL || ev_usr1 == NULL
+        || evsignal_add(ev_term, NULL) < 0 || evsignal_add(ev_int, NULL) < 0
+        || evsignal_add(ev_hup, NULL) < 0 || evsignal_add(ev_usr1, NULL) < 0)
         msg_fatal("cannot install signal handlers");
 
     daemon_detach(&opts);
@@ -233,7 +219,7 @@ int main(int argc, char **argv)
              "spool %s%s", cfg->config_file, cfg->twilio_api_url, listen,
              webhook_listen,
              cfg->spool_directory,
-             br.api_key_secret ? ", chat tokens on" : "");
+             br.secrets.api_key_secret ? ", chat tokens on" : "");
     ev_watchdog = watchdog_start(br.base);
     service_ready("serving");
     if (event_base_dispatch(br.base) < 0)
@@ -257,15 +243,12 @@ int main(int argc, char **argv)
     http_server_free(br.http);
     event_free(ev_term);
     event_free(ev_int);
+    event_free(ev_hup);
+    event_free(ev_usr1);
     metrics_free(br.metrics);
     event_base_free(br.base);
     spool_close(br.spool);
-    address_keys_free(keys);
-    secret_free(br.api_token, br.api_token_len);
-    secret_free(br.twilio_auth_token, br.twilio_auth_token_len);
-    secret_free(br.api_key_secret, br.api_key_secret_len);
-    secret_free(br.webhook_token, br.webhook_token_len);
-    config_free(cfg);
+    bridge_release(&br);        /* cfg, keys, secrets: maybe reloaded */
     buf_free(why);
     return 0;
 }

@@ -30,7 +30,9 @@ struct wanted {
     const char *channel;        /* "chat", "email", "sms", "whatsapp" */
     char *identity;             /* chat participants, or NULL */
     char *address;              /* binding participants, or NULL */
-    const struct config_list *pool;
+    /* A copy of the proxy numbers as the request started: a reload may
+     * replace br->cfg while it waits for Twilio, and order[] indexes this. */
+    struct config_list pool;
     const char *prefix;         /* of pool numbers: "" or "whatsapp:" */
     const char *field;          /* request field, for errors */
     json_t *found;              /* the Twilio participant (own reference) */
@@ -72,6 +74,26 @@ struct conv_starts *conv_starts_create(void)
     return xcalloc(1, sizeof(struct conv_starts));
 }
 
+/* A wanted participant's own copy of a proxy number list. */
+static void pool_copy(struct config_list *to, const struct config_list *from)
+{
+    size_t i;
+
+    to->count = from->count;
+    to->items = xcalloc(from->count + 1, sizeof(char *));
+    for (i = 0; i < from->count; i++)
+        to->items[i] = xstrdup(from->items[i]);
+}
+
+static void pool_free(struct config_list *pool)
+{
+    size_t i;
+
+    for (i = 0; i < pool->count; i++)
+        free(pool->items[i]);
+    free(pool->items);
+}
+
 static void start_free(struct start *st)
 {
     size_t i;
@@ -85,6 +107,7 @@ static void start_free(struct start *st)
     for (i = 0; i < st->nwanted; i++) {
         free(st->wanted[i].identity);
         free(st->wanted[i].address);
+        pool_free(&st->wanted[i].pool);
         json_decref(st->wanted[i].found);
     }
     conv_request_free(&st->req);
@@ -227,13 +250,13 @@ static void add_wanted(struct start *st, const char *role,
     w->field = field;
     if (strcmp(channel, "sms") == 0) {
         w->address = xstrdup(value);
-        w->pool = &cfg->sms_proxy_numbers;
+        pool_copy(&w->pool, &cfg->sms_proxy_numbers);
         w->prefix = "";
     } else if (strcmp(channel, "whatsapp") == 0) {
         b = buf_create(64);
         buf_printf(b, "whatsapp:%s", value);
         w->address = buf_detach(b, NULL);
-        w->pool = &cfg->whatsapp_proxy_numbers;
+        pool_copy(&w->pool, &cfg->whatsapp_proxy_numbers);
         w->prefix = "whatsapp:";
     } else {
         w->identity = conv_identity(role, party->id);
@@ -423,7 +446,7 @@ static void on_participant(const struct twilio_result *res, void *arg)
     } else if (w->address != NULL && twilio_code_is(res, 50416)) {
         msg_info("%s: proxy number %s%s is in use with the %s's %s address "
                  "in another conversation (50416); trying the next", st->sid,
-                 w->prefix, w->pool->items[st->order[st->pool_try]], w->role,
+                 w->prefix, w->pool.items[st->order[st->pool_try]], w->role,
                  w->channel);
         if (msg_verbose())
             msg_info("%s: the %s's address: %s", st->sid, w->role,
@@ -505,21 +528,21 @@ static void step_participant(struct start *st)
     if (w->address != NULL) {
         if (st->order == NULL || st->order_for != st->cur) {
             free(st->order);
-            st->order = xcalloc(w->pool->count, sizeof(size_t));
-            number_pool_order(w->pool->count, w->party->id, st->order);
+            st->order = xcalloc(w->pool.count, sizeof(size_t));
+            number_pool_order(w->pool.count, w->party->id, st->order);
             st->order_for = st->cur;
             st->pool_try = 0;
         }
         /* A number equal to the person's own address is no proxy (50409). */
-        while (st->pool_try < w->pool->count) {
+        while (st->pool_try < w->pool.count) {
             buf_reset(proxy);
             buf_printf(proxy, "%s%s", w->prefix,
-                       w->pool->items[st->order[st->pool_try]]);
+                       w->pool.items[st->order[st->pool_try]]);
             if (strcmp(proxy->data, w->address) != 0)
                 break;
             st->pool_try++;
         }
-        if (st->pool_try == w->pool->count) {
+        if (st->pool_try == w->pool.count) {
             struct buf *msg = buf_create(160);
 
             buf_printf(msg, "%s: every proxy number is already in use with "

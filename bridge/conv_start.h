@@ -19,7 +19,9 @@
  *      else add it with role Attributes.  SMS and WhatsApp participants get
  *      their ProxyAddress from the pool (number_pool.h); 50416 moves on to
  *      the next number; a pool with no number left for that person ends
- *      the request with 409.  50433 / 50437 (added meanwhile) lead back to
+ *      the request with 409.  A request works with the proxy numbers
+ *      configured when it came (a copy): a reload meanwhile changes those
+ *      of the next request.  50433 / 50437 (added meanwhile) lead back to
  *      step 2.
  * So the same request again, even after a crash or a failure half-way,
  * finds what exists and adds only what is missing: it is idempotent.

@@ -629,6 +629,15 @@ void twilio_client_free(struct twilio_client *tc)
     free(tc);
 }
 
+void twilio_client_set_password(struct twilio_client *tc,
+                                const char *password)
+{
+    explicit_bzero(tc->password, tc->password_len);
+    free(tc->password);
+    tc->password_len = strlen(password);
+    tc->password = xstrdup(password);
+}
+
 const char *twilio_client_media_url(const struct twilio_client *tc)
 {
     return tc->media_url;

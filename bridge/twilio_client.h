@@ -94,6 +94,14 @@ struct twilio_client *twilio_client_create(struct event_base *base,
                                            const struct twilio_client_opts *opts,
                                            struct buf *why);
 void twilio_client_free(struct twilio_client *tc);
+/*
+ * Replaces the password of the options (copied; the old copy is wiped) for
+ * the requests started from now on: a reload's rotated auth token.  A
+ * request already started, its retries included, keeps the password it
+ * started with (libcurl copied it into the request's handle).
+ */
+void twilio_client_set_password(struct twilio_client *tc,
+                                const char *password);
 
 /* Form bodies: name=value pairs, in the order added. */
 struct twilio_form;

@@ -26,3 +26,6 @@ target_link_libraries(test_spool_writer PRIVATE postmask_testutil)
 pm_bridge_test(test_conv_records test_conv_records.c)
 target_link_libraries(test_conv_records PRIVATE postmask_testutil)
 pm_unit_test(test_iso8601 test_iso8601.c)
+
+# Reload on SIGHUP and SIGUSR1: main.cf, the keys, the secrets.
+pm_script_test(bridge_reload bridge_reload.sh)

@@ -54,9 +54,7 @@ webhook() {
     set -- "AccountSid=AC0123456789abcdef0123456789abcdef" "EventType=onMessageAdded" \
         "ConversationSid=$CONV" "MessageSid=$1" "Author=+14155550123" \
         "ParticipantSid=MB00000000000000000000000000000001" "Body=Hello" "Index=0" "Source=SMS"
-    w_data=$URL
-    for p in $(printf '%s\n' "$@" | sort); do w_data="$w_data${p%%=*}${p#*=}"; done
-    w_sig=$(printf '%s' "$w_data" | openssl dgst -sha1 -hmac "$TOKEN" -binary | base64)
+    w_sig=$(t_twilio_sign "$TOKEN" "$URL" "$@")
     w_args=""
     for p in "$@"; do w_args="$w_args --data-urlencode $p"; done
     # shellcheck disable=SC2086

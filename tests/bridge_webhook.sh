@@ -23,13 +23,7 @@ CONV=CH0123456789abcdef0123456789abcdef
 
 # sign URL NAME=VALUE...: Twilio's signature (FACTS.md section 4).
 sign() {
-    s_url=$1
-    shift
-    s_data=$s_url
-    for p in $(printf '%s\n' "$@" | sort); do
-        s_data="$s_data${p%%=*}${p#*=}"
-    done
-    printf '%s' "$s_data" | openssl dgst -sha1 -hmac "$TOKEN" -binary | base64
+    t_twilio_sign "$TOKEN" "$@"
 }
 # post SIGNATURE NAME=VALUE...: sets $code.
 post() {

@@ -70,6 +70,18 @@ CF
     t_bridge_run "$1" || t_fail "the bridge could not listen"
 }
 
+# t_twilio_sign TOKEN URL NAME=VALUE...: X-Twilio-Signature as Twilio
+# computes it (FACTS.md section 4): HMAC-SHA1 with TOKEN over URL and each
+# name and value, sorted by name, base64.  Values without white space.
+t_twilio_sign() {
+    t_ts_token=$1 t_ts_data=$2
+    shift 2
+    for t_ts_p in $(printf '%s\n' "$@" | sort); do
+        t_ts_data="$t_ts_data${t_ts_p%%=*}${t_ts_p#*=}"
+    done
+    printf '%s' "$t_ts_data" | openssl dgst -sha1 -hmac "$t_ts_token" -binary | base64
+}
+
 # t_bridge_stop: SIGTERM; the bridge must exit 0 (under ASan: leak-free).
 t_bridge_stop() {
     kill -TERM "$T_BRIDGE_PID"

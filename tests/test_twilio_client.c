@@ -2,8 +2,8 @@
 /*
  * test_twilio_client - the Twilio REST client against a scripted HTTP
  * server in the same process (test_twilio_client_srv.h): what goes on the
- * wire (form encoding, Basic auth, Accept, Content-Type, the webhook
- * header), Twilio's error bodies and non-JSON answers, the retry rules
+ * wire (form encoding, Basic auth and a rotated password, Accept,
+ * Content-Type, the webhook header), Twilio's error bodies and non-JSON answers, the retry rules
  * (429/503 with Retry-After, other 5xx, timeouts, connection errors, 4xx
  * final, giving up after retry_limit with the last answer), the answer size
  * limit, callbacks only from the event loop, cancellation by
@@ -260,6 +260,49 @@ static void test_form_and_headers(void **state)
     assert_int_equal(metric(fx, "postmask_twilio_requests_total",
                             "create_message", "201"), 1);
     got_clear(&c.got);
+}
+
+/* "Basic base64(USER:password)" */
+static void assert_basic_auth(const struct srv_request *r, const char *password)
+{
+    struct buf *plain = buf_create(64), *auth = buf_create(128);
+
+    buf_printf(plain, "%s:%s", USER, password);
+    buf_append_str(auth, "Basic ");
+    base64_encode(plain->data, plain->len, auth);
+    assert_non_null(r);
+    assert_string_equal(r->authorization, auth->data);
+    buf_free(plain);
+    buf_free(auth);
+}
+
+/* A rotated password (a reload) is for the requests started after it; a
+ * request already started keeps its own through its retries. */
+static void test_set_password(void **state)
+{
+    struct fixture *fx = *state;
+    struct twilio_request req = {.op = "fetch_conversation", .method = "GET",
+                                 .url = "/v1/Conversations/CH1"};
+    struct call c = {0}, c2 = {0};
+
+    srv_script(fx->srv, (struct srv_reply) {503, "application/json",
+               "{\"code\": 20503, \"message\": \"busy\"}", 0, NULL, NULL, 0});
+    srv_script(fx->srv, (struct srv_reply) {200, "application/json", "{}", 0,
+               NULL, NULL, 0});
+    start_ok(fx, &req, &c);
+    twilio_client_set_password(fx->tc, "rotated-token");
+    run(fx, 1, 30);
+    assert_int_equal(c.got.status, 200);
+    assert_int_equal(c.got.tries, 2);
+    start_ok(fx, &req, &c2);
+    run(fx, 2, 30);
+    assert_int_equal(c2.got.status, 200);
+    assert_int_equal(fx->srv->hits, 3);
+    assert_basic_auth(srv_request(fx->srv, 0), PASS);
+    assert_basic_auth(srv_request(fx->srv, 1), PASS);
+    assert_basic_auth(srv_request(fx->srv, 2), "rotated-token");
+    got_clear(&c.got);
+    got_clear(&c2.got);
 }
 
 static void test_raw_body_and_absolute_url(void **state)
@@ -941,6 +984,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_form_and_headers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_set_password, setup, teardown),
         cmocka_unit_test_setup_teardown(test_raw_body_and_absolute_url, setup, teardown),
         cmocka_unit_test_setup_teardown(test_get_and_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_connection_reused, setup, teardown),
