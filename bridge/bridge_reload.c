@@ -66,20 +66,6 @@ static const char *const restart_only[] = {
     NULL,
 };
 
-/* One line for each parameter config_keep_running() kept (", " list). */
-static void log_kept(const struct buf *kept)
-{
-    const char *name = kept->data, *end;
-
-    while (*name != '\0') {
-        end = strstr(name, ", ");
-        msg_warn("reload: %.*s changed; it takes effect when postmask-bridge "
-                 "restarts", (int) (end ? (size_t) (end - name)
-                                    : strlen(name)), name);
-        name = end ? end + 2 : name + strlen(name);
-    }
-}
-
 /*
  * Puts next, keys and secrets in place and frees what they replace.  The
  * running objects are borrowed by no one past the current callback
@@ -140,7 +126,7 @@ int bridge_reload(struct bridge *br)
     } else {
         config_keep_running(next, br->cfg, restart_only, kept);
         swap_in(br, next, keys, &secrets);
-        log_kept(kept);
+        config_warn_kept(kept);
         msg_info("reload: config %s, %zu proxy domain(s), %zu address key(s)",
                  br->cfg->config_file, br->cfg->proxy_domains.count,
                  br->keys->count);

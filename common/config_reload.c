@@ -51,3 +51,16 @@ void config_why_line(struct buf *why)
         buf_printf(why, "%s%s", why->len ? "; " : "", line);
     free(text);
 }
+
+void config_warn_kept(const struct buf *kept)
+{
+    const char *name = kept->data, *end;
+
+    while (*name != '\0') {
+        end = strstr(name, ", ");
+        msg_warn("reload: %.*s changed; it takes effect when %s restarts",
+                 (int) (end ? (size_t) (end - name) : strlen(name)), name,
+                 msg_progname());
+        name = end ? end + 2 : name + strlen(name);
+    }
+}

@@ -13,6 +13,9 @@
  * can log that the change waits for a restart.  It returns how many it
  * kept.  An unknown name is a programming error (msg_panic).
  *
+ * config_warn_kept() logs one warning per name in kept: "reload: NAME
+ * changed; it takes effect when PROGRAM restarts".
+ *
  * config_why_line() turns a multi-line error text (config_load() gives one
  * error per line) into one line, "; "-separated, for one log line.
  */
@@ -26,6 +29,7 @@
 
 size_t config_keep_running(struct config *next, const struct config *running,
                            const char *const *names, struct buf *kept);
+void config_warn_kept(const struct buf *kept);
 void config_why_line(struct buf *why);
 
 #endif

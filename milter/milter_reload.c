@@ -74,10 +74,8 @@ static void reload(const char *config_dir)
         config_free(cfg);
         goto out;
     }
-    if (config_keep_running(cfg, running->cfg, restart_only, kept) > 0)
-        msg_warn("reload: %s changed; %s when postmask-milter restarts",
-                 kept->data, strchr(kept->data, ',') ? "the changes apply"
-                 : "the change applies");
+    config_keep_running(cfg, running->cfg, restart_only, kept);
+    config_warn_kept(kept);
     next = milter_settings_create(cfg, keys);
     milter_rate_configure(milter_ctx, cfg);
     milter_settings_install(next);

@@ -106,7 +106,7 @@ grep -q "warning: watchdog: the milter does not answer its own probe (connect $d
 
 # A reload (ExecReload= sends SIGUSR1): RELOADING=1 with MONOTONIC_USEC,
 # then READY=1 again, and the daemon goes on serving.
-for prog in postmask-milter; do
+for prog in postmask-milter postmask-bridge; do
     notify $prog 2 reload || t_fail "$prog exited $? after a reload: $(cat "$T_WORK/$prog.log")"
     n=$T_WORK/$prog.notify
     awk '/ACTION reload/ { t = 1 } t && / RELOADING=1 MONOTONIC_USEC=[0-9]+ / { r = 1 }

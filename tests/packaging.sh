@@ -74,7 +74,7 @@ sort >"$T/files.want" <<'EOF'
 -rwxr-xr-x root/root ./usr/sbin/postmask-milter
 -rwxr-xr-x root/root ./usr/sbin/postmaskctl
 -rw-r--r-- root/root ./usr/share/doc/postmask/DEPLOYMENT.md.gz
--rw-r--r-- root/root ./usr/share/doc/postmask/README.Debian
+-rw-r--r-- root/root ./usr/share/doc/postmask/README.Debian.gz
 -rw-r--r-- root/root ./usr/share/doc/postmask/README.md.gz
 -rw-r--r-- root/root ./usr/share/doc/postmask/changelog.gz
 -rw-r--r-- root/root ./usr/share/doc/postmask/copyright

@@ -118,7 +118,7 @@ pf_pmconf -X capture_size_limit
 
 # 7. A start-up-only parameter: kept, with a warning.
 pf_pmconf -e 'milter_listen = inet:9@127.0.0.1'
-reload "warning: reload: milter_listen changed; the change applies when postmask-milter restarts"
+reload "warning: reload: milter_listen changed; it takes effect when postmask-milter restarts"
 new_log_has ": reload: config " || t_fail "no reload line after the warning"
 pf_swaks_expect 0 --from contact@building.example --to "$proxy2" --data "$T_WORK/r6"
 [ "$(jobs)" -eq 5 ] || t_fail "Postfix lost the milter: $(jobs) jobs, want 5"
