@@ -27,6 +27,7 @@
 #include "http_server.h"
 #include "metrics.h"
 #include "msg.h"
+#include "spool_writer.h"
 #include "spool_job.h"
 #include "twilio_client.h"
 
@@ -65,6 +66,13 @@ static unsigned twilio_pending(const struct bridge *br)
     return br->twilio ? twilio_client_pending(br->twilio) : 0;
 }
 
+/* Journal bytes not yet made into job files (0 before the writer). */
+static double journal_backlog(const struct bridge *br)
+{
+    return br->spool_writer ? (double) spool_writer_backlog(br->spool_writer)
+        : 0;
+}
+
 static void handle_healthz(struct http_exchange *ex, void *arg)
 {
     struct bridge *br = arg;
@@ -85,12 +93,14 @@ static void handle_healthz(struct http_exchange *ex, void *arg)
     for (state = 0; state < SPOOL_NSTATES; state++)
         json_object_set_new(spool, spool_state_name((enum spool_state) state),
                             json_integer(counts[state]));
-    http_reply_json(ex, 200, json_pack("{s:s, s:s, s:I, s:o}",
+    http_reply_json(ex, 200, json_pack("{s:s, s:s, s:I, s:o, s:I}",
                                        "status", "ok",
                                        "version", POSTMASK_VERSION,
                                        "twilio_pending",
                                        (json_int_t) twilio_pending(br),
-                                       "spool", spool));
+                                       "spool", spool,
+                                       "journal_backlog_bytes",
+                                       (json_int_t) journal_backlog(br)));
 }
 
 static void handle_metrics(struct http_exchange *ex, void *arg)
@@ -115,6 +125,8 @@ static void handle_metrics(struct http_exchange *ex, void *arg)
     }
     metrics_set(br->metrics, "postmask_twilio_pending_requests", NULL,
                 (double) twilio_pending(br));
+    metrics_set(br->metrics, "postmask_journal_backlog_bytes", NULL,
+                journal_backlog(br));
     metrics_render(br->metrics, text);
     http_reply(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
                text->data, text->len);
@@ -130,6 +142,9 @@ int api_health_init(struct bridge *br, struct buf *why)
     }
     metrics_describe(br->metrics, "postmask_spool_jobs", "gauge",
                      "jobs in the spool, by state (counted at scrape time)");
+    metrics_describe(br->metrics, "postmask_journal_backlog_bytes", "gauge",
+                     "webhook jobs in the intake journal not yet made into "
+                     "job files, in bytes");
     metrics_describe(br->metrics, "postmask_twilio_pending_requests", "gauge",
                      "Twilio requests in flight or waiting for a retry");
     metrics_describe(br->metrics, "postmask_twilio_requests_total", "counter",

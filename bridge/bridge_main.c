@@ -209,7 +209,8 @@ int main(int argc, char **argv)
     /* After the fork: inotify, the spool's work and the spool writer's
      * thread belong to the daemon. */
     create_jobs(&br, why);
-    if ((br.spool_writer = spool_writer_create(br.base, br.spool, why))
+    if ((br.spool_writer = spool_writer_create(br.base, br.spool,
+                                               cfg->spool_directory, why))
         == NULL)
         msg_fatal("%s", why->data);
     listen_text(cfg->bridge_listen, br.http, listen, sizeof(listen));

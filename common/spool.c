@@ -611,6 +611,33 @@ static int spool_create_incoming(struct spool *sp, struct spool_job *job,
 }
 
 /*
+ * Writes a job whose ID its caller gave (from the intake journal) into
+ * incoming/, without syncing it: the open descriptor, or -1.  A file of
+ * that name there is what an interrupted earlier attempt left (its marker
+ * was never made, or spool_batch_given() would not have come here): it is
+ * replaced.
+ */
+static int spool_create_given(struct spool *sp, struct spool_job *job,
+                              struct buf *why)
+{
+    char path[PATH_MAX];
+    struct buf *image = buf_create(job->payload_len + 512);
+    int fd;
+
+    spool_job_format(job, image);
+    spool_path(sp, path, SPOOL_INCOMING, job->id, NULL);
+    if (unlink(path) < 0 && errno != ENOENT)
+        buf_printf(why, "remove %s: %s", path, strerror(errno));
+    else if ((fd = spool_write_open(path, image->data, image->len)) >= 0) {
+        buf_free(image);
+        return fd;
+    } else
+        buf_printf(why, "write %s: %s", path, strerror(errno));
+    buf_free(image);
+    return -1;
+}
+
+/*
  * Creates the dedupe marker of a job already durable in incoming/: 0,
  * SPOOL_DUPLICATE (dup_id set), or -1.  The marker is a symbolic link whose
  * target is the job's ID: symlink(2) makes the name and its content in one
@@ -716,6 +743,51 @@ static void spool_drop_stage(struct spool *sp, struct spool_entry *entries,
     }
 }
 
+/*
+ * An entry with its ID given (id_given): SPOOL_DUPLICATE when its key's
+ * marker exists (the entry was made into a job before, or the key is
+ * another job's: either way it is there), with that job's ID in e->id; 0
+ * to go on and write it, with job->id set; -1 with why.  Journal entries
+ * always have a key, and a job always has its marker (made before the
+ * job reaches a state directory, removed only after the job is gone), so
+ * a given ID that a state directory holds without the marker is another
+ * job's: the entry draws a fresh ID instead, and says so.
+ */
+static int spool_batch_given(struct spool *sp, struct spool_entry *e,
+                             struct spool_job *job)
+{
+    char marker[SPOOL_MARKER_LEN + 1];
+    char path[PATH_MAX];
+    char dup_id[SPOOL_ID_LEN + 1];
+    unsigned char rnd[4];
+    int rc;
+
+    if (e->dedupe_key == NULL)
+        msg_panic("spool_enqueue_batch: an entry with its ID given and no "
+                  "dedupe key");
+    if (spool_check_id(e->id, e->why) < 0)
+        return -1;
+    spool_marker_name(e->kind, e->dedupe_key, marker);
+    rc = spool_marker_read(spool_path(sp, path, SPOOL_DEDUPE, marker, NULL),
+                           dup_id, e->why);
+    if (rc == 0) {
+        memcpy(e->id, dup_id, SPOOL_ID_LEN + 1);
+        return SPOOL_DUPLICATE;
+    }
+    if (rc < 0)
+        return -1;
+    memcpy(job->id, e->id, SPOOL_ID_LEN + 1);
+    if (spool_id_in_states(sp, job->id)) {
+        if (spool_random(rnd, sizeof(rnd), e->why) < 0)
+            return -1;
+        spool_new_id(job->id, rnd);
+        msg_warn("%s: job ID taken by another job: this one is %s", e->id,
+                 job->id);
+        memcpy(e->id, job->id, SPOOL_ID_LEN + 1);
+    }
+    return 0;
+}
+
 /* Step 1: every valid entry's job file written into incoming/. */
 static int spool_batch_write(struct spool *sp, struct spool_entry *entries,
                              struct spool_slot *slots, size_t count)
@@ -733,10 +805,20 @@ static int spool_batch_write(struct spool *sp, struct spool_entry *entries,
         memset(&job, 0, sizeof(job));
         job.kind = (char *) e->kind;
         job.dedupe_key = (char *) e->dedupe_key;
-        job.created = now;
+        job.created = e->created ? e->created : now;
         job.payload = (unsigned char *) e->payload;
         job.payload_len = e->payload_len;
-        if ((slots[i].fd = spool_create_incoming(sp, &job, e->why)) < 0)
+        if (e->id_given) {
+            int rc = spool_batch_given(sp, e, &job);
+
+            if (rc == SPOOL_DUPLICATE)
+                slots[i].stage = STAGE_DUPLICATE;
+            if (rc != 0)
+                continue;
+            slots[i].fd = spool_create_given(sp, &job, e->why);
+        } else
+            slots[i].fd = spool_create_incoming(sp, &job, e->why);
+        if (slots[i].fd < 0)
             continue;
         memcpy(e->id, job.id, SPOOL_ID_LEN + 1);
         if (e->dedupe_key)
@@ -945,7 +1027,8 @@ void spool_enqueue_batch(struct spool *spool, struct spool_entry *entries,
                   SPOOL_BATCH_MAX);
     memset(slots, 0, sizeof(slots[0]) * count);
     for (i = 0; i < count; i++)
-        entries[i].id[0] = '\0';
+        if (!entries[i].id_given)
+            entries[i].id[0] = '\0';
     if (spool_batch_write(spool, entries, slots, count) > 0
         && spool_batch_sync(spool, entries, slots, count) > 0) {
         spool_batch_mark(spool, entries, slots, count);
@@ -1021,6 +1104,18 @@ int spool_enqueue(struct spool *spool, const char *kind,
     if (w.entry.rc != -1)
         memcpy(id_out, w.entry.id, SPOOL_ID_LEN + 1);
     return w.entry.rc;
+}
+
+int spool_dedupe_lookup(struct spool *spool, const char *kind,
+                        const char *key, char id_out[SPOOL_ID_LEN + 1],
+                        struct buf *why)
+{
+    char marker[SPOOL_MARKER_LEN + 1];
+    char path[PATH_MAX];
+
+    spool_marker_name(kind, key, marker);
+    return spool_marker_read(spool_path(spool, path, SPOOL_DEDUPE, marker,
+                                        NULL), id_out, why);
 }
 
 /* State changes. */

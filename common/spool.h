@@ -13,6 +13,8 @@
  *   dedupe/     one marker per dedupe key (name: SHA-256 of kind and key;
  *               a symbolic link whose target is the job ID, never followed;
  *               older spools have files holding the ID, still read)
+ *   journal/    the bridge's intake log: jobs not yet made into job files
+ *               (spool_journal.h; not this module's)
  *
  * A job is one file named by its ID, in exactly one state directory; its
  * state is the directory it is in.  Durability: spool_enqueue() writes the
@@ -160,13 +162,23 @@ int spool_enqueue(struct spool *spool, const char *kind,
                   size_t payload_len, char id_out[SPOOL_ID_LEN + 1],
                   struct buf *why);
 
-/* One job of a batch: the arguments of spool_enqueue(), and its result. */
+/*
+ * One job of a batch: the arguments of spool_enqueue(), and its result.
+ * A job from the intake journal (spool_journal.h) comes with its ID and
+ * time: id_given set, id and created filled in, and a dedupe key.  If the
+ * key's marker exists, the entry is SPOOL_DUPLICATE and nothing is
+ * written (the journal's job was made before, or the key was taken): so
+ * the journal can be replayed any number of times.  If a job without
+ * that marker holds the ID, the entry gets a fresh one (logged).
+ */
 struct spool_entry {
     const char *kind;
-    const char *dedupe_key;     /* or NULL */
+    const char *dedupe_key;     /* or NULL; required with id_given */
     const void *payload;        /* not owned */
     size_t payload_len;
     struct buf *why;            /* the caller's: the reason when rc is -1 */
+    int id_given;               /* id is an input too */
+    time_t created;             /* 0: now */
     int rc;                     /* out: SPOOL_ACCEPTED, SPOOL_DUPLICATE, -1 */
     char id[SPOOL_ID_LEN + 1];  /* out: the new job, or the key's holder */
 };
@@ -188,6 +200,14 @@ struct spool_entry {
  */
 void spool_enqueue_batch(struct spool *spool, struct spool_entry *entries,
                          size_t count);
+
+/*
+ * The job ID that kind and key's dedupe marker names: 0 with id_out,
+ * SPOOL_NOTFOUND when there is none, or -1.
+ */
+int spool_dedupe_lookup(struct spool *spool, const char *kind,
+                        const char *key, char id_out[SPOOL_ID_LEN + 1],
+                        struct buf *why);
 
 /* Loads one job (with its payload when want_payload). 0, SPOOL_NOTFOUND, -1. */
 int spool_load(struct spool *spool, const char *id, int want_payload,

@@ -46,6 +46,7 @@
 #include "ctl.h"
 #include "msg.h"
 #include "spool.h"
+#include "spool_journal.h"
 #include "spool_config.h"
 
 #define QUEUE_USAGE "usage: postmaskctl queue [list]\n" \
@@ -167,18 +168,29 @@ static int queue_become_owner(const char *dir, struct buf *why)
     return 0;
 }
 
-static int queue_list(struct spool *sp, struct buf *why)
+/* The webhook jobs still in the bridge's intake journal, if any. */
+static void queue_journal_line(size_t journal)
+{
+    if (journal > 0)
+        printf("-- %zu webhook job%s in the intake journal, not yet in the "
+               "queue (postmask-bridge moves them in)\n", journal,
+               journal == 1 ? "" : "s");
+}
+
+static int queue_list(struct spool *sp, const char *dir, struct buf *why)
 {
     struct spool_job **jobs;
-    size_t count;
+    size_t count, journal;
     size_t i;
     char age[32];
     time_t now = time(NULL);
 
-    if (spool_list(sp, SPOOL_MASK_ALL, &jobs, &count, why) < 0)
+    if (spool_journal_pending(sp, dir, &journal, why) < 0
+        || spool_list(sp, SPOOL_MASK_ALL, &jobs, &count, why) < 0)
         return queue_failed(why->data);
     if (count == 0) {
         printf("Spool is empty\n");
+        queue_journal_line(journal);
         spool_job_list_free(jobs, count);
         return CTL_OK;
     }
@@ -199,6 +211,7 @@ static int queue_list(struct spool *sp, struct buf *why)
         putchar('\n');
     }
     printf("-- %zu job%s\n", count, count == 1 ? "" : "s");
+    queue_journal_line(journal);
     spool_job_list_free(jobs, count);
     return CTL_OK;
 }
@@ -309,7 +322,7 @@ int ctl_queue(const struct config *cfg, int argc, char **argv)
     spool_configure(sp, cfg);
 
     if (strcmp(sub, "list") == 0)
-        status = queue_list(sp, why);
+        status = queue_list(sp, cfg->spool_directory, why);
     else if (action == NULL)
         status = queue_show(sp, argv[2], why);
     else

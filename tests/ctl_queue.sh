@@ -4,7 +4,8 @@
 # every state, escaped last errors), show (metadata and the exact payload),
 # hold, requeue, release and delete with their confirmations (release: only
 # held or dead jobs, the mark shown by list and show, and kept), unknown and
-# malformed IDs, usage errors, a missing spool, and, as root, that it works
+# malformed IDs, usage errors, a missing spool, webhook jobs still in
+# the intake journal, and, as root, that it works
 # as the spool's owner so the files keep their owner.  Jobs come from
 # tests/spool_crash_writer (in COUNT mode) and from files written here by
 # hand.  Needs $BIN/postmaskctl; $BIN and $SRC come from CTest.
@@ -63,6 +64,30 @@ run
 expect "empty list" 0 "Spool is empty" ""
 run list
 expect "empty list, spelled out" 0 "Spool is empty" ""
+
+# Webhook jobs still in the bridge's intake journal (a bridge stopped
+# before it moved them in) are counted; one whose key a job's marker
+# already holds is not.  The segment is written as spool_journal.h says.
+mkdir -m 0700 "$SPOOL/journal"
+python3 - "$SPOOL/journal/0000000000000001" <<'PY'
+import hashlib, struct, sys
+def rec(id_, key):
+    body = (id_.encode() + struct.pack("<Q", 1764756000) + b"twilio_message\0"
+            + key.encode() + b"\0" + b"EventType=onMessageAdded")
+    return (b"PMJ1" + struct.pack("<I", len(body))
+            + hashlib.sha256(body).digest()[:4] + body)
+open(sys.argv[1], "wb").write(rec("6745A1B200000001", "IMjournal1")
+                              + rec("6745A1B200000002", "IMjournal2"))
+PY
+run list
+expect "journal only" 0 "Spool is empty
+-- 2 webhook jobs in the intake journal, not yet in the queue (postmask-bridge moves them in)" ""
+marker=$(printf 'twilio_message\000IMjournal2' | sha256sum | cut -d' ' -f1)
+ln -s 6745A1B200000002 "$SPOOL/dedupe/$marker"
+run list
+expect "journal, one already a job" 0 "Spool is empty
+-- 1 webhook job in the intake journal, not yet in the queue (postmask-bridge moves them in)" ""
+rm -r "$SPOOL/journal" "$SPOOL/dedupe/$marker"
 
 # Three jobs from the writer: "ID SHA256" lines after READY.
 "$WRITER" "$SPOOL" 42 3 >"$DIR/accepted"

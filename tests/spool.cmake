@@ -2,6 +2,8 @@
 # spool tests
 pm_unit_test(test_spool_job test_spool_job.c)
 pm_unit_test(test_spool test_spool.c)
+pm_unit_test(test_spool_journal test_spool_journal.c)
+target_link_libraries(test_spool_journal PRIVATE postmask_testutil)
 
 # The crash test kills tests/spool_crash_writer at random points; see
 # test_spool_crash.c.  POSTMASK_CRASH_SEED=N repeats a run.
