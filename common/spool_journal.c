@@ -716,6 +716,7 @@ int spool_journal_trim(struct spool_journal *j, struct buf *why)
         } else {
             j->wlen = 0;
             j->roff = 0;
+            j->wopened = time(NULL);    /* an empty segment, as new */
             trimmed = 1;
         }
     }
