@@ -12,7 +12,9 @@
 # for the URL of the server they go to, posted by wrk (one thread; a Lua
 # script cycles through the pre-signed bodies) for SECONDS per run at 1, 32
 # and 128 connections.  A round is one connection count: the peer, the
-# bridge as shipped (spool_sync_method = fsync), the bridge with
+# bridge as shipped (each webhook answered once it is in the intake
+# journal, one fdatasync per batch; job files made from the journal in the
+# background with spool_sync_method = fsync), the bridge with
 # spool_sync_method = syncfs, and the bridge with its spool on a tmpfs
 # (/dev/shm: what the bridge does when the disk costs nothing), in an
 # order that alternates from round to round.  Every
@@ -20,7 +22,8 @@
 # peer's on the file system of $BIN, the tmpfs one under /dev/shm), warms
 # it up with 1 s of the same load on 5,000 other bodies (Node's JIT), then
 # measures.  The jobs each run left in its spool are counted (warm-up
-# included) as a check that the answers were not empty words.
+# included; the bridge makes its whole journal into job files before it
+# exits) as a check that the answers were not empty words.
 # Prints req/s, p50 and p99 latency, the server's CPU seconds, the ratios
 # to the peer, and a summary table.
 #
