@@ -136,6 +136,8 @@ int spool_journal_parse(const unsigned char *data, size_t len,
     uint32_t body_len;
     int i;
 
+    if (len == 0)
+        return 0;
     if (len < MAGIC_LEN)
         return memcmp(data, MAGIC, len) == 0 ? 0
             : (buf_printf(why, "no record magic"), -1);
@@ -461,6 +463,8 @@ static void drain_close(struct spool_journal *j)
 /* Drops the first n bytes of rdata: they are in the spool (or skipped). */
 static void drain_consume(struct spool_journal *j, size_t n)
 {
+    if (n == 0)
+        return;
     memmove(j->rdata, j->rdata + n, j->rlen - n);
     j->rlen -= n;
     j->roff += n;
