@@ -18,6 +18,7 @@
 #include "job_runner.h"
 #include "msg.h"
 #include "spool_job.h"
+#include "spool_journal.h"
 #include "xalloc.h"
 
 #define TICK_SECONDS        2       /* release deferred jobs */
@@ -362,6 +363,31 @@ static void on_inotify(evutil_socket_t fd, short what, void *arg)
     take_jobs(jr);
 }
 
+
+/*
+ * Dedupe markers past dedupe_lifetime whose job is gone go, but not those
+ * made since the oldest record still in the intake journal: replaying
+ * that record relies on its marker (spool_journal.h).  The margin covers
+ * a clock that stepped back between the record and its marker.
+ */
+#define JOURNAL_MARKER_MARGIN   300
+
+static void expire_dedupe(struct job_runner *jr, time_t now, struct buf *why)
+{
+    time_t oldest, keep_since = 0;
+
+    if (spool_journal_oldest(jr->br->cfg->spool_directory, &oldest, why) < 0) {
+        msg_error("cannot expire dedupe markers: %s", why->data);
+        return;
+    }
+    if (oldest != 0)
+        keep_since = oldest > JOURNAL_MARKER_MARGIN
+            ? oldest - JOURNAL_MARKER_MARGIN : 1;
+    if (spool_expire_dedupe(jr->br->spool, now, jr->br->cfg->dedupe_lifetime,
+                            keep_since, why) < 0)
+        msg_error("cannot expire dedupe markers: %s", why->data);
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
     struct job_runner *jr = arg;
@@ -391,9 +417,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
         else if (n > 0)
             msg_info("recovered %d interrupted job(s)", n);
         buf_reset(why);
-        if (spool_expire_dedupe(jr->br->spool, now,
-                                jr->br->cfg->dedupe_lifetime, why) < 0)
-            msg_error("cannot expire dedupe markers: %s", why->data);
+        expire_dedupe(jr, now, why);
     }
     buf_free(why);
     take_jobs(jr);

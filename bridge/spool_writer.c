@@ -44,7 +44,7 @@
 #define DRAIN_STEP              1024
 /* Seconds without an append before the drained journal is trimmed. */
 #define TRIM_IDLE_SECONDS       5
-/* The drainer's nice value, relative to the bridge's. */
+/* The drainer's nice value. */
 #define DRAINER_NICE            10
 /* After a drain failed (the disk refused), seconds before the next try. */
 #define DRAIN_RETRY_SECONDS     1
@@ -193,8 +193,9 @@ static void *drainer_main(void *arg)
     /*
      * Below the loop and the appender: while webhooks pour in, the CPU
      * goes to answering them and the records wait, durable, for a quieter
-     * moment.  A nice value, not SCHED_IDLE, so that a machine busy with
-     * other work still drains (at about a tenth of a CPU's share).
+     * moment.  Nice 10 (absolute: the bridge itself runs at 0), not
+     * SCHED_IDLE, so that a machine busy with other work still drains
+     * (at about a tenth of a CPU's share).
      */
     if (setpriority(PRIO_PROCESS, (id_t) syscall(SYS_gettid),
                     DRAINER_NICE) < 0)
@@ -225,14 +226,14 @@ static void *drainer_main(void *arg)
         if (stop && !failing)
             break;
         if (failing) {
-            clock_gettime(CLOCK_REALTIME, &until);
+            clock_gettime(CLOCK_MONOTONIC, &until);
             until.tv_sec += DRAIN_RETRY_SECONDS;
             pthread_cond_timedwait(&sw->drain_wake, &sw->lock, &until);
             if (stop)
                 break;                  /* the next start drains it */
         } else if (sw->appends == seen && !sw->drain_stopping) {
             /* Caught up: wait for an append; after a quiet while, trim. */
-            clock_gettime(CLOCK_REALTIME, &until);
+            clock_gettime(CLOCK_MONOTONIC, &until);
             until.tv_sec += TRIM_IDLE_SECONDS;
             if (pthread_cond_timedwait(&sw->drain_wake, &sw->lock, &until)
                 == ETIMEDOUT && sw->appends == seen) {
@@ -306,6 +307,7 @@ struct spool_writer *spool_writer_create(struct event_base *base,
                                          struct buf *why)
 {
     struct spool_writer *sw = xcalloc(1, sizeof(*sw));
+    pthread_condattr_t monotonic;
     sigset_t all, old;
     int err;
 
@@ -313,10 +315,15 @@ struct spool_writer *spool_writer_create(struct event_base *base,
     sw->pipe_fd[0] = sw->pipe_fd[1] = -1;
     wlist_init(&sw->queue);
     wlist_init(&sw->results);
-    if (pthread_mutex_init(&sw->lock, NULL) != 0
+    /* The drainer's timed waits run on the monotonic clock: a clock
+     * stepped back does not hold them up. */
+    if (pthread_condattr_init(&monotonic) != 0
+        || pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC) != 0
+        || pthread_mutex_init(&sw->lock, NULL) != 0
         || pthread_cond_init(&sw->wake, NULL) != 0
-        || pthread_cond_init(&sw->drain_wake, NULL) != 0)
+        || pthread_cond_init(&sw->drain_wake, &monotonic) != 0)
         msg_fatal("spool writer: cannot create a mutex or condition variable");
+    pthread_condattr_destroy(&monotonic);
     if ((sw->journal = spool_journal_open(spool, spool_dir, why)) == NULL)
         goto fail;
     if (pipe2(sw->pipe_fd, O_CLOEXEC | O_NONBLOCK) < 0) {

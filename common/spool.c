@@ -612,10 +612,12 @@ static int spool_create_incoming(struct spool *sp, struct spool_job *job,
 
 /*
  * Writes a job whose ID its caller gave (from the intake journal) into
- * incoming/, without syncing it: the open descriptor, or -1.  A file of
- * that name there is what an interrupted earlier attempt left (its marker
- * was never made, or spool_batch_given() would not have come here): it is
- * replaced.
+ * incoming/, without syncing it: the open descriptor, or -1.  The name is
+ * taken exclusively, as every writer of incoming/ does: if a file of that
+ * name is there (another writer's job that drew the same ID, or what an
+ * interrupted earlier attempt left, which spool_recover() cleans up), or
+ * a job holds the ID once the file is made, the job gets a fresh ID, and
+ * job->id says which.
  */
 static int spool_create_given(struct spool *sp, struct spool_job *job,
                               struct buf *why)
@@ -626,15 +628,21 @@ static int spool_create_given(struct spool *sp, struct spool_job *job,
 
     spool_job_format(job, image);
     spool_path(sp, path, SPOOL_INCOMING, job->id, NULL);
-    if (unlink(path) < 0 && errno != ENOENT)
-        buf_printf(why, "remove %s: %s", path, strerror(errno));
-    else if ((fd = spool_write_open(path, image->data, image->len)) >= 0) {
-        buf_free(image);
-        return fd;
-    } else
+    if ((fd = spool_write_open(path, image->data, image->len)) >= 0) {
+        if (!spool_id_in_states(sp, job->id)) {
+            buf_free(image);
+            return fd;
+        }
+        close(fd);
+        unlink(path);
+    } else if (errno != EEXIST) {
         buf_printf(why, "write %s: %s", path, strerror(errno));
+        buf_free(image);
+        return -1;
+    }
     buf_free(image);
-    return -1;
+    msg_warn("%s: job ID taken by another job: drawing another", job->id);
+    return spool_create_incoming(sp, job, why);
 }
 
 /*
@@ -747,11 +755,9 @@ static void spool_drop_stage(struct spool *sp, struct spool_entry *entries,
  * An entry with its ID given (id_given): SPOOL_DUPLICATE when its key's
  * marker exists (the entry was made into a job before, or the key is
  * another job's: either way it is there), with that job's ID in e->id; 0
- * to go on and write it, with job->id set; -1 with why.  Journal entries
- * always have a key, and a job always has its marker (made before the
- * job reaches a state directory, removed only after the job is gone), so
- * a given ID that a state directory holds without the marker is another
- * job's: the entry draws a fresh ID instead, and says so.
+ * to go on and write it, with job->id set; -1 with why.  The caller makes
+ * dedupe/ durable before it reports such a duplicate: the marker may be
+ * one whose maker failed to.
  */
 static int spool_batch_given(struct spool *sp, struct spool_entry *e,
                              struct spool_job *job)
@@ -759,7 +765,6 @@ static int spool_batch_given(struct spool *sp, struct spool_entry *e,
     char marker[SPOOL_MARKER_LEN + 1];
     char path[PATH_MAX];
     char dup_id[SPOOL_ID_LEN + 1];
-    unsigned char rnd[4];
     int rc;
 
     if (e->dedupe_key == NULL)
@@ -777,14 +782,6 @@ static int spool_batch_given(struct spool *sp, struct spool_entry *e,
     if (rc < 0)
         return -1;
     memcpy(job->id, e->id, SPOOL_ID_LEN + 1);
-    if (spool_id_in_states(sp, job->id)) {
-        if (spool_random(rnd, sizeof(rnd), e->why) < 0)
-            return -1;
-        spool_new_id(job->id, rnd);
-        msg_warn("%s: job ID taken by another job: this one is %s", e->id,
-                 job->id);
-        memcpy(e->id, job->id, SPOOL_ID_LEN + 1);
-    }
     return 0;
 }
 
@@ -794,8 +791,10 @@ static int spool_batch_write(struct spool *sp, struct spool_entry *entries,
 {
     struct spool_job job;
     time_t now = time(NULL);
+    struct buf *err;
     size_t i;
     int written = 0;
+    int found = 0;
 
     for (i = 0; i < count; i++) {
         struct spool_entry *e = &entries[i];
@@ -811,8 +810,10 @@ static int spool_batch_write(struct spool *sp, struct spool_entry *entries,
         if (e->id_given) {
             int rc = spool_batch_given(sp, e, &job);
 
-            if (rc == SPOOL_DUPLICATE)
+            if (rc == SPOOL_DUPLICATE) {
                 slots[i].stage = STAGE_DUPLICATE;
+                found = 1;
+            }
             if (rc != 0)
                 continue;
             slots[i].fd = spool_create_given(sp, &job, e->why);
@@ -825,6 +826,14 @@ static int spool_batch_write(struct spool *sp, struct spool_entry *entries,
             spool_marker_name(e->kind, e->dedupe_key, slots[i].marker);
         slots[i].stage = STAGE_WRITTEN;
         written++;
+    }
+    /* Duplicates by a marker found, not made: trusted once durable. */
+    if (found) {
+        err = buf_create(128);
+        if (spool_fsync_dir(sp, SPOOL_DEDUPE, err) < 0)
+            spool_drop_stage(sp, entries, slots, count, STAGE_DUPLICATE,
+                             err->data);
+        buf_free(err);
     }
     return written;
 }
@@ -1586,7 +1595,7 @@ int spool_recover(struct spool *spool, long min_age, struct buf *why)
 }
 
 int spool_expire_dedupe(struct spool *spool, time_t now, long lifetime,
-                        struct buf *why)
+                        time_t keep_since, struct buf *why)
 {
     struct dirent *dp;
     struct stat st;
@@ -1610,7 +1619,8 @@ int spool_expire_dedupe(struct spool *spool, time_t now, long lifetime,
         spool_path(spool, path, SPOOL_DEDUPE, dp->d_name, NULL);
         if (lstat(path, &st) < 0
             || !(S_ISLNK(st.st_mode) || S_ISREG(st.st_mode))
-            || (lifetime > 0 && now - st.st_mtime < lifetime))
+            || (lifetime > 0 && now - st.st_mtime < lifetime)
+            || (keep_since > 0 && st.st_mtime >= keep_since))
             continue;
         buf_reset(err);
         rc = spool_marker_read(path, id, err);

@@ -39,7 +39,8 @@
  *
  * Dedupe markers outlive their jobs (a retried webhook after success is still
  * a duplicate) until spool_expire_dedupe() removes those older than a
- * lifetime whose job is gone.
+ * lifetime whose job is gone (and younger than nothing the intake journal
+ * may still replay).
  *
  * IDs: the first 8 hex digits are the enqueue time, the last 8 random; an ID
  * is never used while a job holds it.  Every call that takes an ID refuses
@@ -293,9 +294,12 @@ int spool_recover(struct spool *spool, long min_age, struct buf *why);
 
 /*
  * Removes dedupe markers at least lifetime seconds old (at now) whose job is
- * gone, and corrupt ones; returns how many, or -1.
+ * gone, and corrupt ones; returns how many, or -1.  A marker made at or
+ * after keep_since (its mtime) stays whatever its age: the bridge passes
+ * the time of the oldest record still in its intake journal, whose replay
+ * relies on those markers (spool_journal_oldest()); 0 keeps none for that.
  */
 int spool_expire_dedupe(struct spool *spool, time_t now, long lifetime,
-                        struct buf *why);
+                        time_t keep_since, struct buf *why);
 
 #endif

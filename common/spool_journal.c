@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,10 +35,12 @@
 #define MAGIC_LEN       4
 #define SEQ_DIGITS      16
 #define READ_CHUNK      (256 * 1024)
+#define CREATED_MAX     ((uint64_t) 1 << 40)    /* seconds: year 36812 */
 
 struct spool_journal {
     struct spool *spool;
     char *dir;                      /* DIR/journal */
+    int lockfd;                     /* dir, flock'd: one journal user */
     pthread_mutex_t append_lock;    /* held by an append, or by a trim */
     pthread_mutex_t lock;
     /* Under lock. */
@@ -48,7 +51,8 @@ struct spool_journal {
     GHashTable *pending;            /* "kind\nkey" -> ID, not yet drained */
     /* The appending thread's (or a trim's, under append_lock). */
     int wfd;
-    time_t wopened;                 /* when the segment was started */
+    time_t wopened;                 /* when the segment was started
+                                     * (CLOCK_MONOTONIC seconds) */
     uint32_t counter;               /* the low half of new job IDs */
     struct buf *wbuf;
     /* The draining thread's. */
@@ -58,8 +62,39 @@ struct spool_journal {
     unsigned char *rdata;           /* rseq's bytes from roff on, read */
     size_t rlen;
     size_t rcap;
+    size_t single_left;             /* records still to store one by one */
+    uint64_t fail_seq;              /* where a store failed last, */
+    uint64_t fail_off;
+    unsigned fail_count;            /* how often in a row there */
     uint64_t own_from;              /* the first segment this process made */
 };
+
+static time_t monotonic_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+/* Writes all of data at offset, retrying on EINTR and short writes. */
+static int pwrite_all(int fd, const void *data, size_t len, uint64_t offset)
+{
+    const char *p = data;
+    ssize_t n;
+
+    while (len > 0) {
+        if ((n = pwrite(fd, p, len, (off_t) offset)) < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += n;
+        len -= (size_t) n;
+        offset += (uint64_t) n;
+    }
+    return 0;
+}
 
 /* Encoding. */
 
@@ -176,6 +211,13 @@ int spool_journal_parse(const unsigned char *data, size_t len,
     }
     rec->payload = p;
     rec->payload_len = (size_t) (end - p);
+    /* What the spool would refuse is damage: the writer never wrote it. */
+    if (!spool_id_valid(rec->id) || !spool_kind_valid(rec->kind)
+        || t == 0 || t > CREATED_MAX
+        || rec->payload_len > SPOOL_PAYLOAD_MAX) {
+        buf_printf(why, "record with an invalid ID, kind, time or size");
+        return -1;
+    }
     *used = SPOOL_JOURNAL_HEADER + body_len;
     return 1;
 }
@@ -257,7 +299,7 @@ static int segment_create(struct spool_journal *j, uint64_t seq,
     int fd;
 
     fd = open(segment_path(j, seq, path),
-              O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
+              O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
               0600);
     if (fd < 0) {
         buf_printf(why, "create %s: %s", path, strerror(errno));
@@ -288,7 +330,7 @@ static int segment_next(struct spool_journal *j, struct buf *why)
     if (j->wfd >= 0)
         close(j->wfd);
     j->wfd = fd;
-    j->wopened = time(NULL);
+    j->wopened = monotonic_now();
     pthread_mutex_lock(&j->lock);
     j->wseq = seq;
     j->wlen = 0;
@@ -375,6 +417,7 @@ static int append_locked(struct spool_journal *j,
 {
     char path[PATH_MAX];
     uint32_t now = (uint32_t) ((uint64_t) time(NULL) & 0xffffffffu);
+    struct buf *err = buf_create(64);
     uint64_t wlen;
     size_t i;
     int rc;
@@ -387,10 +430,14 @@ static int append_locked(struct spool_journal *j,
             msg_panic("spool_journal_append: a record without a dedupe key");
         if ((recs[i].error = append_invalid(&recs[i])) != NULL)
             continue;
-        if ((rc = append_taken(j, &recs[i], why)) != 0) {
-            if (rc < 0)
-                goto fail;
-            recs[i].rc = SPOOL_DUPLICATE;
+        if ((rc = append_taken(j, &recs[i], err)) != 0) {
+            if (rc < 0) {
+                /* This record only: the others go on. */
+                msg_warn("journal: %s", err->data);
+                buf_reset(err);
+                recs[i].error = "cannot read its dedupe marker";
+            } else
+                recs[i].rc = SPOOL_DUPLICATE;
             continue;
         }
         /* Unique in this process for 2^32 jobs; the spool checks the
@@ -402,26 +449,32 @@ static int append_locked(struct spool_journal *j,
         spool_journal_encode(&recs[i], j->wbuf);
         pending_add(j, &recs[i]);       /* later ones of the batch see it */
     }
+    buf_free(err);
     if (j->wbuf->len == 0)
         return 0;
     pthread_mutex_lock(&j->lock);
     wlen = j->wlen;
     pthread_mutex_unlock(&j->lock);
     if (wlen > 0 && (wlen + j->wbuf->len > SPOOL_JOURNAL_SEGMENT_SIZE
-                     || time(NULL) - j->wopened >= SEGMENT_AGE)) {
+                     || monotonic_now() - j->wopened >= SEGMENT_AGE)) {
         if (segment_next(j, why) < 0)
             goto fail;
         wlen = 0;
     }
-    if (write_all(j->wfd, j->wbuf->data, j->wbuf->len) < 0
+    /* At the durable length, not at the file's end: what a failed
+     * append left beyond it is written over. */
+    if (pwrite_all(j->wfd, j->wbuf->data, j->wbuf->len, wlen) < 0
         || fdatasync(j->wfd) < 0) {
         pthread_mutex_lock(&j->lock);
         buf_printf(why, "append to %s: %s", segment_path(j, j->wseq, path),
                    strerror(errno));
         pthread_mutex_unlock(&j->lock);
-        /* Cut back what may be there, or leave the segment. */
-        if (ftruncate(j->wfd, (off_t) wlen) < 0)
+        /* Cut back what may be there, or leave the segment; either way
+         * the next append writes at the durable length. */
+        if (ftruncate(j->wfd, (off_t) wlen) < 0) {
+            buf_append_str(why, "; ");
             (void) segment_next(j, why);
+        }
         goto fail;
     }
     pthread_mutex_lock(&j->lock);
@@ -527,6 +580,55 @@ static void drain_skip(struct spool_journal *j, const char *reason)
 }
 
 /*
+ * A record stored alone failed again (why says how).  The records before
+ * and after it are in the spool or on their way, and a failure that the
+ * disk causes (full, failing) fails them all alike; one that fails alone
+ * DRAIN_TRIES times in a row is this record's own (a corrupt marker for
+ * its key, say).  Then it is copied to journal/failed/ID, logged, and
+ * consumed, so that it stops holding up the journal: 1.  Otherwise, or
+ * when the copy cannot be made durable, 0: tried again later.
+ */
+#define DRAIN_TRIES     10
+
+static int drain_failed(struct spool_journal *j,
+                        const struct spool_journal_rec *rec, size_t used,
+                        struct buf *why)
+{
+    char dir[PATH_MAX], path[PATH_MAX + SPOOL_ID_LEN + 2];
+    int fd;
+
+    if (j->fail_seq == j->rseq && j->fail_off == j->roff)
+        j->fail_count++;
+    else {
+        j->fail_seq = j->rseq;
+        j->fail_off = j->roff;
+        j->fail_count = 1;
+    }
+    if (j->fail_count < DRAIN_TRIES)
+        return 0;
+    snprintf(dir, sizeof(dir), "%s/failed", j->dir);
+    snprintf(path, sizeof(path), "%s/%s", dir, rec->id);
+    if ((mkdir(dir, 0700) < 0 && errno != EEXIST)
+        || (fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC
+                      | O_NOFOLLOW, 0600)) < 0)
+        return 0;
+    if (write_all(fd, j->rdata, used) < 0 || fdatasync(fd) < 0
+        || close(fd) < 0 || fsync_dir(dir) < 0) {
+        unlink(path);
+        return 0;
+    }
+    msg_error("%s: journal record failed %d times alone, set aside as %s: "
+              "%s", rec->id, DRAIN_TRIES, path, why->data);
+    buf_reset(why);
+    pending_remove(j, rec);
+    drain_consume(j, used);
+    j->fail_count = 0;
+    if (j->single_left > 0)
+        j->single_left--;
+    return 1;
+}
+
+/*
  * Stores the records parsed from rdata (count of them, their bytes used):
  * 0, or -1 with the first failing entry's reason.
  */
@@ -552,8 +654,15 @@ static int drain_store(struct spool_journal *j, struct spool_entry *entries,
         if (entries[i].rc < 0) {
             buf_printf(why, "journal job %s: %s", recs[i].id,
                        entries[i].why->data);
+            /* From here, one record at a time for a batch's worth: the
+             * others go on, and the one that fails is found. */
+            if (count == 1 && drain_failed(j, &recs[0], used, why))
+                return 0;               /* set aside: go on */
+            j->single_left = SPOOL_BATCH_MAX;
             return -1;
         }
+    if (j->single_left > 0)
+        j->single_left--;
     for (i = 0; i < count; i++) {
         if (entries[i].rc == SPOOL_DUPLICATE
             && strcmp(entries[i].id, recs[i].id) != 0)
@@ -606,6 +715,8 @@ static void drain_finish(struct spool_journal *j)
     drain_consume(j, j->rlen);
     if (unlink(segment_path(j, j->rseq, path)) < 0 && errno != ENOENT)
         msg_warn("remove %s: %s", path, strerror(errno));
+    else if (fsync_dir(j->dir) < 0)     /* gone for good: not replayed */
+        msg_warn("fsync %s: %s", j->dir, strerror(errno));
     drain_close(j);
     j->rseq++;
 }
@@ -661,7 +772,9 @@ long spool_journal_drain(struct spool_journal *j, size_t max,
         entries[i].why = buf_create(64);
     for (;;) {
         uint64_t wseq, wlen, limit;
-        size_t want = SPOOL_BATCH_MAX;
+        /* After a failed batch, one record at a time: the others go on,
+         * and the one that fails is found (drain_failed()). */
+        size_t want = j->single_left > 0 ? 1 : SPOOL_BATCH_MAX;
         int closed;
 
         if (max != 0 && (size_t) taken + want > max)
@@ -713,15 +826,19 @@ int spool_journal_trim(struct spool_journal *j, struct buf *why)
     pthread_mutex_lock(&j->lock);
     if (j->rseq == j->wseq && j->rfd >= 0 && j->roff == j->wlen
         && j->rlen == 0 && j->wlen > 0) {
-        /* O_APPEND: the next append starts at 0 again. */
-        if (ftruncate(j->wfd, 0) < 0 || fdatasync(j->wfd) < 0) {
+        if (ftruncate(j->wfd, 0) < 0) {
             buf_printf(why, "trim journal segment: %s", strerror(errno));
             trimmed = -1;
         } else {
+            /* Emptied, durably or not: appends start at 0 again (a trim
+             * that a crash undoes only brings back drained records). */
             j->wlen = 0;
             j->roff = 0;
-            j->wopened = time(NULL);    /* an empty segment, as new */
+            j->wopened = monotonic_now();
             trimmed = 1;
+            if (fdatasync(j->wfd) < 0)
+                msg_warn("trim journal segment: fdatasync: %s",
+                         strerror(errno));
         }
     }
     pthread_mutex_unlock(&j->lock);
@@ -734,7 +851,7 @@ uint64_t spool_journal_backlog(struct spool_journal *j)
     uint64_t n;
 
     pthread_mutex_lock(&j->lock);
-    n = j->appended - j->drained;
+    n = j->appended > j->drained ? j->appended - j->drained : 0;
     pthread_mutex_unlock(&j->lock);
     return n;
 }
@@ -814,6 +931,76 @@ out:
     return rc;
 }
 
+int spool_journal_oldest(const char *spool_dir, time_t *oldest,
+                         struct buf *why)
+{
+    struct buf *dir = buf_create(strlen(spool_dir) + 16);
+    struct buf *path = buf_create(256);
+    struct dirent *dp;
+    uint64_t seq;
+    size_t len, size;
+    char *data;
+    DIR *d;
+    int rc = 0;
+
+    *oldest = 0;
+    buf_printf(dir, "%s/%s", spool_dir, SPOOL_JOURNAL_DIR);
+    if ((d = opendir(dir->data)) == NULL) {
+        if (errno != ENOENT) {
+            buf_printf(why, "open %s: %s", dir->data, strerror(errno));
+            rc = -1;
+        }
+        goto out;
+    }
+    while ((errno = 0, dp = readdir(d)) != NULL) {
+        time_t t;
+
+        if (segment_seq(dp->d_name, &seq) < 0)
+            continue;
+        buf_reset(path);
+        buf_printf(path, "%s/%s", dir->data, dp->d_name);
+        /* A first record has its time within its first few hundred
+         * bytes; the payload need not be read, so no check either. */
+        if (read_file_head(path->data, SPOOL_JOURNAL_HEADER + SPOOL_ID_LEN
+                           + 8, &data, &len, &size) < 0) {
+            if (errno == ENOENT)
+                continue;
+            buf_printf(why, "read %s: %s", path->data, strerror(errno));
+            rc = -1;
+            break;
+        }
+        if (size == 0) {
+            free(data);
+            continue;                   /* empty: trimmed or new */
+        }
+        t = 1;                          /* unreadable: keep everything */
+        if (len == SPOOL_JOURNAL_HEADER + SPOOL_ID_LEN + 8
+            && memcmp(data, MAGIC, MAGIC_LEN) == 0) {
+            uint64_t v = 0;
+            int i;
+
+            for (i = 0; i < 8; i++)
+                v |= (uint64_t) (unsigned char) data[SPOOL_JOURNAL_HEADER
+                                                     + SPOOL_ID_LEN + i]
+                    << (8 * i);
+            if (v > 0 && v <= CREATED_MAX)
+                t = (time_t) v;
+        }
+        free(data);
+        if (*oldest == 0 || t < *oldest)
+            *oldest = t;
+    }
+    if (rc == 0 && errno != 0) {
+        buf_printf(why, "read %s: %s", dir->data, strerror(errno));
+        rc = -1;
+    }
+    closedir(d);
+out:
+    buf_free(dir);
+    buf_free(path);
+    return rc;
+}
+
 /* Opening and closing. */
 
 struct spool_journal *spool_journal_open(struct spool *spool,
@@ -828,7 +1015,7 @@ struct spool_journal *spool_journal_open(struct spool *spool,
     buf_printf(dir, "%s/%s", spool_dir, SPOOL_JOURNAL_DIR);
     j->dir = buf_detach(dir, NULL);
     j->spool = spool;
-    j->wfd = j->rfd = -1;
+    j->wfd = j->rfd = j->lockfd = -1;
     j->wbuf = buf_create(64 * 1024);
     pthread_mutex_init(&j->lock, NULL);
     pthread_mutex_init(&j->append_lock, NULL);
@@ -841,6 +1028,14 @@ struct spool_journal *spool_journal_open(struct spool *spool,
         }
     } else if (errno != EEXIST) {
         buf_printf(why, "create %s: %s", j->dir, strerror(errno));
+        goto fail;
+    }
+    /* Two writers would take each other's segment for a closed one. */
+    if ((j->lockfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0
+        || flock(j->lockfd, LOCK_EX | LOCK_NB) < 0) {
+        buf_printf(why, errno == EWOULDBLOCK ? "%s is in use by another "
+                   "process (a second postmask-bridge on this spool?)"
+                   : "lock %s: %s", j->dir, strerror(errno));
         goto fail;
     }
     if ((rc = segment_scan(j, 0, 1, &first, &highest, why)) < 0)
@@ -863,7 +1058,7 @@ struct spool_journal *spool_journal_open(struct spool *spool,
     }
     if ((j->wfd = segment_create(j, j->wseq, why)) < 0)
         goto fail;
-    j->wopened = time(NULL);
+    j->wopened = monotonic_now();
     if (getrandom(&j->counter, sizeof(j->counter), 0) != sizeof(j->counter))
         j->counter = (uint32_t) getpid() << 16;
     return j;
@@ -879,6 +1074,8 @@ void spool_journal_close(struct spool_journal *j)
         return;
     if (j->wfd >= 0)
         close(j->wfd);
+    if (j->lockfd >= 0)
+        close(j->lockfd);               /* and its lock */
     drain_close(j);
     buf_free(j->wbuf);
     free(j->rdata);

@@ -144,6 +144,18 @@ int spool_journal_trim(struct spool_journal *j, struct buf *why);
 int spool_journal_pending(struct spool *spool, const char *spool_dir,
                           size_t *records, struct buf *why);
 
+/*
+ * The time of the oldest record that may still be in DIR/journal: the
+ * earliest "created" of the first records of its segments (a segment's
+ * records come in time order), or, for a segment whose first record
+ * cannot be read, 1 (everything).  0 when the journal holds no record.
+ * Markers made since then must outlive their dedupe_lifetime: a replay
+ * of those records relies on them (spool_expire_dedupe()'s keep_since).
+ * 0, or -1 with why.
+ */
+int spool_journal_oldest(const char *spool_dir, time_t *oldest,
+                         struct buf *why);
+
 /* Bytes appended and not yet drained (for metrics and tests). */
 uint64_t spool_journal_backlog(struct spool_journal *j);
 

@@ -185,8 +185,13 @@ static int queue_list(struct spool *sp, const char *dir, struct buf *why)
     char age[32];
     time_t now = time(NULL);
 
-    if (spool_journal_pending(sp, dir, &journal, why) < 0
-        || spool_list(sp, SPOOL_MASK_ALL, &jobs, &count, why) < 0)
+    if (spool_journal_pending(sp, dir, &journal, why) < 0) {
+        /* The queue itself can still be listed. */
+        fprintf(stderr, "%s: queue: warning: %s\n", msg_progname(), why->data);
+        buf_reset(why);
+        journal = 0;
+    }
+    if (spool_list(sp, SPOOL_MASK_ALL, &jobs, &count, why) < 0)
         return queue_failed(why->data);
     if (count == 0) {
         printf("Spool is empty\n");

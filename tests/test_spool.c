@@ -643,7 +643,7 @@ static void test_marker_is_symlink(void **state)
     assert_int_equal(count_files(fx, "incoming"), 0);
     buf_reset(fx->why);
     /* ... and expiry takes it away, as it does a corrupt file. */
-    assert_int_equal(spool_expire_dedupe(fx->sp, time(NULL) + 7200, 3600,
+    assert_int_equal(spool_expire_dedupe(fx->sp, time(NULL) + 7200, 3600, 0,
                                          fx->why), 2);
     assert_false(exists_in(fx, "dedupe", marker));
     marker_name("twilio_message", "IM0002", marker);
@@ -1565,11 +1565,16 @@ static void test_expire_dedupe(void **state)
           "00000000000", "garbage", 7);
 
     /* Young markers stay. */
-    assert_int_equal(spool_expire_dedupe(fx->sp, now, 3600, fx->why), 0);
+    assert_int_equal(spool_expire_dedupe(fx->sp, now, 3600, 0, fx->why), 0);
+    assert_int_equal(count_files(fx, "dedupe"), 4);
+    /* Old, but made since keep_since (the intake journal's oldest record
+     * may be replayed against them): they stay too. */
+    assert_int_equal(spool_expire_dedupe(fx->sp, now + 7200, 3600, now - 10,
+                                         fx->why), 0);
     assert_int_equal(count_files(fx, "dedupe"), 4);
 
     /* Old: the finished job's marker and the corrupt one go. */
-    assert_int_equal(spool_expire_dedupe(fx->sp, now + 7200, 3600, fx->why),
+    assert_int_equal(spool_expire_dedupe(fx->sp, now + 7200, 3600, 0, fx->why),
                      2);
     assert_false(exists_in(fx, "dedupe", marker_done));
     assert_true(exists_in(fx, "dedupe", marker_live));

@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/sha.h>
+
 #include "buf.h"
 #include "fsutil.h"
 #include "spool.h"
@@ -362,6 +364,104 @@ static void test_trim(void **state)
 }
 
 /*
+ * The promise a replay rests on: while a record is on disk, the markers
+ * made since its time stay past dedupe_lifetime, so a replay of the
+ * record, even after its job finished, makes nothing.  Once the journal
+ * holds no record, the markers expire as usual.
+ */
+static void test_markers_outlive_records(void **state)
+{
+    struct fixture *f = *state;
+    struct spool_journal_rec r[3];
+    time_t oldest, now = time(NULL);
+    char *seg, *data;
+    size_t len;
+    int i;
+
+    append3(f, r, "x");
+    seg = only_segment(f->dir);
+    assert_int_equal(read_file(seg, 1 << 20, &data, &len), 0);
+    assert_int_equal(spool_journal_drain(f->j, 0, f->why), 3);
+    for (i = 0; i < 3; i++)
+        assert_int_equal(spool_finish(f->spool, r[i].id, f->why), 0);
+    /* The drained records are still in the segment: their markers stay. */
+    assert_int_equal(spool_journal_oldest(f->dir, &oldest, f->why), 0);
+    assert_true(oldest > 0 && oldest <= r[0].created);
+    assert_int_equal(spool_expire_dedupe(f->spool, now + 7200, 3600,
+                                         oldest - 300, f->why), 0);
+    spool_journal_close(f->j);
+    write_segment(seg, data, len);      /* as a crash may leave it */
+    open_all(f);                        /* replays it */
+    assert_int_equal(count_jobs(f->spool), 0);
+    /* Now the journal holds nothing: they expire. */
+    assert_int_equal(spool_journal_oldest(f->dir, &oldest, f->why), 0);
+    assert_int_equal(oldest, 0);
+    assert_int_equal(spool_expire_dedupe(f->spool, now + 7200, 3600, 0,
+                                         f->why), 3);
+    free(data);
+    free(seg);
+}
+
+/* A marker that cannot be read: the planted symlink for kind and key. */
+static void corrupt_marker(struct fixture *f, const char *key)
+{
+    unsigned char md[32];
+    char path[PATH_MAX], name[65];
+    struct buf *b = buf_create(64);
+    int i;
+
+    buf_printf(b, "%s", KIND);
+    buf_append(b, "", 1);               /* the kind's NUL */
+    buf_append_str(b, key);
+    SHA256((unsigned char *) b->data, b->len, md);
+    for (i = 0; i < 32; i++)
+        snprintf(name + 2 * i, 3, "%02x", md[i]);
+    snprintf(path, sizeof(path), "%s/dedupe/%s", f->dir, name);
+    assert_int_equal(symlink("not-a-job-id", path), 0);
+    buf_free(b);
+}
+
+/*
+ * One record whose marker cannot be read: at intake it alone is refused;
+ * in the journal it holds up nothing for long: the others are made into
+ * jobs one by one, and after failing alone ten times it is set aside in
+ * journal/failed/ with an error.
+ */
+static void test_bad_record_set_aside(void **state)
+{
+    struct fixture *f = *state;
+    struct spool_journal_rec r[3], in[2];
+    char path[PATH_MAX];
+    struct stat st;
+    int i;
+
+    corrupt_marker(f, "IMbad-intake");
+    in[0] = rec("IMgood", "Body=1");
+    in[1] = rec("IMbad-intake", "Body=2");
+    assert_int_equal(spool_journal_append(f->j, in, 2, f->why), 0);
+    assert_int_equal(in[0].rc, SPOOL_ACCEPTED);
+    assert_int_equal(in[1].rc, -1);
+    assert_non_null(in[1].error);
+
+    append3(f, r, "y");
+    corrupt_marker(f, "y-1");           /* after the append */
+    assert_int_equal(spool_journal_drain(f->j, 0, f->why), -1);
+    for (i = 0; i < 9; i++) {
+        buf_reset(f->why);
+        assert_int_equal(spool_journal_drain(f->j, 0, f->why), -1);
+        assert_non_null(strstr(f->why->data, "corrupt"));
+    }
+    buf_reset(f->why);
+    assert_true(spool_journal_drain(f->j, 0, f->why) >= 1);
+    snprintf(path, sizeof(path), "%s/journal/failed/%s", f->dir, r[1].id);
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(st.st_size > 0);
+    assert_int_equal(spool_journal_backlog(f->j), 0);
+    /* IMgood, y-0 and y-2 are jobs. */
+    assert_int_equal(count_jobs(f->spool), 3);
+}
+
+/*
  * One key twice: in one batch, in a later batch before the drain, and
  * after it: one job, and each duplicate names it at once.
  */
@@ -453,6 +553,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_same_key_twice, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_trim, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_markers_outlive_records, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_bad_record_set_aside, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_found_at_drain,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_segments_rotate, setup,
