@@ -285,6 +285,8 @@ cp "$R/etc/postmask/address.keys" "$T/keys.purged"
 mkdir -p "$R/var/spool/postmask/active" "$R/var/spool/postmask/deferred"
 : >"$R/var/spool/postmask/active/0000000A00000001"
 : >"$R/var/spool/postmask/deferred/0000000A00000002"
+mkdir -p "$R/var/spool/postmask/journal"
+echo record >"$R/var/spool/postmask/journal/0000000000000003"
 out=$(DPKG_ROOT=$R sh "$D/postmask.postrm" purge 2>&1) || t_check_fail "postrm purge failed: $out"
 # The keys are saved (0600) and the message says where and why; the jobs
 # that go with the spool are counted.
@@ -303,6 +305,10 @@ esac
 case $out in
 *"2 undelivered job(s)"*) ;;
 *) t_check_fail "purge does not count the undelivered jobs: $out" ;;
+esac
+case $out in
+*"webhook jobs in /var/spool/postmask/journal"*) ;;
+*) t_check_fail "purge does not mention the journal's webhook jobs: $out" ;;
 esac
 for p in etc/postmask var/spool/postmask var/spool/postfix/postmask; do
     [ ! -e "$R/$p" ] || t_check_fail "purge left /$p"
