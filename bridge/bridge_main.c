@@ -175,6 +175,11 @@ int main(int argc, char **argv)
     struct buf *why = buf_create(128);
     char listen[300], webhook_listen[300];
 
+    /* A reload signal before the loop handles it (or after it stopped)
+     * must not end the bridge, as their default action would: ignored
+     * until evsignal_add(), and again once the events are freed. */
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGUSR1, SIG_IGN);
     cfg = program_start(argc, argv, CONFIG_FOR_BRIDGE, 0, USAGE, &opts);
     if (optind != argc)
         msg_fatal("usage: %s %s", msg_progname(), USAGE);

@@ -3,6 +3,7 @@
  * daemon_args - shared start-up of postmask programs; see daemon_args.h.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@ struct config *program_start(int argc, char **argv, unsigned prog,
 {
     struct config *cfg;
     struct buf *why;
+    static char resolved[PATH_MAX];
     int ch;
 
     opts->config_dir = CONFIG_DIR_DEFAULT;
@@ -74,6 +76,12 @@ struct config *program_start(int argc, char **argv, unsigned prog,
         log_flags |= MSG_JOURNAL;
     msg_init(argv[0], log_flags);
     msg_set_verbose(opts->verbose);
+    /* An absolute name: a reload reads it again after daemon_detach()
+     * went to "/".  One per process, for its whole life; a directory
+     * that does not resolve is left as given, for config_load() to
+     * report. */
+    if (realpath(opts->config_dir, resolved) != NULL)
+        opts->config_dir = resolved;
     why = buf_create(256);
     if ((cfg = config_load(opts->config_dir, prog, why)) == NULL) {
         char *line = why->data, *nl;

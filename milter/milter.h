@@ -74,12 +74,14 @@ void milter_settings_release(const struct milter_settings *settings);
 /*
  * milter_reload.c: milter_reload_start() starts the thread that reloads
  * on SIGUSR1 (main() blocked it, and every thread inherits the mask), from
- * config_dir (a string that lives as long as the process).
+ * config_dir (a string that lives as long as the process);
+ * milter_reload_stop() ends it, waiting for a reload under way.
  * milter_reload_signals() fills set with what main() blocks before it
  * creates any thread.
  */
 void milter_reload_signals(sigset_t *set);
-void milter_reload_start(const char *config_dir);
+pthread_t milter_reload_start(const char *config_dir);
+void milter_reload_stop(pthread_t tid);
 
 struct milter_rcpt {
     char *arg;                  /* as given at RCPT TO, for smfi_delrcpt() */

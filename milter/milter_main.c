@@ -83,6 +83,7 @@ int main(int argc, char **argv)
     struct milter_watchdog *watchdog;
     struct buf *why;
     sigset_t signals;
+    pthread_t reloader;
     int ret;
 
     /* Before any thread exists, so that every thread inherits the mask
@@ -132,8 +133,9 @@ int main(int argc, char **argv)
     watchdog = milter_watchdog_start(cfg->milter_listen);
     cfg = NULL;                         /* a reload may free it and keys */
     keys = NULL;
-    milter_reload_start(opts.config_dir);
+    reloader = milter_reload_start(opts.config_dir);
     ret = smfi_main();
+    milter_reload_stop(reloader);
     service_stopping();
     milter_watchdog_stop(watchdog);
     msg_info("stopping: %s", ret == MI_SUCCESS ? "signal" : "smfi_main failed");

@@ -12,9 +12,11 @@
  * main() blocks SIGUSR1 together with libmilter's three before it creates
  * any thread (milter_reload_signals()), so every thread inherits the mask:
  * SIGUSR1 reaches only the reload thread's sigwait(), the others only
- * libmilter's.  Without that, a thread started before smfi_main() (the
- * watchdog's) would take a SIGTERM with its default action and end the
- * process at once.
+ * libmilter's.  Without that, the reload thread, started before
+ * smfi_main(), would take a SIGTERM with its default action and end the
+ * process at once, and libmilter's session threads a SIGUSR1.  When
+ * smfi_main() returns, milter_reload_stop() ends the thread, after a
+ * reload under way, so that none overlaps the exit.
  *
  * A reload loads DIR/main.cf and the address keys afresh.  On any error it
  * logs one line with the reason and keeps everything running as it was.
@@ -89,16 +91,23 @@ out:
     buf_free(why);
 }
 
+/*
+ * Waits for SIGUSR1 and reloads, until cancelled: only in sigwait(), never
+ * in the middle of a reload (milter_reload_stop() then waits for it).
+ */
 static void *reload_thread(void *arg)
 {
     const char *config_dir = arg;
     sigset_t set;
-    int sig, err;
+    int sig, err, old;
 
     sigemptyset(&set);
     sigaddset(&set, SIGUSR1);
     for (;;) {
-        if ((err = sigwait(&set, &sig)) != 0) {
+        pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
+        err = sigwait(&set, &sig);
+        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+        if (err != 0) {
             msg_error("reload: sigwait: %s", strerror(err));
             return NULL;
         }
@@ -106,14 +115,19 @@ static void *reload_thread(void *arg)
     }
 }
 
-void milter_reload_start(const char *config_dir)
+pthread_t milter_reload_start(const char *config_dir)
 {
     pthread_t tid;
     int err;
 
-    /* It runs until the process exits; nothing waits for it. */
     if ((err = pthread_create(&tid, NULL, reload_thread,
-                              (void *) config_dir)) != 0
-        || (err = pthread_detach(tid)) != 0)
+                              (void *) config_dir)) != 0)
         msg_fatal("cannot start the reload thread: %s", strerror(err));
+    return tid;
+}
+
+void milter_reload_stop(pthread_t tid)
+{
+    pthread_cancel(tid);
+    pthread_join(tid, NULL);
 }

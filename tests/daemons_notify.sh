@@ -54,14 +54,15 @@ p = subprocess.Popen(["/bin/sh", "-c", 'WATCHDOG_PID=$$ exec "$0" -f -c "$1"',
                       prog, cfgdir], env=env, stderr=open(log, "w"))
 start = time.time()
 msgs = []
-acted = termed = False
+acted = termed = ready = False
 while time.time() - start < secs + 1.5:
     now = time.time() - start
     if action == "rmsock" and not acted and now > secs / 2:
         os.unlink(cfgdir + "/milter.sock")
         msgs.append("%d ACTION rmsock" % (now * 1000))
         acted = True
-    if action == "reload" and not acted and now > secs / 2:
+    # A reload once the daemon said READY=1 (systemd sends none before).
+    if action == "reload" and not acted and now > secs / 2 and ready:
         p.send_signal(signal.SIGUSR1)
         msgs.append("%d ACTION reload" % (now * 1000))
         acted = True
@@ -72,6 +73,7 @@ while time.time() - start < secs + 1.5:
     try:
         data = s.recv(4096).decode()
         msgs.append("%d %s pid=%d" % (now * 1000, data.replace("\n", " "), p.pid))
+        ready = ready or "READY=1" in data
     except socket.timeout:
         pass
 p.wait(timeout=10)

@@ -9,3 +9,9 @@ pm_unit_test(test_rate_limit test_rate_limit.c)
 pm_unit_test(test_milter_msg test_milter_msg.c ${CMAKE_SOURCE_DIR}/milter/milter_msg.c)
 target_include_directories(test_milter_msg PRIVATE ${CMAKE_SOURCE_DIR}/milter
                            ${MILTER_INCLUDE_DIR})
+# The reloadable settings: references across a reload, and their release.
+pm_unit_test(test_milter_settings test_milter_settings.c
+             ${CMAKE_SOURCE_DIR}/milter/milter_settings.c)
+target_include_directories(test_milter_settings PRIVATE
+                           ${CMAKE_SOURCE_DIR}/milter ${MILTER_INCLUDE_DIR})
+target_link_libraries(test_milter_settings PRIVATE postmask_testutil)

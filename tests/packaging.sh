@@ -148,6 +148,9 @@ grep -qxF 'UMask=0007' "$M" || t_check_fail "postmask-milter.service: no UMask=0
 # systemctl reload: SIGUSR1 for the milter (libmilter stops on SIGHUP).
 grep -qxF 'ExecReload=/bin/kill -USR1 $MAINPID' "$M" \
     || t_check_fail "postmask-milter.service: no ExecReload sending SIGUSR1"
+grep -qxF 'ExecReload=/bin/kill -HUP $MAINPID' \
+    "$T/root/lib/systemd/system/postmask-bridge.service" \
+    || t_check_fail "postmask-bridge.service: no ExecReload sending SIGHUP"
 grep -qxF 'Before=postfix@-.service postfix.service' "$M" \
     || t_check_fail "postmask-milter.service: not ordered before Postfix"
 grep -qxF 'ConditionPathExists=/etc/postmask/twilio_auth_token' \

@@ -109,12 +109,16 @@ grep -q '^rcpt2 250$' "$T_WORK/held.out" \
 grep -q '^data 250 ' "$T_WORK/held.out" || t_fail "held DATA: $(cat "$T_WORK/held.out")"
 [ "$(jobs)" -eq 3 ] || t_fail "the held message: $(jobs) jobs, want 3"
 
-# 6. An error in main.cf: one warning, the running configuration stays.
+# 6. An error in main.cf: one warning, and nothing of the reload takes,
+#    not even the key file that changed with it (k2 dropped): k2 still
+#    verifies.
 pf_pmconf -e 'capture_size_limit = huge'
+(umask 077 && printf '%s\n' "$K1" > "$PF_PM_KEYS.new") && mv "$PF_PM_KEYS.new" "$PF_PM_KEYS"
 reload "warning: reload failed: $PF_PM_DIR/main.cf, line [0-9]*: capture_size_limit: .*; keeping the running configuration"
 pf_swaks_expect 0 --from contact@building.example --to "$proxy2" --data "$T_WORK/r5"
 [ "$(jobs)" -eq 4 ] || t_fail "after a failed reload: $(jobs) jobs, want 4"
 pf_pmconf -X capture_size_limit
+(umask 077 && printf '%s\n' "$K2" > "$PF_PM_KEYS.new") && mv "$PF_PM_KEYS.new" "$PF_PM_KEYS"
 
 # 7. A start-up-only parameter: kept, with a warning.
 pf_pmconf -e 'milter_listen = inet:9@127.0.0.1'
