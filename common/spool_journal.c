@@ -708,6 +708,13 @@ static void drain_finish(struct spool_journal *j)
 {
     char path[PATH_MAX];
 
+    /* A record that runs past the end but has another after it: its
+     * length is damaged, not the end cut short.  Skip to the next. */
+    if (j->rlen > MAGIC_LEN
+        && memmem(j->rdata + 1, j->rlen - 1, MAGIC, MAGIC_LEN) != NULL) {
+        drain_skip(j, "record longer than what follows it");
+        return;
+    }
     if (j->rlen > 0)
         msg_warn("journal %s: %zu byte(s) at its end are a record cut "
                  "short (never acknowledged): dropped",
@@ -807,7 +814,8 @@ long spool_journal_drain(struct spool_journal *j, size_t max,
             }
             taken += n;
         } else if (closed) {
-            drain_finish(j);            /* all of it read, and left */
+            drain_finish(j);            /* all of it read, and left (or
+                                         * a damaged length skipped) */
         } else {
             break;                      /* caught up with the writer */
         }

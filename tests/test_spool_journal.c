@@ -287,6 +287,21 @@ static void test_replay_makes_nothing_twice(void **state)
     copy = xstrdup(seg);
     copy[strlen(copy) - 1] = '0';       /* an older sequence number */
     write_segment(copy, data, len);
+    /* The copy holds three valid records (so the replay below meets them
+     * as duplicates, not as damage to skip). */
+    {
+        struct spool_journal_rec got;
+        size_t at = 0, used;
+
+        for (i = 0; i < 3; i++) {
+            assert_int_equal(spool_journal_parse((unsigned char *) data + at,
+                                                 len - at, &got, &used,
+                                                 f->why), 1);
+            assert_string_equal(got.id, r[i].id);
+            at += used;
+        }
+        assert_int_equal(at, len);
+    }
     open_all(f);
     assert_int_equal(count_jobs(f->spool), 0);
     assert_int_equal(count_segments(f->dir), 1);
@@ -330,6 +345,37 @@ static void test_cut_short_and_damaged(void **state)
     open_all(f);
     assert_int_equal(count_jobs(f->spool), 2);  /* records 0 and 2 */
     assert_int_equal(count_segments(f->dir), 1);
+    buf_free(b);
+}
+
+/*
+ * A damaged length that runs past the segment's end: the records after it
+ * are still found and made into jobs.
+ */
+static void test_damaged_length(void **state)
+{
+    struct fixture *f = *state;
+    struct spool_journal_rec r[3];
+    struct buf *b = buf_create(256);
+    size_t second = 0;
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        char key[16];
+
+        snprintf(key, sizeof(key), "L-%d", i);
+        r[i] = rec(key, "Body=x");
+        snprintf(r[i].id, sizeof(r[i].id), "6745A1B2000001%02d", i);
+        r[i].created = 1764756000;
+        if (i == 1)
+            second = b->len;
+        spool_journal_encode(&r[i], b);
+    }
+    b->data[second + 5] = 0x10;         /* its length: 4 KiB more */
+    spool_journal_close(f->j);
+    old_segment(f->dir, b->data, b->len);
+    open_all(f);
+    assert_int_equal(count_jobs(f->spool), 2);  /* records 0 and 2 */
     buf_free(b);
 }
 
@@ -553,6 +599,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_same_key_twice, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_trim, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_length, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_markers_outlive_records, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_bad_record_set_aside, setup,
