@@ -55,7 +55,7 @@ struct bridge {
     struct sync_email *sync_email;      /* sync_email.c's */
     struct sync_reply *sync_reply;      /* sync_reply.c's */
     struct catchup *catchup;    /* missed webhooks (catchup.h) */
-    struct spool_writer *spool_writer;  /* webhook jobs, group commit */
+    struct spool_writer *spool_writer;  /* webhook jobs: the journal */
 
     /* Read at start-up and by every reload (bridge_secrets.h). */
     struct bridge_secrets secrets;
