@@ -20,6 +20,9 @@
 #      decodes with postmaskctl, and its SMS participant gets a new number;
 #   e. an HTTP request in progress across a reload (headers sent before the
 #      signal, the body after) gets its 200;
+#   g. a conversation start waiting on a Twilio retry across a reload
+#      finishes (with the number it chose), and the next start uses the
+#      new proxy numbers;
 #   f. systemd hears RELOADING=1, then READY=1 again, for each reload.
 # Every wait is a bounded poll for a log line; nothing is timed.
 . "$SRC/tests/lib.sh"
@@ -237,6 +240,37 @@ sid=$("$BIN/postmaskctl" -c "$dir" address decode "$address") \
     || t_fail "$address decodes to $sid: $answer"
 [ "$(seeker_proxy_number)" = +15005550009 ] \
     || t_fail "after the reload, the seeker's proxy number: $answer"
+
+# g. A conversation start in flight across a reload: Twilio answers its
+# first participant 429 (Retry-After: 2), the bridge reloads with other
+# proxy numbers while the retry waits, and the start then finishes, with
+# the number it chose from the pool it started with (the ASan build fails
+# it on any use of the replaced configuration); the next start uses the
+# new pool.
+curl -s -o /dev/null -X POST "$T_STANDIN_URL/_standin/faults" \
+    -d Operation=create_participant -d Fault=429 -d Count=1 -d RetryAfter=2 \
+    || t_fail "cannot inject the fault"
+(conversation s-3 +14155550103; cp "$T_WORK/answer" "$T_WORK/answer.g") &
+start_pid=$!
+i=0
+until [ "$(curl -s "$T_STANDIN_URL/_standin/requests" \
+           | jq '[.requests[] | select(.operation == "create_participant" and .status == 429)] | length')" -ge 1 ]; do
+    i=$((i + 1))
+    [ $i -lt 100 ] || t_fail "the start never met its 429"
+    sleep 0.1
+done
+set_param sms_proxy_numbers "+15005550077"
+reload USR1
+logged ": reload: config $dir/main.cf, "
+wait $start_pid || t_fail "the start in flight failed"
+cp "$T_WORK/answer.g" "$T_WORK/answer"
+[ "$(jq -r .conversation_sid "$T_WORK/answer")" != null ] \
+    || t_fail "the start across the reload: $(cat "$T_WORK/answer")"
+[ "$(seeker_proxy_number)" = +15005550009 ] \
+    || t_fail "the start across the reload did not keep its pool: $(cat "$T_WORK/answer")"
+conversation s-4 +14155550104
+[ "$(seeker_proxy_number)" = +15005550077 ] \
+    || t_fail "a start after the reload does not use the new pool: $answer"
 
 # e. A request in progress across a reload: headers, signal, body.
 # shellcheck disable=SC2046
