@@ -39,7 +39,19 @@ e2e_setup() {
     t_standin_start "$PF_DIR/standin" "$WEBHOOK_URL"
     e2e_configure
     pf_milter_start || t_fail "the milter did not start: $(cat "$PF_MILTER_LOG")"
-    t_bridge_run "$PF_PM_DIR" || t_fail "port $BRIDGE_PORT or $WEBHOOK_PORT was taken"
+    # The ports were free when picked, but anything that binds a port of
+    # the kernel's choosing meanwhile (the stand-in, a client's socket) may
+    # have got one: then new ports, and the stand-in again with the new
+    # webhook URL.
+    e2e_tries=1
+    until t_bridge_run "$PF_PM_DIR"; do
+        [ $e2e_tries -lt 5 ] || t_fail "port $BRIDGE_PORT or $WEBHOOK_PORT was taken, $e2e_tries times"
+        e2e_tries=$((e2e_tries + 1))
+        t_standin_stop
+        e2e_pick_ports
+        t_standin_start "$PF_DIR/standin" "$WEBHOOK_URL"
+        e2e_configure
+    done
 }
 
 # e2e_pick_ports: sets BRIDGE_PORT (the API, /healthz, /metrics),
