@@ -29,13 +29,16 @@ int fsync_dir(const char *path)
     return close(fd);
 }
 
-int write_all(int fd, const void *data, size_t len)
+/* write_all() and pwrite_all() in one: at offset, or at the file's
+ * position when offset is -1. */
+static int write_at(int fd, const void *data, size_t len, off_t offset)
 {
     const char *cp = data;
     ssize_t n;
 
     while (len > 0) {
-        if ((n = write(fd, cp, len)) < 0) {
+        n = offset < 0 ? write(fd, cp, len) : pwrite(fd, cp, len, offset);
+        if (n < 0) {
             if (errno == EINTR)
                 continue;
             return -1;
@@ -46,8 +49,24 @@ int write_all(int fd, const void *data, size_t len)
         }
         cp += n;
         len -= (size_t) n;
+        if (offset >= 0)
+            offset += n;
     }
     return 0;
+}
+
+int write_all(int fd, const void *data, size_t len)
+{
+    return write_at(fd, data, len, -1);
+}
+
+int pwrite_all(int fd, const void *data, size_t len, off_t offset)
+{
+    if (offset < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    return write_at(fd, data, len, offset);
 }
 
 /*

@@ -3,7 +3,8 @@
  * fsutil - small file-system helpers with durable semantics.
  *
  * fsync_dir() fsyncs a directory so that a rename or link in it survives a
- * crash.  write_all() writes every byte, retrying on EINTR.  read_file()
+ * crash.  write_all() writes every byte, retrying on EINTR; pwrite_all()
+ * does so at offset (pwrite(2)), leaving the file position alone.  read_file()
  * reads a whole file (at most max bytes; larger is an error, EFBIG) into a
  * buffer the caller frees with free(); the buffer holds one more byte, a NUL
  * after the data, so text can be used as a string.  read_file_head() reads
@@ -33,6 +34,7 @@
 
 int fsync_dir(const char *path);
 int write_all(int fd, const void *data, size_t len);
+int pwrite_all(int fd, const void *data, size_t len, off_t offset);
 int read_file(const char *path, size_t max, char **data_out, size_t *len_out);
 int read_file_head(const char *path, size_t max, char **data_out,
                    size_t *len_out, size_t *size_out);

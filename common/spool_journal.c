@@ -36,6 +36,8 @@
 #define SEQ_DIGITS      16
 #define READ_CHUNK      (256 * 1024)
 #define CREATED_MAX     ((uint64_t) 1 << 40)    /* seconds: year 36812 */
+/* Where a segment's first record's time ends (header, ID, time). */
+#define FIRST_TIME_END  (SPOOL_JOURNAL_HEADER + SPOOL_ID_LEN + 8)
 
 struct spool_journal {
     struct spool *spool;
@@ -77,25 +79,6 @@ static time_t monotonic_now(void)
     return ts.tv_sec;
 }
 
-/* Writes all of data at offset, retrying on EINTR and short writes. */
-static int pwrite_all(int fd, const void *data, size_t len, uint64_t offset)
-{
-    const char *p = data;
-    ssize_t n;
-
-    while (len > 0) {
-        if ((n = pwrite(fd, p, len, (off_t) offset)) < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += n;
-        len -= (size_t) n;
-        offset += (uint64_t) n;
-    }
-    return 0;
-}
-
 /* Encoding. */
 
 static void put_u32(unsigned char *p, uint32_t v)
@@ -110,6 +93,16 @@ static uint32_t get_u32(const unsigned char *p)
 {
     return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16
         | (uint32_t) p[3] << 24;
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    int i;
+
+    for (i = 0; i < 8; i++)
+        v |= (uint64_t) p[i] << (8 * i);
+    return v;
 }
 
 static uint32_t body_check(const unsigned char *body, size_t len)
@@ -167,9 +160,8 @@ int spool_journal_parse(const unsigned char *data, size_t len,
                         struct buf *why)
 {
     const unsigned char *p, *end;
-    uint64_t t = 0;
+    uint64_t t;
     uint32_t body_len;
-    int i;
 
     if (len == 0)
         return 0;
@@ -199,8 +191,7 @@ int spool_journal_parse(const unsigned char *data, size_t len,
     memcpy(rec->id, p, SPOOL_ID_LEN);
     rec->id[SPOOL_ID_LEN] = '\0';
     p += SPOOL_ID_LEN;
-    for (i = 0; i < 8; i++)
-        t |= (uint64_t) p[i] << (8 * i);
+    t = get_u64(p);
     p += 8;
     rec->created = (time_t) t;
     if ((rec->kind = take_string(&p, end, SPOOL_KIND_MAX)) == NULL
@@ -463,7 +454,7 @@ static int append_locked(struct spool_journal *j,
     }
     /* At the durable length, not at the file's end: what a failed
      * append left beyond it is written over. */
-    if (pwrite_all(j->wfd, j->wbuf->data, j->wbuf->len, wlen) < 0
+    if (pwrite_all(j->wfd, j->wbuf->data, j->wbuf->len, (off_t) wlen) < 0
         || fdatasync(j->wfd) < 0) {
         pthread_mutex_lock(&j->lock);
         buf_printf(why, "append to %s: %s", segment_path(j, j->wseq, path),
@@ -892,19 +883,26 @@ static size_t pending_in(struct spool *spool, const unsigned char *data,
     return n;
 }
 
-int spool_journal_pending(struct spool *spool, const char *spool_dir,
-                          size_t *records, struct buf *why)
+/*
+ * Calls each() with the first max bytes of every segment in DIR/journal
+ * that is not empty, read-only and without a journal open (a segment
+ * removed meanwhile is skipped).  0, or -1 with why; a journal directory
+ * that does not exist holds no segment.
+ */
+static int segment_walk(const char *spool_dir, size_t max,
+                        void (*each)(const unsigned char *data, size_t len,
+                                     void *arg),
+                        void *arg, struct buf *why)
 {
     struct buf *dir = buf_create(strlen(spool_dir) + 16);
     struct buf *path = buf_create(256);
     struct dirent *dp;
     uint64_t seq;
-    DIR *d;
+    size_t len, size;
     char *data;
-    size_t len;
+    DIR *d;
     int rc = 0;
 
-    *records = 0;
     buf_printf(dir, "%s/%s", spool_dir, SPOOL_JOURNAL_DIR);
     if ((d = opendir(dir->data)) == NULL) {
         if (errno != ENOENT) {
@@ -918,14 +916,15 @@ int spool_journal_pending(struct spool *spool, const char *spool_dir,
             continue;
         buf_reset(path);
         buf_printf(path, "%s/%s", dir->data, dp->d_name);
-        if (read_file(path->data, SIZE_MAX / 2, &data, &len) < 0) {
+        if (read_file_head(path->data, max, &data, &len, &size) < 0) {
             if (errno == ENOENT)
                 continue;               /* drained meanwhile */
             buf_printf(why, "read %s: %s", path->data, strerror(errno));
             rc = -1;
             break;
         }
-        *records += pending_in(spool, (unsigned char *) data, len);
+        if (size > 0)                   /* else trimmed or new */
+            each((unsigned char *) data, len, arg);
         free(data);
     }
     if (rc == 0 && errno != 0) {
@@ -939,74 +938,51 @@ out:
     return rc;
 }
 
+struct pending_count {
+    struct spool *spool;
+    size_t records;
+};
+
+static void count_pending(const unsigned char *data, size_t len, void *arg)
+{
+    struct pending_count *pc = arg;
+
+    pc->records += pending_in(pc->spool, data, len);
+}
+
+int spool_journal_pending(struct spool *spool, const char *spool_dir,
+                          size_t *records, struct buf *why)
+{
+    struct pending_count pc = {spool, 0};
+    int rc = segment_walk(spool_dir, SIZE_MAX / 2, count_pending, &pc, why);
+
+    *records = pc.records;
+    return rc;
+}
+
+/*
+ * The time of a segment's first record, from its first bytes; 1 when it
+ * cannot be read there (then every marker is kept).  The payload is not
+ * read, so no check either.
+ */
+static void first_time(const unsigned char *data, size_t len, void *arg)
+{
+    time_t *oldest = arg;
+    time_t t = 1;
+    uint64_t v;
+
+    if (len == FIRST_TIME_END && memcmp(data, MAGIC, MAGIC_LEN) == 0
+        && (v = get_u64(data + FIRST_TIME_END - 8)) > 0 && v <= CREATED_MAX)
+        t = (time_t) v;
+    if (*oldest == 0 || t < *oldest)
+        *oldest = t;
+}
+
 int spool_journal_oldest(const char *spool_dir, time_t *oldest,
                          struct buf *why)
 {
-    struct buf *dir = buf_create(strlen(spool_dir) + 16);
-    struct buf *path = buf_create(256);
-    struct dirent *dp;
-    uint64_t seq;
-    size_t len, size;
-    char *data;
-    DIR *d;
-    int rc = 0;
-
     *oldest = 0;
-    buf_printf(dir, "%s/%s", spool_dir, SPOOL_JOURNAL_DIR);
-    if ((d = opendir(dir->data)) == NULL) {
-        if (errno != ENOENT) {
-            buf_printf(why, "open %s: %s", dir->data, strerror(errno));
-            rc = -1;
-        }
-        goto out;
-    }
-    while ((errno = 0, dp = readdir(d)) != NULL) {
-        time_t t;
-
-        if (segment_seq(dp->d_name, &seq) < 0)
-            continue;
-        buf_reset(path);
-        buf_printf(path, "%s/%s", dir->data, dp->d_name);
-        /* A first record has its time within its first few hundred
-         * bytes; the payload need not be read, so no check either. */
-        if (read_file_head(path->data, SPOOL_JOURNAL_HEADER + SPOOL_ID_LEN
-                           + 8, &data, &len, &size) < 0) {
-            if (errno == ENOENT)
-                continue;
-            buf_printf(why, "read %s: %s", path->data, strerror(errno));
-            rc = -1;
-            break;
-        }
-        if (size == 0) {
-            free(data);
-            continue;                   /* empty: trimmed or new */
-        }
-        t = 1;                          /* unreadable: keep everything */
-        if (len == SPOOL_JOURNAL_HEADER + SPOOL_ID_LEN + 8
-            && memcmp(data, MAGIC, MAGIC_LEN) == 0) {
-            uint64_t v = 0;
-            int i;
-
-            for (i = 0; i < 8; i++)
-                v |= (uint64_t) (unsigned char) data[SPOOL_JOURNAL_HEADER
-                                                     + SPOOL_ID_LEN + i]
-                    << (8 * i);
-            if (v > 0 && v <= CREATED_MAX)
-                t = (time_t) v;
-        }
-        free(data);
-        if (*oldest == 0 || t < *oldest)
-            *oldest = t;
-    }
-    if (rc == 0 && errno != 0) {
-        buf_printf(why, "read %s: %s", dir->data, strerror(errno));
-        rc = -1;
-    }
-    closedir(d);
-out:
-    buf_free(dir);
-    buf_free(path);
-    return rc;
+    return segment_walk(spool_dir, FIRST_TIME_END, first_time, oldest, why);
 }
 
 /* Opening and closing. */
