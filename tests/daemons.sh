@@ -7,22 +7,7 @@
 
 dir=$(t_tmpdir daemons)
 # The bridge listens on a loopback port the kernel picks (port 0).
-cat > "$dir/main.cf" <<CF
-proxy_domains = reply.example.com
-address_keys_file = $dir/address.keys
-spool_directory = $dir/spool
-milter_listen = unix:$dir/milter.sock
-twilio_account_sid = AC0123456789abcdef0123456789abcdef
-twilio_auth_token_file = $dir/twilio_auth_token
-api_token_file = $dir/api_token
-bridge_listen = 127.0.0.1:0
-webhook_listen = 127.0.0.1:0
-CF
-umask 077
-echo "k1 0123456789abcdef0123456789abcdef" > "$dir/address.keys"
-echo "twilio-token" > "$dir/twilio_auth_token"
-echo "api-token" > "$dir/api_token"
-umask 022
+t_daemons_config "$dir" < /dev/null
 
 # run_until_started PROGRAM: starts it in the foreground mode, waits for its
 # start line, sends SIGTERM and checks the exit status and the stop line.

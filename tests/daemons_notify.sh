@@ -12,23 +12,10 @@
 . "$SRC/tests/lib.sh"
 
 dir=$(t_tmpdir notify)
-cat > "$dir/main.cf" <<CF
-proxy_domains = reply.example.com
-address_keys_file = $dir/address.keys
-spool_directory = $dir/spool
-milter_listen = unix:$dir/milter.sock
-twilio_account_sid = AC0123456789abcdef0123456789abcdef
-twilio_auth_token_file = $dir/twilio_auth_token
-api_token_file = $dir/api_token
+t_daemons_config "$dir" <<CF
 twilio_api_url = http://127.0.0.1:9
-bridge_listen = 127.0.0.1:0
-webhook_listen = 127.0.0.1:0
 catchup_interval = 0
 CF
-(umask 077
- echo "k1 0123456789abcdef0123456789abcdef" > "$dir/address.keys"
- echo "twilio-token" > "$dir/twilio_auth_token"
- echo "api-token" > "$dir/api_token")
 
 # notify PROGRAM SECONDS [ACTION]: runs PROGRAM -f under a fake
 # NOTIFY_SOCKET with WATCHDOG_USEC=400000 for SECONDS, doing ACTION

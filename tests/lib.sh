@@ -20,6 +20,29 @@ t_tmpdir() {
     mktemp -d "$T_TMP_BASE/$1.XXXXXX"
 }
 
+# t_daemons_config DIR < EXTRA: a configuration both daemons start with
+# in DIR: main.cf (a proxy domain, the keys, the spool, the milter's socket
+# and the bridge's ports of the kernel's choosing, the Twilio account and
+# secrets, then the lines of stdin) and its key and secret files (0600).
+t_daemons_config() {
+    { cat <<CF
+proxy_domains = reply.example.com
+address_keys_file = $1/address.keys
+spool_directory = $1/spool
+milter_listen = unix:$1/milter.sock
+twilio_account_sid = AC0123456789abcdef0123456789abcdef
+twilio_auth_token_file = $1/twilio_auth_token
+api_token_file = $1/api_token
+bridge_listen = 127.0.0.1:0
+webhook_listen = 127.0.0.1:0
+CF
+      cat; } > "$1/main.cf"
+    (umask 077
+     echo "k1 0123456789abcdef0123456789abcdef" > "$1/address.keys"
+     echo "twilio-token" > "$1/twilio_auth_token"
+     echo "api-token" > "$1/api_token")
+}
+
 # t_expect_status WANT CMD...: runs CMD, output to $T_OUT/$T_ERR files.
 t_run() {
     T_STATUS=0

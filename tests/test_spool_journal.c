@@ -319,25 +319,36 @@ static void old_segment(const char *dir, const char *data, size_t len)
     write_segment(path, data, len);
 }
 
+/*
+ * Encodes n records as an earlier run wrote them (keys TAG-0..., IDs from
+ * first on, one time) into b; returns where the second one starts.
+ */
+static size_t old_records(struct buf *b, int n, const char *tag,
+                          unsigned first)
+{
+    struct spool_journal_rec r;
+    size_t second = 0;
+    char key[16];
+    int i;
+
+    for (i = 0; i < n; i++) {
+        snprintf(key, sizeof(key), "%s-%d", tag, i);
+        r = rec(key, "Body=x");
+        snprintf(r.id, sizeof(r.id), "6745A1B2%08X", first + (unsigned) i);
+        r.created = 1764756000;
+        if (i == 1)
+            second = b->len;
+        spool_journal_encode(&r, b);
+    }
+    return second;
+}
+
 static void test_cut_short_and_damaged(void **state)
 {
     struct fixture *f = *state;
-    struct spool_journal_rec r[4];
     struct buf *b = buf_create(256);
-    size_t second = 0;
-    int i;
+    size_t second = old_records(b, 4, "e", 0);
 
-    for (i = 0; i < 4; i++) {
-        char key[16];
-
-        snprintf(key, sizeof(key), "e-%d", i);
-        r[i] = rec(key, "Body=x");
-        snprintf(r[i].id, sizeof(r[i].id), "6745A1B2000000%02d", i);
-        r[i].created = 1764756000;
-        if (i == 1)
-            second = b->len;
-        spool_journal_encode(&r[i], b);
-    }
     /* Record 1 damaged in its body; record 3 cut short. */
     b->data[second + SPOOL_JOURNAL_HEADER + 3] ^= 1;
     spool_journal_close(f->j);
@@ -355,22 +366,9 @@ static void test_cut_short_and_damaged(void **state)
 static void test_damaged_length(void **state)
 {
     struct fixture *f = *state;
-    struct spool_journal_rec r[3];
     struct buf *b = buf_create(256);
-    size_t second = 0;
-    int i;
+    size_t second = old_records(b, 3, "L", 0x100);
 
-    for (i = 0; i < 3; i++) {
-        char key[16];
-
-        snprintf(key, sizeof(key), "L-%d", i);
-        r[i] = rec(key, "Body=x");
-        snprintf(r[i].id, sizeof(r[i].id), "6745A1B2000001%02d", i);
-        r[i].created = 1764756000;
-        if (i == 1)
-            second = b->len;
-        spool_journal_encode(&r[i], b);
-    }
     b->data[second + 5] = 0x10;         /* its length: 4 KiB more */
     spool_journal_close(f->j);
     old_segment(f->dir, b->data, b->len);
