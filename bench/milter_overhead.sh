@@ -52,8 +52,8 @@ export BIN SRC
 MESSAGES=${1:-500}
 SESSIONS=${2:-16}
 ROUNDS=${3:-3}
-SIZES="4096 102400"
-PATHS="mx masking capture"
+: "${SIZES:=4096 102400}"
+: "${PATHS:=mx masking capture}"
 WAIT=$((60 + MESSAGES))         # bound of one run's wait, seconds
 
 . "$SRC/tests/lib.sh"

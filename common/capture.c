@@ -295,6 +295,15 @@ int capture_parse(const void *raw, size_t len, const char *envelope_sender,
                                  NULL);
 }
 
+/* Ends the loan of capture_parse_explain()'s input to GMime. */
+static void give_back(GByteArray *borrowed)
+{
+    gsize len;
+
+    (void) g_byte_array_steal(borrowed, &len);
+    g_byte_array_unref(borrowed);
+}
+
 int capture_parse_explain(const void *raw, size_t len,
                           const char *envelope_sender,
                           const struct capture_options *opts,
@@ -309,6 +318,7 @@ int capture_parse_explain(const void *raw, size_t len,
     struct capture *cap;
     struct capture_body body;
     const char *fallback[] = {"UTF-8", "windows-1252", NULL};   /* copied */
+    GByteArray *borrowed;
     size_t bounded;
 
     *out = NULL;
@@ -317,7 +327,17 @@ int capture_parse_explain(const void *raw, size_t len,
         explain->source = "none";
     }
     bounded = mime_structure_bound(raw, len);
-    stream = g_mime_stream_mem_new_with_buffer(raw, bounded);
+    /*
+     * GMime reads raw in place: g_mime_stream_mem_new_with_buffer() would
+     * copy the whole message into an array of its own.  This array
+     * borrows raw (GMime only reads from its input, and the stream does
+     * not own the array), and raw is taken back (g_byte_array_steal())
+     * once the message parsed from it, and with it every reference to
+     * the stream, is gone.
+     */
+    borrowed = g_byte_array_new_take((guint8 *) raw, bounded);
+    stream = g_mime_stream_mem_new_with_byte_array(borrowed);
+    g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
     parser = g_mime_parser_new_with_stream(stream);
     g_object_unref(stream);
     popts = g_mime_parser_options_new();
@@ -327,6 +347,7 @@ int capture_parse_explain(const void *raw, size_t len,
     msg = g_mime_parser_construct_message(parser, popts);
     g_object_unref(parser);
     if (msg == NULL) {
+        give_back(borrowed);
         g_mime_parser_options_free(popts);
         buf_append_str(why, "not a message: it cannot be parsed as RFC 5322");
         return -1;
@@ -334,6 +355,7 @@ int capture_parse_explain(const void *raw, size_t len,
     headers = g_mime_object_get_header_list(GMIME_OBJECT(msg));
     if (headers == NULL || g_mime_header_list_get_count(headers) == 0) {
         g_object_unref(msg);
+        give_back(borrowed);
         g_mime_parser_options_free(popts);
         buf_append_str(why, "not a message: it has no header");
         return -1;
@@ -366,6 +388,7 @@ int capture_parse_explain(const void *raw, size_t len,
     buf_free(body.html);
     buf_free(body.dsn);
     g_object_unref(msg);
+    give_back(borrowed);
     g_mime_parser_options_free(popts);
     *out = cap;
     return 0;

@@ -180,40 +180,57 @@ int capture_decode_text(const char *charset, const char *data, size_t len,
     return ret;
 }
 
+/*
+ * Bytes capture_clean_text() copies as they are: printable ASCII, tab and
+ * line feed.  Everything else (CR, other controls, DEL, NUL, and the
+ * first byte of every multi-byte character) stops the run.
+ */
+static const unsigned char clean_plain[256] = {
+    ['\t'] = 1, ['\n'] = 1,
+    [0x20] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    [0x30] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    [0x40] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    [0x50] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    [0x60] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    [0x70] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+/*
+ * One pass over text: runs of plain bytes and of well-formed multi-byte
+ * characters are appended whole; a line end of CR or CRLF becomes LF; an
+ * ill-formed sequence becomes U+FFFD; NUL, other C0 controls, DEL and C1
+ * controls (U+0080..U+009F) go.
+ */
 void capture_clean_text(const char *text, size_t len, struct buf *out)
 {
-    struct buf *valid = buf_create(len + 16);
-    const unsigned char *s;
-    size_t i, start;
+    const unsigned char *s = (const unsigned char *) text;
+    size_t i = 0, start = 0, n = 0;
 
-    utf8_sanitize_append(text, len, valid);
-    s = (const unsigned char *) valid->data;
-    start = 0;
-    for (i = 0; i < valid->len; i++) {
+    while (i < len) {
         unsigned char c = s[i];
-        size_t skip = 0;
 
-        if (c == '\r') {
-            buf_append(out, s + start, i - start);
-            buf_append_char(out, '\n');
-            if (i + 1 < valid->len && s[i + 1] == '\n')
-                i++;
-            start = i + 1;
+        if (clean_plain[c]) {
+            i++;
             continue;
         }
-        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
-            skip = 1;
-        else if (c == 0xc2 && i + 1 < valid->len && s[i + 1] >= 0x80
-                 && s[i + 1] < 0xa0)
-            skip = 2;                   /* C1 control */
-        if (skip) {
-            buf_append(out, s + start, i - start);
-            i += skip - 1;
-            start = i + 1;
+        if (c >= 0x80 && (n = utf8_seq(s + i, len - i)) > 0
+            && !(c == 0xc2 && s[i + 1] < 0xa0)) {
+            i += n;                     /* a character: part of the run */
+            continue;
         }
+        buf_append(out, s + start, i - start);
+        if (c == '\r') {
+            buf_append_char(out, '\n');
+            if (i + 1 < len && s[i + 1] == '\n')
+                i++;
+        } else if (c >= 0x80 && n == 0) {
+            buf_append(out, "\xef\xbf\xbd", 3);
+        } else if (c >= 0x80) {
+            i += n - 1;                 /* a C1 control */
+        }
+        start = ++i;
     }
-    buf_append(out, s + start, valid->len - start);
-    buf_free(valid);
+    buf_append(out, s + start, len - start);
 }
 
 char *capture_clean_line(const char *text, size_t len, size_t max)

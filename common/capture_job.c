@@ -2,6 +2,7 @@
 /*
  * capture_job - the spool payload of a captured email; see capture_job.h.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,14 +42,20 @@ void capture_job_key(const char *sid, const struct capture *cap,
     }
 }
 
+/* json_dump_callback() into a buf. */
+static int buf_dump_callback(const char *text, size_t size, void *data)
+{
+    buf_append((struct buf *) data, text, size);
+    return 0;
+}
+
 void capture_job_encode(const struct capture_job_info *info,
-                        const struct capture *cap, const void *raw,
-                        size_t raw_len, struct buf *out)
+                        const struct capture *cap, size_t raw_len,
+                        struct buf *out)
 {
     struct buf *sender = buf_create(64), *proxy = buf_create(64);
     struct buf *queue_id = buf_create(16);
     json_t *obj;
-    char *text;
 
     /* SMTP hands us bytes: keep the JSON valid whatever they are. */
     utf8_sanitize_append(info->envelope_sender, strlen(info->envelope_sender),
@@ -57,73 +64,126 @@ void capture_job_encode(const struct capture_job_info *info,
                          proxy);
     if (info->queue_id)
         utf8_sanitize_append(info->queue_id, strlen(info->queue_id), queue_id);
-    obj = json_pack("{s:i, s:s, s:s, s:s, s:s, s:I, s:o}",
-                    "version", 1,
+    obj = json_pack("{s:i, s:s, s:s, s:s, s:s, s:I, s:o, s:I}",
+                    "version", CAPTURE_JOB_VERSION,
                     "conversation_sid", info->conversation_sid,
                     "proxy_address", proxy->data,
                     "envelope_sender", sender->data,
                     "queue_id", queue_id->data,
                     "received", (json_int_t) info->received,
-                    "capture", capture_to_json(cap, 1));
-    if (obj != NULL && info->bounce_tag != NULL)
-        json_object_set_new(obj, "bounce_tag", json_string(info->bounce_tag));
+                    "capture", capture_to_json(cap, 1),
+                    "raw_size", (json_int_t) raw_len);
+    if (obj != NULL && info->bounce_tag != NULL
+        && json_object_set_new(obj, "bounce_tag",
+                               json_string(info->bounce_tag)) < 0)
+        msg_panic("capture_job_encode: bad bounce tag");
     if (obj == NULL)
         msg_panic("capture_job_encode: json_pack failed (bad UTF-8?)");
-    if ((text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
+    /* Compact JSON escapes every newline: the first one ends it. */
+    if (json_dump_callback(obj, buf_dump_callback, out,
+                           JSON_COMPACT | JSON_PRESERVE_ORDER) < 0)
         msg_panic("capture_job_encode: json_dumps failed");
-    /*
-     * "raw" last, spliced in: base64 needs no JSON escaping, and passing a
-     * whole message through jansson (UTF-8 check, escaping, copies) cost
-     * more than parsing the message did.
-     */
-    buf_append(out, text, strlen(text) - 1);        /* without the "}" */
-    buf_append_str(out, ",\"raw\":\"");
-    base64_encode(raw, raw_len, out);
-    buf_append_str(out, "\"}");
-    free(text);
+    buf_append_char(out, '\n');
     json_decref(obj);
     buf_free(sender);
     buf_free(proxy);
     buf_free(queue_id);
 }
 
+/* Version 1 kept the raw message in the JSON, base64-encoded. */
+static int decode_raw_v1(json_t *obj, struct capture_job *job,
+                         struct buf *why)
+{
+    json_t *raw = json_object_get(obj, "raw");
+
+    if (!json_is_string(raw)) {
+        buf_append_str(why, "capture job: version 1 without raw");
+        return -1;
+    }
+    if (base64_decode(json_string_value(raw), json_string_length(raw),
+                      &job->raw, &job->raw_len) < 0) {
+        buf_append_str(why, "capture job: raw is not base64");
+        return -1;
+    }
+    return 0;
+}
+
+/* Version 2 keeps it after the JSON's line, as it came. */
+static int decode_raw_v2(json_t *obj, const unsigned char *rest,
+                         size_t rest_len, struct capture_job *job,
+                         struct buf *why)
+{
+    json_t *size = json_object_get(obj, "raw_size");
+
+    if (!json_is_integer(size) || json_integer_value(size) < 0
+        || (uint64_t) json_integer_value(size) != rest_len) {
+        buf_printf(why, "capture job: raw_size does not match the %zu "
+                   "bytes after the JSON", rest_len);
+        return -1;
+    }
+    job->raw = xmalloc(rest_len + 1);
+    memcpy(job->raw, rest, rest_len);
+    job->raw_len = rest_len;
+    return 0;
+}
+
 struct capture_job *capture_job_decode(const void *payload, size_t len,
                                        struct buf *why)
 {
+    const unsigned char *data = payload, *nl;
     json_error_t err;
     json_t *obj, *capture;
-    const char *sid, *proxy, *sender, *queue_id, *raw, *bounce_tag = "";
-    size_t raw_len;
+    const char *sid, *proxy, *sender, *queue_id, *bounce_tag = "";
     json_int_t version, received;
     struct capture_job *job;
+    size_t json_len = len;
+    int rc;
 
-    if ((obj = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &err)) == NULL) {
+    /* Version 2: one line of JSON, then the message; version 1: JSON. */
+    if ((nl = memchr(data, '\n', len)) != NULL)
+        json_len = (size_t) (nl - data);
+    if ((obj = json_loadb(payload, json_len, JSON_REJECT_DUPLICATES,
+                          &err)) == NULL) {
         buf_printf(why, "capture job: bad JSON at position %d: %s",
                    err.position, err.text);
         return NULL;
     }
-    if (json_unpack_ex(obj, &err, JSON_STRICT,
-                       "{s:I, s:s, s:s, s:s, s:s, s:I, s?s, s:o, s:s%}",
+    if (json_unpack_ex(obj, &err, 0,
+                       "{s:I, s:s, s:s, s:s, s:s, s:I, s?s, s:o}",
                        "version", &version, "conversation_sid", &sid,
                        "proxy_address", &proxy, "envelope_sender", &sender,
                        "queue_id", &queue_id, "received", &received,
-                       "bounce_tag", &bounce_tag,
-                       "capture", &capture, "raw", &raw, &raw_len) < 0) {
+                       "bounce_tag", &bounce_tag, "capture", &capture) < 0) {
         buf_printf(why, "capture job: %s", err.text);
         json_decref(obj);
         return NULL;
     }
-    if (version != 1 || !conversation_sid_valid(sid)
-        || !json_is_object(capture)) {
-        buf_printf(why, "capture job: %s", version != 1 ? "unknown version"
+    if ((version != 1 && version != 2) || !conversation_sid_valid(sid)
+        || !json_is_object(capture)
+        || json_object_size(obj) != 8 + (json_object_get(obj, "bounce_tag")
+                                         != NULL)) {
+        buf_printf(why, "capture job: %s",
+                   version != 1 && version != 2 ? "unknown version"
                    : !json_is_object(capture) ? "capture is not an object"
-                   : "bad conversation_sid");
+                   : !conversation_sid_valid(sid) ? "bad conversation_sid"
+                   : "unknown members");
         json_decref(obj);
         return NULL;
     }
     job = xcalloc(1, sizeof(*job));
-    if (base64_decode(raw, raw_len, &job->raw, &job->raw_len) < 0) {
-        buf_append_str(why, "capture job: raw is not base64");
+    if (version == 1 && nl != NULL && json_len + 1 < len) {
+        buf_append_str(why, "capture job: bytes after the JSON");
+        rc = -1;
+    } else if (version == 1) {
+        rc = decode_raw_v1(obj, job, why);
+    } else if (nl == NULL) {
+        buf_append_str(why, "capture job: no raw message after the JSON");
+        rc = -1;
+    } else {
+        rc = decode_raw_v2(obj, nl + 1, len - json_len - 1, job, why);
+    }
+    if (rc < 0) {
+        free(job->raw);
         free(job);
         json_decref(obj);
         return NULL;

@@ -3,8 +3,8 @@
  * capture_job - the spool payload of a captured email (job kind "capture"):
  * the milter writes it, the bridge reads it.
  *
- * The payload is one JSON object:
- *   {"version": 1,
+ * The payload (version 2) is one line of JSON, then the message:
+ *   {"version": 2,
  *    "conversation_sid": "CH...", "proxy_address": "k1-...@reply.example.com",
  *    "envelope_sender": "..." ("" for the null sender),
  *    "queue_id": "..." (Postfix's, or "" when unknown),
@@ -13,8 +13,12 @@
  *                  the proxy recipient carried a "+b" tag, bounce_tag.h;
  *                  "valid": it verified and had not expired),
  *    "capture": capture_to_json(cap, 1)   (attachments with their data),
- *    "raw": "<the whole message, base64>"}
- * so that a capture can be parsed again after a fix (from "raw").
+ *    "raw_size": <bytes of the message>}
+ *   LF, then the whole message as it came, raw_size bytes
+ * so that a capture can be parsed again after a fix, and an admin reading
+ * the job sees the message itself.  The JSON is compact, so its first LF
+ * ends it.  Version 1, still read, had no raw_size and no LF: the message
+ * was its member "raw", base64-encoded.
  *
  * capture_job_key() appends the dedupe key of a capture for one
  * conversation: "SID mid:<Message-ID>" or, without a Message-ID,
@@ -24,9 +28,12 @@
  * captured twice and the same message to two conversations is captured
  * once for each.
  *
- * capture_job_encode() appends the payload to out.  capture_job_decode()
- * parses a payload; it returns a job the caller frees with
- * capture_job_free(), or NULL with the reason in why.
+ * capture_job_encode() appends the payload's JSON line (LF included) to
+ * out: the caller stores the raw_len bytes of the message right after it
+ * (spool_enqueue_tail()), so the message is never copied.
+ * capture_job_decode() parses a payload of either version; it returns a
+ * job the caller frees with capture_job_free(), or NULL with the reason
+ * in why.
  */
 #ifndef POSTMASK_CAPTURE_JOB_H
 #define POSTMASK_CAPTURE_JOB_H
@@ -40,6 +47,7 @@
 #include "capture.h"
 
 #define CAPTURE_JOB_KIND  "capture"
+#define CAPTURE_JOB_VERSION  2
 #define CAPTURE_KEY_MID_MAX  900   /* longer Message-IDs are hashed */
 
 struct capture_job_info {
@@ -67,8 +75,8 @@ struct capture_job {
 void capture_job_key(const char *sid, const struct capture *cap,
                      const void *raw, size_t raw_len, struct buf *out);
 void capture_job_encode(const struct capture_job_info *info,
-                        const struct capture *cap, const void *raw,
-                        size_t raw_len, struct buf *out);
+                        const struct capture *cap, size_t raw_len,
+                        struct buf *out);
 struct capture_job *capture_job_decode(const void *payload, size_t len,
                                        struct buf *why);
 void capture_job_free(struct capture_job *job);

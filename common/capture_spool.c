@@ -80,7 +80,7 @@ static int spool_capture(struct spool *spool, const struct capture_spool_msg *m,
                          struct capture_spool_stats *stats)
 {
     struct capture_job_info info;
-    struct buf *key = buf_create(128), *payload = buf_create(m->raw_len * 2);
+    struct buf *key = buf_create(128), *payload = buf_create(4096);
     struct buf *why = buf_create(128);
     char id[SPOOL_ID_LEN + 1];
     int rc;
@@ -93,9 +93,9 @@ static int spool_capture(struct spool *spool, const struct capture_spool_msg *m,
     info.bounce_tag = r->bounce_tag == BOUNCE_TAG_NONE ? NULL
         : bounce_tag_status_name((enum bounce_tag_status) r->bounce_tag);
     capture_job_key(r->sid, cap, m->raw, m->raw_len, key);
-    capture_job_encode(&info, cap, m->raw, m->raw_len, payload);
-    rc = spool_enqueue(spool, CAPTURE_JOB_KIND, key->data, payload->data,
-                       payload->len, id, why);
+    capture_job_encode(&info, cap, m->raw_len, payload);
+    rc = spool_enqueue_tail(spool, CAPTURE_JOB_KIND, key->data, payload->data,
+                            payload->len, m->raw, m->raw_len, id, why);
     if (rc == SPOOL_ACCEPTED || rc == SPOOL_DUPLICATE) {
         memcpy(stats->job, id, sizeof(stats->job));
         if (rc == SPOOL_ACCEPTED)

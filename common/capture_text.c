@@ -512,8 +512,11 @@ static size_t split_lines(const char *text, size_t len, struct line **out)
         size_t raw = 0, off;
         struct line *l;
 
-        while (pos + raw < len && s[raw] != '\n' && s[raw] != '\r')
-            raw++;
+        const char *nl = memchr(s, '\n', len - pos), *cr;
+
+        raw = nl != NULL ? (size_t) (nl - s) : len - pos;
+        if ((cr = memchr(s, '\r', raw)) != NULL)
+            raw = (size_t) (cr - s);
         pos += raw;
         if (pos < len && text[pos] == '\r') {
             pos++;

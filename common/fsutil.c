@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -58,6 +59,33 @@ static int write_at(int fd, const void *data, size_t len, off_t offset)
 int write_all(int fd, const void *data, size_t len)
 {
     return write_at(fd, data, len, -1);
+}
+
+int writev_all(int fd, const struct iovec *iov, int count)
+{
+    ssize_t n;
+    size_t done;
+    int i;
+
+    do
+        n = writev(fd, iov, count);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -1;
+    /* A short writev (a signal, a full disk on the way): the rest piece
+     * by piece, as write_all() would. */
+    done = (size_t) n;
+    for (i = 0; i < count; i++) {
+        if (done >= iov[i].iov_len) {
+            done -= iov[i].iov_len;
+            continue;
+        }
+        if (write_all(fd, (const char *) iov[i].iov_base + done,
+                      iov[i].iov_len - done) < 0)
+            return -1;
+        done = 0;
+    }
+    return 0;
 }
 
 int pwrite_all(int fd, const void *data, size_t len, off_t offset)

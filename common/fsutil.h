@@ -4,7 +4,8 @@
  *
  * fsync_dir() fsyncs a directory so that a rename or link in it survives a
  * crash.  write_all() writes every byte, retrying on EINTR; pwrite_all()
- * does so at offset (pwrite(2)), leaving the file position alone.  read_file()
+ * does so at offset (pwrite(2)), leaving the file position alone;
+ * writev_all() writes count pieces in order, in one writev(2) when it can.  read_file()
  * reads a whole file (at most max bytes; larger is an error, EFBIG) into a
  * buffer the caller frees with free(); the buffer holds one more byte, a NUL
  * after the data, so text can be used as a string.  read_file_head() reads
@@ -29,11 +30,13 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "buf.h"
 
 int fsync_dir(const char *path);
 int write_all(int fd, const void *data, size_t len);
+int writev_all(int fd, const struct iovec *iov, int count);
 int pwrite_all(int fd, const void *data, size_t len, off_t offset);
 int read_file(const char *path, size_t max, char **data_out, size_t *len_out);
 int read_file_head(const char *path, size_t max, char **data_out,

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -207,11 +208,12 @@ static int spool_id_in_states(const struct spool *sp, const char *id)
 
 /*
  * Creates path exclusively with mode 0600 whatever the umask and writes
- * data, without syncing it; returns the open descriptor.  On failure
+ * the count pieces of iov, without syncing it; returns the open descriptor.  On failure
  * nothing is left behind and errno tells why (EEXIST: the name was taken,
  * and that file was not touched).
  */
-static int spool_write_open(const char *path, const void *data, size_t len)
+static int spool_write_open(const char *path, const struct iovec *iov,
+                            int count)
 {
     int fd;
     int saved;
@@ -220,7 +222,7 @@ static int spool_write_open(const char *path, const void *data, size_t len)
               SPOOL_FILE_MODE);
     if (fd < 0)
         return -1;
-    if (fchmod(fd, SPOOL_FILE_MODE) < 0 || write_all(fd, data, len) < 0) {
+    if (fchmod(fd, SPOOL_FILE_MODE) < 0 || writev_all(fd, iov, count) < 0) {
         saved = errno;
         close(fd);
         unlink(path);
@@ -259,7 +261,8 @@ static int spool_sync_close(int fd, const char *path)
 /* spool_write_open() and spool_sync_close() in one. */
 static int spool_write_new(const char *path, const void *data, size_t len)
 {
-    int fd = spool_write_open(path, data, len);
+    struct iovec iov = { (void *) data, len };
+    int fd = spool_write_open(path, &iov, 1);
 
     return fd < 0 ? -1 : spool_sync_close(fd, path);
 }
@@ -572,15 +575,42 @@ static void spool_new_id(char id[SPOOL_ID_LEN + 1], const unsigned char rnd[4])
 }
 
 /*
- * Writes the new job into incoming/ under a fresh, unused ID, without
- * syncing it: returns the open descriptor, or -1.
+ * The image of a new job: its header (formatted into head, with
+ * job->payload_len the size of both pieces) and e's payload and tail as
+ * they are, uncopied.  Fills iov[3]; returns how many pieces it used.
+ */
+static int spool_new_image(const struct spool_job *job,
+                           const struct spool_entry *e, struct buf *head,
+                           struct iovec iov[3])
+{
+    int n = 1;
+
+    buf_reset(head);
+    spool_job_format_head(job, head);
+    iov[0].iov_base = head->data;
+    iov[0].iov_len = head->len;
+    if (e->payload_len > 0) {
+        iov[n].iov_base = (void *) e->payload;
+        iov[n++].iov_len = e->payload_len;
+    }
+    if (e->payload_tail_len > 0) {
+        iov[n].iov_base = (void *) e->payload_tail;
+        iov[n++].iov_len = e->payload_tail_len;
+    }
+    return n;
+}
+
+/*
+ * Writes the new job (e's payload) into incoming/ under a fresh, unused
+ * ID, without syncing it: returns the open descriptor, or -1.
  */
 static int spool_create_incoming(struct spool *sp, struct spool_job *job,
-                                 struct buf *why)
+                                 const struct spool_entry *e, struct buf *why)
 {
     char path[PATH_MAX];
     unsigned char rnd[4];
-    struct buf *image = buf_create(job->payload_len + 512);
+    struct buf *head = buf_create(512);
+    struct iovec iov[3];
     int tries;
     int fd;
 
@@ -588,17 +618,16 @@ static int spool_create_incoming(struct spool *sp, struct spool_job *job,
         if (spool_random(rnd, sizeof(rnd), why) < 0)
             break;
         spool_new_id(job->id, rnd);
-        buf_reset(image);
-        spool_job_format(job, image);
         spool_path(sp, path, SPOOL_INCOMING, job->id, NULL);
-        if ((fd = spool_write_open(path, image->data, image->len)) < 0) {
+        if ((fd = spool_write_open(path, iov,
+                                   spool_new_image(job, e, head, iov))) < 0) {
             if (errno == EEXIST)
                 continue;
             buf_printf(why, "write %s: %s", path, strerror(errno));
             break;
         }
         if (!spool_id_in_states(sp, job->id)) {
-            buf_free(image);
+            buf_free(head);
             return fd;
         }
         close(fd);
@@ -606,7 +635,7 @@ static int spool_create_incoming(struct spool *sp, struct spool_job *job,
     }
     if (tries == SPOOL_ID_TRIES)
         buf_printf(why, "cannot find an unused job ID in %s", sp->dir);
-    buf_free(image);
+    buf_free(head);
     return -1;
 }
 
@@ -620,29 +649,30 @@ static int spool_create_incoming(struct spool *sp, struct spool_job *job,
  * job->id says which.
  */
 static int spool_create_given(struct spool *sp, struct spool_job *job,
-                              struct buf *why)
+                              const struct spool_entry *e, struct buf *why)
 {
     char path[PATH_MAX];
-    struct buf *image = buf_create(job->payload_len + 512);
+    struct buf *head = buf_create(512);
+    struct iovec iov[3];
     int fd;
 
-    spool_job_format(job, image);
     spool_path(sp, path, SPOOL_INCOMING, job->id, NULL);
-    if ((fd = spool_write_open(path, image->data, image->len)) >= 0) {
+    if ((fd = spool_write_open(path, iov,
+                               spool_new_image(job, e, head, iov))) >= 0) {
         if (!spool_id_in_states(sp, job->id)) {
-            buf_free(image);
+            buf_free(head);
             return fd;
         }
         close(fd);
         unlink(path);
     } else if (errno != EEXIST) {
         buf_printf(why, "write %s: %s", path, strerror(errno));
-        buf_free(image);
+        buf_free(head);
         return -1;
     }
-    buf_free(image);
+    buf_free(head);
     msg_warn("%s: job ID taken by another job: drawing another", job->id);
-    return spool_create_incoming(sp, job, why);
+    return spool_create_incoming(sp, job, e, why);
 }
 
 /*
@@ -711,13 +741,17 @@ static int spool_entry_check(const struct spool_entry *e)
                    key_len ? "too long" : "empty");
         return -1;
     }
-    if (e->payload_len > SPOOL_PAYLOAD_MAX) {
+    if (e->payload_len > SPOOL_PAYLOAD_MAX
+        || e->payload_tail_len > SPOOL_PAYLOAD_MAX - e->payload_len) {
         buf_printf(e->why, "payload of %zu bytes exceeds the limit of %d "
-                   "bytes", e->payload_len, SPOOL_PAYLOAD_MAX);
+                   "bytes", e->payload_len + e->payload_tail_len,
+                   SPOOL_PAYLOAD_MAX);
         return -1;
     }
-    if (e->payload == NULL && e->payload_len > 0)
-        msg_panic("spool_enqueue: NULL payload of %zu bytes", e->payload_len);
+    if ((e->payload == NULL && e->payload_len > 0)
+        || (e->payload_tail == NULL && e->payload_tail_len > 0))
+        msg_panic("spool_enqueue: NULL payload of %zu bytes",
+                  e->payload_len + e->payload_tail_len);
     return 0;
 }
 
@@ -805,8 +839,7 @@ static int spool_batch_write(struct spool *sp, struct spool_entry *entries,
         job.kind = (char *) e->kind;
         job.dedupe_key = (char *) e->dedupe_key;
         job.created = e->created ? e->created : now;
-        job.payload = (unsigned char *) e->payload;
-        job.payload_len = e->payload_len;
+        job.payload_len = e->payload_len + e->payload_tail_len;
         if (e->id_given) {
             int rc = spool_batch_given(sp, e, &job);
 
@@ -816,9 +849,9 @@ static int spool_batch_write(struct spool *sp, struct spool_entry *entries,
             }
             if (rc != 0)
                 continue;
-            slots[i].fd = spool_create_given(sp, &job, e->why);
+            slots[i].fd = spool_create_given(sp, &job, e, e->why);
         } else
-            slots[i].fd = spool_create_incoming(sp, &job, e->why);
+            slots[i].fd = spool_create_incoming(sp, &job, e, e->why);
         if (slots[i].fd < 0)
             continue;
         memcpy(e->id, job.id, SPOOL_ID_LEN + 1);
@@ -1092,6 +1125,15 @@ int spool_enqueue(struct spool *spool, const char *kind,
                   size_t payload_len, char id_out[SPOOL_ID_LEN + 1],
                   struct buf *why)
 {
+    return spool_enqueue_tail(spool, kind, dedupe_key, payload, payload_len,
+                              NULL, 0, id_out, why);
+}
+
+int spool_enqueue_tail(struct spool *spool, const char *kind,
+                       const char *dedupe_key, const void *payload,
+                       size_t payload_len, const void *tail, size_t tail_len,
+                       char id_out[SPOOL_ID_LEN + 1], struct buf *why)
+{
     struct spool_waiter w;
 
     memset(&w, 0, sizeof(w));
@@ -1099,6 +1141,8 @@ int spool_enqueue(struct spool *spool, const char *kind,
     w.entry.dedupe_key = dedupe_key;
     w.entry.payload = payload;
     w.entry.payload_len = payload_len;
+    w.entry.payload_tail = tail;
+    w.entry.payload_tail_len = tail_len;
     w.entry.why = why;
     pthread_mutex_lock(&spool->group_lock);
     *spool->group_tail = &w;

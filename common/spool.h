@@ -164,6 +164,16 @@ int spool_enqueue(struct spool *spool, const char *kind,
                   struct buf *why);
 
 /*
+ * spool_enqueue() of a payload in two pieces, payload then tail, written
+ * one after the other without being copied into one buffer (a capture's
+ * JSON and the raw message it came from).
+ */
+int spool_enqueue_tail(struct spool *spool, const char *kind,
+                       const char *dedupe_key, const void *payload,
+                       size_t payload_len, const void *tail, size_t tail_len,
+                       char id_out[SPOOL_ID_LEN + 1], struct buf *why);
+
+/*
  * One job of a batch: the arguments of spool_enqueue(), and its result.
  * A job from the intake journal (spool_journal.h) comes with its ID and
  * time: id_given set, id and created filled in, and a dedupe key.  If the
@@ -177,6 +187,8 @@ struct spool_entry {
     const char *dedupe_key;     /* or NULL; required with id_given */
     const void *payload;        /* not owned */
     size_t payload_len;
+    const void *payload_tail;   /* not owned; or NULL: the rest of the */
+    size_t payload_tail_len;    /* payload, stored right after it */
     struct buf *why;            /* the caller's: the reason when rc is -1 */
     int id_given;               /* id is an input too */
     time_t created;             /* 0: now */

@@ -80,7 +80,7 @@ static int spool_byte_plain(unsigned char ch)
     return ch >= 0x21 && ch <= 0x7e && ch != '%';
 }
 
-void spool_job_format(const struct spool_job *job, struct buf *out)
+void spool_job_format_head(const struct spool_job *job, struct buf *out)
 {
     const unsigned char *cp;
     size_t len;
@@ -91,9 +91,8 @@ void spool_job_format(const struct spool_job *job, struct buf *out)
     if (job->created < 0 || job->created > SPOOL_TIME_MAX
         || job->next_attempt < 0 || job->next_attempt > SPOOL_TIME_MAX)
         msg_panic("spool_job_format: %s: time out of range", job->id);
-    if (job->payload_len > SPOOL_PAYLOAD_MAX
-        || (job->payload == NULL && job->payload_len > 0))
-        msg_panic("spool_job_format: %s: bad payload", job->id);
+    if (job->payload_len > SPOOL_PAYLOAD_MAX)
+        msg_panic("spool_job_format: %s: bad payload size", job->id);
 
     buf_printf(out, "%s%s\nid: %s\nkind: %s\n", SPOOL_JOB_MAGIC,
                SPOOL_JOB_VERSION, job->id, job->kind);
@@ -130,6 +129,13 @@ void spool_job_format(const struct spool_job *job, struct buf *out)
     if (job->released)
         buf_append_str(out, "released: 1\n");
     buf_printf(out, "payload-size: %zu\n\n", job->payload_len);
+}
+
+void spool_job_format(const struct spool_job *job, struct buf *out)
+{
+    if (job->payload == NULL && job->payload_len > 0)
+        msg_panic("spool_job_format: %s: no payload", job->id);
+    spool_job_format_head(job, out);
     if (job->payload_len)
         buf_append(out, job->payload, job->payload_len);
 }

@@ -25,7 +25,10 @@
  * leaves an empty one out.  The header is at most SPOOL_JOB_HEAD_MAX bytes
  * and the payload at most SPOOL_PAYLOAD_MAX.
  *
- * spool_job_format() appends the file image of job to out.
+ * spool_job_format() appends the file image of job to out;
+ * spool_job_format_head() only its header, up to and with the blank line,
+ * for a writer that writes the job->payload_len bytes of payload itself
+ * (job->payload is not read).
  * spool_job_parse() parses a file image; it refuses anything malformed,
  * truncated or with trailing bytes (returns -1 with the reason in why) and
  * on success returns 0 and a job the caller frees with spool_job_free().
@@ -52,6 +55,7 @@
 #define SPOOL_JOB_HEAD_MAX  8192   /* bytes, up to and with the blank line */
 
 void spool_job_format(const struct spool_job *job, struct buf *out);
+void spool_job_format_head(const struct spool_job *job, struct buf *out);
 int spool_job_parse(const char *data, size_t len, int want_payload,
                     struct spool_job **job_out, struct buf *why);
 int spool_job_parse_head(const char *data, size_t len, size_t file_size,

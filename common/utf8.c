@@ -4,8 +4,7 @@
  */
 #include "utf8.h"
 
-/* Length of the well-formed sequence at s (at most len bytes), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t len)
+size_t utf8_seq(const unsigned char *s, size_t len)
 {
     unsigned c = s[0];
     size_t n, i;

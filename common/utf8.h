@@ -6,6 +6,8 @@
  * forms, surrogates or code points above U+10FFFF).  utf8_sanitize_append()
  * appends text to out with every ill-formed sequence replaced by U+FFFD and
  * NUL bytes dropped, so the result is always valid for jansson.
+ * utf8_seq() returns the length of the well-formed sequence at s (at most
+ * len bytes, len > 0), or 0 when it is ill-formed.
  * utf8_decode() decodes the sequence at s of text already known to be
  * valid UTF-8: it returns its length in bytes and the code point in *cp.
  */
@@ -18,6 +20,7 @@
 
 int utf8_valid(const char *text, size_t len);
 void utf8_sanitize_append(const char *text, size_t len, struct buf *out);
+size_t utf8_seq(const unsigned char *s, size_t len);
 size_t utf8_decode(const unsigned char *s, unsigned long *cp);
 
 #endif

@@ -41,13 +41,15 @@ jobs() {
     ls "$dir/spool/active" | wc -l
 }
 
-# payload JOBID EXPR: evaluates a Python expression over the job's JSON
-# payload (bound to p) and prints the result.
+# payload JOBID EXPR: evaluates a Python expression over the job's
+# payload, its JSON line bound to p and the message after it to raw, and
+# prints the result.
 payload() {
     python3 - "$dir/spool/active/$1" "$2" <<'PY'
 import json, sys
 data = open(sys.argv[1], "rb").read()
-p = json.loads(data.split(b"\n\n", 1)[1])
+line, raw = data.split(b"\n\n", 1)[1].split(b"\n", 1)
+p = json.loads(line)
 print(eval(sys.argv[2]))
 PY
 }
@@ -76,7 +78,8 @@ grep -q "4QUEUEIDcapture: discard: captured for 1 proxy recipient(s), no other r
     || t_fail "payload: text is [$(payload "$job" 'p["capture"]["text"]')]"
 [ "$(payload "$job" 'p["capture"]["from"]["address"]')" = "contact@building.example" ] || t_fail "payload: from"
 [ "$(payload "$job" 'p["capture"]["message_id"]')" = "reply-capture@building.example" ] || t_fail "payload: message_id"
-payload "$job" '__import__("base64").b64decode(p["raw"]).decode()' | grep -q "^> Is the office still available?" \
+[ "$(payload "$job" 'p["raw_size"] == len(raw)')" = True ] || t_fail "payload: raw_size is not the message's"
+payload "$job" 'raw.decode()' | grep -q "^> Is the office still available?" \
     || t_fail "payload: the raw message is not kept whole"
 
 # The same message again (a sender's retry): no second capture.

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_capture_job - the spool payload of a capture: what the milter
- * writes decodes to the same fields and the same raw bytes; the dedupe key
+ * writes (a JSON line, then the message) decodes to the same fields and
+ * the same raw bytes; version 1 (the message in base64) still decodes;
+ * the dedupe key
  * follows the Message-ID (hashed when hostile), or the message's hash; bad
  * payloads are refused with a reason.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -50,8 +53,17 @@ static void test_roundtrip(void **state)
     };
     struct buf *payload = buf_create(256), *why = buf_create(64);
     struct capture_job *job;
+    char size[64];
 
-    capture_job_encode(&info, cap, message, sizeof(message) - 1, payload);
+    (void) state;
+    capture_job_encode(&info, cap, sizeof(message) - 1, payload);
+    /* One line of JSON; the spool stores the message right after it. */
+    assert_ptr_equal(strchr(payload->data, '\n'),
+                     payload->data + payload->len - 1);
+    assert_non_null(strstr(payload->data, "\"version\":2,"));
+    snprintf(size, sizeof(size), ",\"raw_size\":%zu}\n", sizeof(message) - 1);
+    assert_non_null(strstr(payload->data, size));
+    buf_append(payload, message, sizeof(message) - 1);
     job = capture_job_decode(payload->data, payload->len, why);
     if (job == NULL)
         fail_msg("decode: %s", why->data);
@@ -87,8 +99,9 @@ static void test_bounce_tag(void **state)
     struct capture_job *job;
 
     (void) state;
-    capture_job_encode(&info, cap, message, sizeof(message) - 1, payload);
+    capture_job_encode(&info, cap, sizeof(message) - 1, payload);
     assert_non_null(strstr(payload->data, "\"bounce_tag\":\"valid\""));
+    buf_append(payload, message, sizeof(message) - 1);
     job = capture_job_decode(payload->data, payload->len, why);
     if (job == NULL)
         fail_msg("decode: %s", why->data);
@@ -97,6 +110,29 @@ static void test_bounce_tag(void **state)
     capture_job_free(job);
     capture_free(cap);
     buf_free(payload);
+    buf_free(why);
+}
+
+/* A job written by an earlier version (the message in base64) reads. */
+static void test_version1(void **state)
+{
+    static const char v1[] =
+        "{\"version\":1,\"conversation_sid\":\"" SID "\","
+        "\"proxy_address\":\"k1-x@reply.example.com\","
+        "\"envelope_sender\":\"c@b.example\",\"queue_id\":\"4F1\","
+        "\"received\":1764150000,\"capture\":{\"text\":\"hi\"},"
+        "\"raw\":\"RnJvbTogYUBiDQoNCmhpDQo=\"}";
+    struct buf *why = buf_create(64);
+    struct capture_job *job;
+
+    (void) state;
+    job = capture_job_decode(v1, sizeof(v1) - 1, why);
+    if (job == NULL)
+        fail_msg("decode: %s", why->data);
+    assert_int_equal(job->raw_len, 17);
+    assert_memory_equal(job->raw, "From: a@b\r\n\r\nhi\r\n", 17);
+    assert_string_equal(job->queue_id, "4F1");
+    capture_job_free(job);
     buf_free(why);
 }
 
@@ -136,9 +172,30 @@ static void test_refusals(void **state)
     static const char *const bad[][2] = {
         {"not json", "bad JSON"},
         {"{}", "capture job:"},
+        {"{\"version\":3,\"conversation_sid\":\"" SID "\",\"proxy_address\":\"a\","
+         "\"envelope_sender\":\"\",\"queue_id\":\"\",\"received\":1,"
+         "\"capture\":{},\"raw_size\":0}\n", "unknown version"},
+        /* Version 2: the size must match what follows the line. */
         {"{\"version\":2,\"conversation_sid\":\"" SID "\",\"proxy_address\":\"a\","
          "\"envelope_sender\":\"\",\"queue_id\":\"\",\"received\":1,"
-         "\"capture\":{},\"raw\":\"\"}", "unknown version"},
+         "\"capture\":{},\"raw_size\":5}\nabcd", "raw_size does not match "
+         "the 4 bytes"},
+        {"{\"version\":2,\"conversation_sid\":\"" SID "\",\"proxy_address\":\"a\","
+         "\"envelope_sender\":\"\",\"queue_id\":\"\",\"received\":1,"
+         "\"capture\":{},\"raw_size\":-1}\n", "raw_size does not match"},
+        {"{\"version\":2,\"conversation_sid\":\"" SID "\",\"proxy_address\":\"a\","
+         "\"envelope_sender\":\"\",\"queue_id\":\"\",\"received\":1,"
+         "\"capture\":{},\"raw_size\":0}", "no raw message after the JSON"},
+        {"{\"version\":2,\"conversation_sid\":\"" SID "\",\"proxy_address\":\"a\","
+         "\"envelope_sender\":\"\",\"queue_id\":\"\",\"received\":1,"
+         "\"capture\":{},\"raw\":\"\"}\n", "raw_size does not match"},
+        /* Version 1 held everything in the JSON. */
+        {"{\"version\":1,\"conversation_sid\":\"" SID "\",\"proxy_address\":\"a\","
+         "\"envelope_sender\":\"\",\"queue_id\":\"\",\"received\":1,"
+         "\"capture\":{},\"raw\":\"\"}\nmore", "bytes after the JSON"},
+        {"{\"version\":1,\"conversation_sid\":\"" SID "\",\"proxy_address\":\"a\","
+         "\"envelope_sender\":\"\",\"queue_id\":\"\",\"received\":1,"
+         "\"capture\":{},\"raw_size\":0}", "version 1 without raw"},
         {"{\"version\":1,\"conversation_sid\":\"CHxyz\",\"proxy_address\":\"a\","
          "\"envelope_sender\":\"\",\"queue_id\":\"\",\"received\":1,"
          "\"capture\":{},\"raw\":\"\"}", "bad conversation_sid"},
@@ -150,7 +207,7 @@ static void test_refusals(void **state)
          "\"capture\":{},\"raw\":\"!!!\"}", "raw is not base64"},
         {"{\"version\":1,\"conversation_sid\":\"" SID "\",\"proxy_address\":\"a\","
          "\"envelope_sender\":\"\",\"queue_id\":\"\",\"received\":1,"
-         "\"capture\":{},\"raw\":\"\",\"extra\":1}", "capture job:"},
+         "\"capture\":{},\"raw\":\"\",\"extra\":1}", "unknown members"},
         {"{\"version\":1,\"conversation_sid\":\"" SID "\",\"proxy_address\":\"a\","
          "\"envelope_sender\":\"\",\"queue_id\":\"\",\"received\":1,"
          "\"bounce_tag\":true,\"capture\":{},\"raw\":\"\"}", "capture job:"},
@@ -173,6 +230,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_bounce_tag),
+        cmocka_unit_test(test_version1),
         cmocka_unit_test(test_keys),
         cmocka_unit_test(test_refusals),
     };

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -558,12 +559,48 @@ static void test_enqueue_refused(void **state)
                                        &one, cases[i].len, id, fx->why), -1);
         assert_string_equal(fx->why->data, cases[i].why);
     }
+    /* The limit holds for a payload in two pieces, together. */
+    buf_reset(fx->why);
+    assert_int_equal(spool_enqueue_tail(fx->sp, "capture", NULL, &one,
+                                        SPOOL_PAYLOAD_MAX / 2 + 1, &one,
+                                        SPOOL_PAYLOAD_MAX / 2, id, fx->why),
+                     -1);
+    assert_string_equal(fx->why->data, "payload of 67108865 bytes exceeds "
+                        "the limit of 67108864 bytes");
     /* A key of exactly SPOOL_KEY_MAX bytes is fine. */
     long_key[SPOOL_KEY_MAX] = '\0';
     assert_int_equal(spool_enqueue(fx->sp, "capture", long_key, &one, 1, id,
                                    fx->why), SPOOL_ACCEPTED);
     assert_int_equal(count_files(fx, "incoming"), 0);
     assert_int_equal(count_files(fx, "active"), 1);
+}
+
+/* A payload in two pieces is stored as one: the head, then the tail. */
+static void test_enqueue_tail(void **state)
+{
+    struct fixture *fx = *state;
+    char id[SPOOL_ID_LEN + 1], again[SPOOL_ID_LEN + 1];
+    struct spool_job *job;
+
+    assert_int_equal(spool_enqueue_tail(fx->sp, "capture", "k-tail",
+                                        "{\"json\":1}\n", 11, "raw message",
+                                        11, id, fx->why), SPOOL_ACCEPTED);
+    job = load_ok(fx, id, 1);
+    assert_int_equal(job->payload_len, 22);
+    assert_memory_equal(job->payload, "{\"json\":1}\nraw message", 22);
+    spool_job_free(job);
+    /* Either piece may be empty. */
+    assert_int_equal(spool_enqueue_tail(fx->sp, "capture", NULL, "", 0,
+                                        "only the tail", 13, again, fx->why),
+                     SPOOL_ACCEPTED);
+    job = load_ok(fx, again, 1);
+    assert_int_equal(job->payload_len, 13);
+    assert_memory_equal(job->payload, "only the tail", 13);
+    spool_job_free(job);
+    /* The key is the key, however the payload came. */
+    assert_int_equal(spool_enqueue(fx->sp, "capture", "k-tail", "x", 1, again,
+                                   fx->why), SPOOL_DUPLICATE);
+    assert_string_equal(again, id);
 }
 
 static void test_duplicates(void **state)
@@ -2034,6 +2071,23 @@ static void test_fsutil_mkdir_write(void **state)
     errno = 0;
     assert_int_equal(write_all(fds[1], "x", 1), -1);
     assert_int_equal(errno, EBADF);
+    /* writev_all() writes its pieces in order, empty ones too. */
+    assert_int_equal(pipe(fds), 0);
+    {
+        struct iovec iov[3] = {
+            { (void *) "head ", 5 }, { (void *) "", 0 }, { (void *) "tail", 4 },
+        };
+        char got[16];
+
+        assert_int_equal(writev_all(fds[1], iov, 3), 0);
+        close(fds[1]);
+        assert_int_equal(read(fds[0], got, sizeof(got)), 9);
+        assert_memory_equal(got, "head tail", 9);
+        close(fds[0]);
+        errno = 0;
+        assert_int_equal(writev_all(fds[1], iov, 3), -1);
+        assert_int_equal(errno, EBADF);
+    }
     /* fsync_dir() on a directory, and on what is not one. */
     assert_int_equal(fsync_dir(fx->top), 0);
     pathf(path, "%s/file", fx->top);
@@ -2061,6 +2115,7 @@ int main(void)
         T(test_open_unwritable),
         T(test_enqueue_load_roundtrip),
         T(test_enqueue_refused),
+        T(test_enqueue_tail),
         T(test_duplicates),
         T(test_marker_is_symlink),
         T(test_enqueue_batch),

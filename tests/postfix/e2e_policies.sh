@@ -329,7 +329,7 @@ done
 # could be read (the photo) is posted; a release with nothing readable
 # posts nothing and ends the job.
 id=$(queue_list | awk '/its structure cannot be read: base64/ { print $1 }' | while read -r j; do
-    "$BIN/postmaskctl" -c "$PF_PM_DIR" queue show "$j" | sed '1,/^$/d' | jq -r .raw | base64 -d \
+    "$BIN/postmaskctl" -c "$PF_PM_DIR" queue show "$j" | sed '1,/^$/d' | sed 1d \
         | grep -q '^Message-ID: <photo@' && echo "$j"; done)
 [ -n "$id" ] || t_fail "no held job keeps the raw photo reply: $(queue_list)"
 "$BIN/postmaskctl" -c "$PF_PM_DIR" queue release "$id" > "$T_WORK/rl" 2>&1 || t_fail "release $id failed: $(cat "$T_WORK/rl")"
