@@ -10,7 +10,7 @@
 #include "msg.h"
 #include "xalloc.h"
 
-static void buf_reserve(struct buf *b, size_t extra)
+void buf_reserve(struct buf *b, size_t extra)
 {
     size_t need;
 
@@ -19,8 +19,9 @@ static void buf_reserve(struct buf *b, size_t extra)
     need = b->len + extra + 1;
     if (need <= b->cap)
         return;
-    while (b->cap < need)
-        b->cap *= 2;
+    /* Doubling keeps appends linear; a jump past that (a reserve, one
+     * large append) gets what it asked for, not the next power of two. */
+    b->cap = need > b->cap * 2 ? need : b->cap * 2;
     b->data = xrealloc(b->data, b->cap);
 }
 

@@ -5,7 +5,9 @@
  * A buf is created with buf_create() and released with buf_free(); the
  * caller that creates it owns it.  buf_detach() hands the bytes to the caller
  * (who then frees them with free()) and frees the buf itself.  Growth never
- * fails (see xalloc.h).  Contents may hold NUL bytes; len counts them.
+ * fails (see xalloc.h); buf_reserve() makes room for extra more bytes at
+ * once (Postfix's VSTRING_SPACE), for a writer that knows how much is
+ * coming.  Contents may hold NUL bytes; len counts them.
  */
 #ifndef POSTMASK_BUF_H
 #define POSTMASK_BUF_H
@@ -24,6 +26,7 @@ void buf_free(struct buf *b);
 char *buf_detach(struct buf *b, size_t *len);
 void buf_reset(struct buf *b);
 void buf_truncate(struct buf *b, size_t len);
+void buf_reserve(struct buf *b, size_t extra);
 void buf_append(struct buf *b, const void *data, size_t len);
 void buf_append_str(struct buf *b, const char *s);
 void buf_append_char_grow(struct buf *b, int c);

@@ -28,6 +28,7 @@
  */
 #include <errno.h>
 #include <iconv.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -145,7 +146,7 @@ static int decode_iconv(const char *charset, const char *data, size_t len,
 int capture_decode_text(const char *charset, const char *data, size_t len,
                         struct buf *out)
 {
-    struct buf *utf8 = buf_create(len + 16);
+    struct buf *utf8;
     char name[64];
     size_t i, n = 0;
     int ret = 0;
@@ -161,9 +162,14 @@ int capture_decode_text(const char *charset, const char *data, size_t len,
     }
     name[n] = '\0';
 
-    if (name_in(name, utf8_names)) {
-        buf_append(utf8, data, len);
-    } else if (name_in(name, latin1_names)) {
+    /* UTF-8 as declared, or found: cleaned straight from data, uncopied. */
+    if (name_in(name, utf8_names)
+        || (name_in(name, ascii_names) && utf8_valid(data, len))) {
+        capture_clean_text(data, len, out);
+        return 0;
+    }
+    utf8 = buf_create(len + 16);
+    if (name_in(name, latin1_names)) {
         decode_cp1252(data, len, utf8);
     } else if (name_in(name, ascii_names) || n == sizeof(name) - 1
                || decode_iconv(name, data, len, utf8) < 0) {
@@ -196,6 +202,21 @@ static const unsigned char clean_plain[256] = {
 };
 
 /*
+ * Are the eight bytes at p all printable ASCII (0x20..0x7e)?  Word at a
+ * time: a byte below 0x20 borrows in w - 0x20..., one of 0x7f and above
+ * has its top bit set in w or in w + 0x01...  (Carries between bytes can
+ * only flag a word that holds such a byte anyway.)
+ */
+static int eight_printable(const unsigned char *p)
+{
+    const uint64_t ones = 0x0101010101010101ULL, tops = ones << 7;
+    uint64_t w;
+
+    memcpy(&w, p, sizeof(w));
+    return (((w - ones * 0x20) & ~w) | w | (w + ones)) & tops ? 0 : 1;
+}
+
+/*
  * One pass over text: runs of plain bytes and of well-formed multi-byte
  * characters are appended whole; a line end of CR or CRLF becomes LF; an
  * ill-formed sequence becomes U+FFFD; NUL, other C0 controls, DEL and C1
@@ -206,9 +227,15 @@ void capture_clean_text(const char *text, size_t len, struct buf *out)
     const unsigned char *s = (const unsigned char *) text;
     size_t i = 0, start = 0, n = 0;
 
+    buf_reserve(out, len);              /* the usual size, in one step */
     while (i < len) {
-        unsigned char c = s[i];
+        unsigned char c;
 
+        while (i + 8 <= len && eight_printable(s + i))
+            i += 8;
+        if (i == len)
+            break;
+        c = s[i];
         if (clean_plain[c]) {
             i++;
             continue;

@@ -220,38 +220,35 @@ static void add_body_text(struct walk *w, GMimeObject *obj, int kind)
     struct buf *text;
     GMimeStream *stream;
     GByteArray *bytes;
+    int flowed;
 
     if (!base64_readable(GMIME_PART(obj))) {
         structure_error(w, "base64 body part cannot be decoded");
         return;                         /* its "text" would be garbage */
     }
-    text = buf_create(256);
+    flowed = kind == 1 && format && strcasecmp(format, "flowed") == 0;
+    if (dst->len > 0 && dst->data[dst->len - 1] != '\n')
+        buf_append_char(dst, '\n');
     bytes = decode_part(GMIME_PART(obj), &stream);
+    /* Straight into dst, unless it must be unflowed first or is full. */
+    text = flowed || dst->len >= CAPTURE_BODY_MAX
+        ? buf_create(bytes->len + 16) : dst;
     if (capture_decode_text(ct ? g_mime_content_type_get_parameter(ct,
                                                                    "charset")
                             : NULL, bytes_of(bytes), bytes->len, text) < 0)
         structure_error(w, "text part in an unknown charset");
     g_object_unref(stream);
-    if (kind == 1 && format && strcasecmp(format, "flowed") == 0) {
-        struct buf *unflowed = buf_create(text->len + 16);
-
+    if (flowed && dst->len < CAPTURE_BODY_MAX)
         capture_unflow(text->data, text->len,
-                       delsp && strcasecmp(delsp, "yes") == 0, unflowed);
+                       delsp && strcasecmp(delsp, "yes") == 0, dst);
+    if (dst->len > CAPTURE_BODY_MAX)
+        buf_truncate(dst, CAPTURE_BODY_MAX);
+    if (text != dst)
         buf_free(text);
-        text = unflowed;
-    }
-    if (dst->len > 0 && dst->data[dst->len - 1] != '\n')
-        buf_append_char(dst, '\n');
-    if (dst->len < CAPTURE_BODY_MAX) {
-        size_t room = CAPTURE_BODY_MAX - dst->len;
-
-        buf_append(dst, text->data, text->len < room ? text->len : room);
-    }
     if (kind == 1)
         w->body->plain_parts++;
     else
         w->body->html_parts++;
-    buf_free(text);
 }
 
 static void add_dsn(struct walk *w, GMimeObject *obj)

@@ -8,7 +8,7 @@
 #include "xalloc.h"
 
 pcre2_code *pcre_table_compile(const char *what, const char *rule,
-                               const char *src, size_t len)
+                               const char *src, size_t len, int jit)
 {
     pcre2_code *code;
     PCRE2_SIZE off;
@@ -26,7 +26,8 @@ pcre2_code *pcre_table_compile(const char *what, const char *rule,
                   (size_t) off);
     }
     /* JIT where the platform has it; the interpreter if not. */
-    (void) pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    if (jit)
+        (void) pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
     return code;
 }
 
@@ -62,8 +63,33 @@ void pcre_table_add(struct pcre_table *t, size_t kind, const char *rule,
         k->entries = xrealloc(k->entries, k->cap * sizeof(*k->entries));
     }
     k->entries[k->count].rule = rule;
-    k->entries[k->count].code = pcre_table_compile(t->what, rule, src, len);
+    k->entries[k->count].code = pcre_table_compile(t->what, rule, src, len,
+                                                   0);
     k->count++;
+    if (k->any_src == NULL)
+        k->any_src = buf_create(len + 8);
+    else
+        buf_append_char(k->any_src, '|');
+    buf_append_str(k->any_src, "(?:");
+    buf_append(k->any_src, src, len);
+    buf_append_char(k->any_src, ')');
+}
+
+void pcre_table_finish(struct pcre_table *t)
+{
+    size_t i;
+
+    for (i = 0; i < t->nkinds; i++) {
+        struct pcre_table_kind *k = &t->kinds[i];
+
+        if (k->count > 1)
+            k->any = pcre_table_compile(t->what, "(all of a kind)",
+                                        k->any_src->data, k->any_src->len, 1);
+        else if (k->count == 1)
+            (void) pcre2_jit_compile(k->entries[0].code, PCRE2_JIT_COMPLETE);
+        buf_free(k->any_src);
+        k->any_src = NULL;
+    }
 }
 
 const char *pcre_table_match(const struct pcre_table *t, size_t kind,
@@ -76,6 +102,10 @@ const char *pcre_table_match(const struct pcre_table *t, size_t kind,
     if (kind >= t->nkinds)
         return NULL;
     k = &t->kinds[kind];
+    if (k->any != NULL
+        && pcre2_match(k->any, (PCRE2_SPTR) s, len, 0, 0, md, t->ctx)
+        == PCRE2_ERROR_NOMATCH)
+        return NULL;
     for (i = 0; i < k->count; i++)
         if (pcre2_match(k->entries[i].code, (PCRE2_SPTR) s, len, 0, 0, md,
                         t->ctx) >= 0) {

@@ -6,7 +6,8 @@
  *
  * pcre_table_compile() compiles src (len bytes) as UTF with Unicode
  * properties, caseless, anchored, matching invalid UTF-8 without error,
- * and JIT-compiles it where the platform can (the interpreter otherwise).
+ * and, with jit set, JIT-compiles it where the platform can (the
+ * interpreter otherwise).
  * A pattern that does not compile is a bug in a table: msg_panic() names
  * what ("reply pattern", "signature pattern"), the rule and the error.
  * The caller owns the code (pcre2_code_free()).
@@ -22,14 +23,26 @@
  * (pcre_table_compile()) under its kind and rule name (a static string),
  * and pcre_table_match() returns the rule of the first pattern of the kind
  * that matches s, or NULL, with the length matched in *end when end is not
- * NULL; md is the caller's match data (one per thread).  Tables are built
- * once per process (pthread_once) and never freed; matching is safe from
- * any thread.
+ * NULL; md is the caller's match data (one per thread).  pcre_table_finish(),
+ * once every pattern is added, compiles each kind's patterns into one
+ * alternation too: a text that none of them matches (nearly every line of
+ * a reply) then costs one match instead of one per pattern, and only a
+ * text that one matches is tried pattern by pattern, for its rule.  Only
+ * the alternation is JIT-compiled (and a kind's pattern when it is alone):
+ * the patterns one by one run rarely, and JIT code for each would cost
+ * the milter a megabyte of memory for nothing.  (The
+ * patterns are anchored and use no backreferences, so the alternation
+ * matches exactly when one of them does; when it runs into a limit, the
+ * patterns are tried one by one, as without it.)  Tables are built once
+ * per process (pthread_once) and never freed; matching is safe from any
+ * thread.
  */
 #ifndef POSTMASK_PCRE_COMPILE_H
 #define POSTMASK_PCRE_COMPILE_H
 
 #include <stddef.h>
+
+#include "buf.h"
 
 #ifndef PCRE2_CODE_UNIT_WIDTH
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -40,7 +53,7 @@
 #define PCRE_TABLE_DEPTH_LIMIT  2000    /* nested backtracking frames */
 
 pcre2_code *pcre_table_compile(const char *what, const char *rule,
-                               const char *src, size_t len);
+                               const char *src, size_t len, int jit);
 pcre2_match_context *pcre_table_match_context(const char *what);
 
 struct pcre_table_entry {
@@ -54,6 +67,8 @@ struct pcre_table {
     struct pcre_table_kind {
         struct pcre_table_entry *entries;
         size_t count, cap;
+        struct buf *any_src;    /* until pcre_table_finish() */
+        pcre2_code *any;        /* the alternation of them all, or NULL */
     } *kinds;
     pcre2_match_context *ctx;
 };
@@ -61,6 +76,7 @@ struct pcre_table {
 void pcre_table_init(struct pcre_table *t, const char *what, size_t nkinds);
 void pcre_table_add(struct pcre_table *t, size_t kind, const char *rule,
                     const char *src, size_t len);
+void pcre_table_finish(struct pcre_table *t);
 const char *pcre_table_match(const struct pcre_table *t, size_t kind,
                              const char *s, size_t len,
                              pcre2_match_data *md, size_t *end);

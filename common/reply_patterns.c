@@ -88,6 +88,7 @@ static void compile_all(void)
             wrap(p, src);
             pcre_table_add(&compiled, p->kind, p->rule, src->data, src->len);
         }
+    pcre_table_finish(&compiled);
     if (pthread_key_create(&match_data_key, match_data_free) != 0)
         msg_panic("reply patterns: pthread_key_create failed");
     buf_free(src);

@@ -311,6 +311,7 @@ static void compile_all(void)
         wrap(p, src);
         pcre_table_add(&compiled, p->kind, p->rule, src->data, src->len);
     }
+    pcre_table_finish(&compiled);
     buf_free(src);
 }
 

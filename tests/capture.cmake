@@ -6,6 +6,7 @@ pm_unit_test(test_capture_corpus test_capture_corpus.c)
 target_compile_definitions(test_capture_corpus PRIVATE
                            CORPUS_DIR="${CMAKE_CURRENT_SOURCE_DIR}/data/replies")
 pm_unit_test(test_capture_text test_capture_text.c)
+pm_unit_test(test_capture_clean test_capture_clean.c)
 pm_unit_test(test_reply_patterns test_reply_patterns.c)
 pm_unit_test(test_capture_signature test_capture_signature.c)
 pm_unit_test(test_capture_parse test_capture_parse.c)
