@@ -10,7 +10,9 @@
 #             receives the whole message and does nothing (the price of the
 #             milter protocol itself);
 #   postmask  postmask-milter (trusted_authserv_ids set, mask_bodies = no,
-#             capture_rate_limit = 0 so that a benchmark is not a flood).
+#             capture_rate_limit = 0 so that a benchmark is not a flood),
+#             with postmask-bridge running on the same spool as deployed
+#             (BRIDGE=no: the milter alone).
 #
 # The paths, each a prepared message file sent by smtp-source -F:
 #   mx        MX pass-through: to someone@other.example on the MX listener
@@ -22,10 +24,11 @@
 #             header of the trusted authserv-id, dmarc=pass) to a proxy
 #             address on the MX; timed until smtp-source is done, i.e. until
 #             every message was answered 250 (SMTP acceptance time: the
-#             milter answers after the capture is durable in the spool, and
-#             discards the message).  The spool must then hold one new job
-#             per message; under none/null the messages go to the sink
-#             (waited for, not timed).
+#             milter answers after the capture is durable: in the bridge's
+#             intake journal, or in a job file of its own without a bridge;
+#             and discards the message).  The milter must have logged one
+#             capture per message; under none/null the messages go to the
+#             sink (waited for, not timed).
 #
 # Every run starts from a freshly restarted Postfix (pf_reload: full stop
 # and start, so every run pays the same process start-up), with the sink
@@ -37,12 +40,15 @@
 # Printed per size and path: the median seconds per round and messages/s of
 # each variant, the median of the per-round ratios to none and to null, the
 # milter's CPU ms per message (utime + stime of /proc/PID/stat, all
-# threads, over the round, divided by the messages) and postmask-milter's
+# threads, over the round, divided by the messages), postmask-milter's
 # memory: VmRSS before and after the run and VmHWM during it (the peak is
-# reset before each postmask run through /proc/PID/clear_refs).
+# reset before each postmask run through /proc/PID/clear_refs), and the
+# bridge's CPU ms per message during the postmask runs (for captures: its
+# intake, the journal, and making the job files).
 #
 # Runs as root (the harness needs it), after `make build`:
-# usage: BIN=build SRC=. sh bench/milter_overhead.sh [MESSAGES] [SESSIONS] [ROUNDS]
+# usage: BIN=build SRC=. [SIZES="4096 102400"] [PATHS="mx masking capture"]
+#            [BRIDGE=yes|no] sh bench/milter_overhead.sh [MESSAGES] [SESSIONS] [ROUNDS]
 set -eu
 : "${BIN:=build}"
 : "${SRC:=.}"
@@ -75,6 +81,40 @@ pf_start
 pf_milter_start || t_fail "postmask-milter did not start: $(cat "$PF_MILTER_LOG")"
 PM_PID=$PF_MILTER_PID
 
+# postmask-bridge beside it on the same spool, as deployed (BRIDGE=no: the
+# milter alone, writing every capture job itself).  The bridge takes the
+# captures through its intake, into its journal, and makes them into job
+# files (its CPU is printed too).  What it would do with the jobs next,
+# posting them to Twilio, is not what this measures: its "Twilio" is a
+# socket that takes connections and never answers, and one job at a time
+# waits there for the longest request timeout.
+BR_PID=
+SILENT_PID=
+if [ "${BRIDGE:-yes}" = yes ]; then
+    . "$SRC/tests/lib_bridge.sh"
+    python3 -c 'import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(64)
+print(s.getsockname()[1], flush=True)
+time.sleep(86400)' > "$WORK/silent.port" &
+    SILENT_PID=$!
+    _pf_poll 10 test -s "$WORK/silent.port" || t_fail "the silent Twilio did not start"
+    SILENT=http://127.0.0.1:$(cat "$WORK/silent.port")
+    (umask 077
+     echo "bench-api-token" > "$PF_PM_DIR/api_token"
+     echo "bench-twilio-token" > "$PF_PM_DIR/twilio_auth_token")
+    pf_pmconf -e 'bridge_listen = 127.0.0.1:0' 'webhook_listen = 127.0.0.1:0' \
+        "twilio_api_url = $SILENT" "twilio_media_url = $SILENT" \
+        'twilio_account_sid = AC00000000000000000000000000000000' \
+        "twilio_auth_token_file = $PF_PM_DIR/twilio_auth_token" \
+        "api_token_file = $PF_PM_DIR/api_token" 'job_concurrency = 1' \
+        'twilio_request_timeout = 600s' 'catchup_interval = 0'
+    T_BRIDGE_LOG=$PF_DIR/bridge.log
+    t_bridge_run "$PF_PM_DIR" || t_fail "postmask-bridge could not listen"
+    BR_PID=$T_BRIDGE_PID
+fi
+
 # The null milter next to it, reachable by smtpd the same way.
 if [ -n "$PF_MILTER_SOCK" ]; then
     NULL_SOCK=$PF_QUEUE/postmask/null.sock
@@ -99,6 +139,7 @@ _pf_poll 10 null_ready || t_fail "the null milter does not listen: $(cat "$PF_DI
 # libmilter takes seconds to exit after SIGTERM; the harness stops the
 # rest); the work directory goes when the run succeeded.
 bench_cleanup() {
+    [ -z "${SILENT_PID:-}" ] || kill "$SILENT_PID" 2>/dev/null || :
     if [ -n "${NULL_PID:-}" ]; then
         kill -KILL "$NULL_PID" 2>/dev/null || :
         _pf_poll 5 _pf_dead "$NULL_PID" || :
@@ -210,8 +251,10 @@ vm() {
     awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
 }
 
-spool_jobs() {
-    find "$PF_PM_SPOOL/active" -type f 2>/dev/null | wc -l | tr -d ' '
+# captures: how many captures the milter has logged (its job files, or
+# the bridge's journal records, or jobs the bridge already worked on).
+captures() {
+    grep -c ': captured: conversation ' "$PF_MILTER_LOG" || :
 }
 
 # at_sink N: waits (bounded by WAIT) until N complete messages are at the
@@ -272,17 +315,19 @@ run() {
         echo 5 > "/proc/$PM_PID/clear_refs"     # VmHWM := VmRSS
     fi
     r_rss0=$(vm "$PM_PID" VmRSS)
-    r_jobs0=$(spool_jobs)
+    r_jobs0=$(captures)
     r_cpu0=0
     [ -z "$r_pid" ] || r_cpu0=$(ticks "$r_pid")
+    r_bcpu0=0
+    [ -z "$BR_PID" ] || r_bcpu0=$(ticks "$BR_PID")
     r_t0=$(now)
     send "$3" "$2" "$r_count"
     if [ "$3" = capture ]; then
         r_t1=$(now)
         if [ "$4" = postmask ]; then
-            r_jobs=$(($(spool_jobs) - r_jobs0))
+            r_jobs=$(($(captures) - r_jobs0))
             [ "$r_jobs" = "$r_count" ] \
-                || t_fail "capture: $r_jobs new spool jobs for $r_count messages: $(tail -3 "$PF_MILTER_LOG")"
+                || t_fail "capture: $r_jobs captures for $r_count messages: $(tail -3 "$PF_MILTER_LOG")"
         else
             at_sink "$r_count" || t_fail "capture ($4): not all at the sink"
         fi
@@ -292,14 +337,16 @@ run() {
     fi
     r_cpu=-
     [ -z "$r_pid" ] || r_cpu=$(($(ticks "$r_pid") - r_cpu0))
+    r_bcpu=-
+    [ -z "$BR_PID" ] || [ "$4" != postmask ] || r_bcpu=$(($(ticks "$BR_PID") - r_bcpu0))
     r_hwm=-
     [ "$4" != postmask ] || r_hwm=$(vm "$PM_PID" VmHWM)
     r_rss1=$(vm "$PM_PID" VmRSS)
     pf_wait_queue_empty "$WAIT" || t_fail "$3 ($4): Postfix's queue did not drain"
     sink_clear
     [ -z "${5:-}" ] || return 0
-    echo "$1 $2 $3 $4 $r_t0 $r_t1 $r_cpu $r_rss0 $r_hwm $r_rss1" \
-        | awk '{ printf "%s %s %s %s %.3f %s %s %s %s\n", $1, $2, $3, $4, $6 - $5, $7, $8, $9, $10 }' \
+    echo "$1 $2 $3 $4 $r_t0 $r_t1 $r_cpu $r_rss0 $r_hwm $r_rss1 $r_bcpu" \
+        | awk '{ printf "%s %s %s %s %.3f %s %s %s %s %s\n", $1, $2, $3, $4, $6 - $5, $7, $8, $9, $10, $11 }' \
         >> "$WORK/results"
 }
 
@@ -352,11 +399,12 @@ awk -v n="$MESSAGES" -v hz="$HZ" '
     { key = $2 " " $3; rk = $1 " " key
       sec[key, $4] = sec[key, $4] " " $5; t[rk, $4] = $5
       if ($6 != "-") cpu[key, $4] = cpu[key, $4] " " $6 * 1000 / hz / n
+      if ($10 != "-") bcpu[key] = bcpu[key] " " $10 * 1000 / hz / n
       if ($4 == "postmask") { rss0[key] = rss0[key] " " $7; hwm[key] = hwm[key] " " $8; rss1[key] = rss1[key] " " $9 }
       rounds[$1] = 1; if (!(key in seen)) { seen[key] = 1; keys[++nk] = key } }
     END {
-        printf "%-8s %-8s %-9s %9s %8s %7s %7s %8s %17s\n", "size", "path", "variant",
-            "s/round", "msg/s", "/none", "/null", "CPU ms", "RSS MiB b/a/peak"
+        printf "%-8s %-8s %-9s %9s %8s %7s %7s %8s %17s %10s\n", "size", "path", "variant",
+            "s/round", "msg/s", "/none", "/null", "CPU ms", "RSS MiB b/a/peak", "bridge ms"
         for (i = 1; i <= nk; i++) {
             key = keys[i]; split(key, kk, " ")
             for (v = 1; v <= 3; v++) {
@@ -370,9 +418,10 @@ awk -v n="$MESSAGES" -v hz="$HZ" '
                 c = ((key, var) in cpu) ? sprintf("%.2f", median(cpu[key, var])) : "-"
                 m = var == "postmask" ? sprintf("%.1f/%.1f/%.1f", median(rss0[key]) / 1024,
                     median(rss1[key]) / 1024, median(hwm[key]) / 1024) : ""
-                line = sprintf("%-8s %-8s %-9s %9.3f %8.1f %7s %7s %8s %17s",
+                b = var == "postmask" && (key in bcpu) ? sprintf("%.2f", median(bcpu[key])) : ""
+                line = sprintf("%-8s %-8s %-9s %9.3f %8.1f %7s %7s %8s %17s %10s",
                     (kk[1] == 4096 ? "4 KiB" : kk[1] == 102400 ? "100 KiB" : kk[1] " B"), kk[2], var,
-                    s, n / s, sprintf("x%.2f", median(rn)), sprintf("x%.2f", median(rl)), c, m)
+                    s, n / s, sprintf("x%.2f", median(rn)), sprintf("x%.2f", median(rl)), c, m, b)
                 sub(/ +$/, "", line)
                 print line
             }

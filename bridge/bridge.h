@@ -38,6 +38,7 @@ struct sync_email;
 struct sync_reply;
 struct catchup;
 struct spool_writer;
+struct intake_listener;
 
 struct bridge {
     const struct config *cfg;   /* replaced by a reload */
@@ -56,6 +57,7 @@ struct bridge {
     struct sync_reply *sync_reply;      /* sync_reply.c's */
     struct catchup *catchup;    /* missed webhooks (catchup.h) */
     struct spool_writer *spool_writer;  /* webhook jobs: the journal */
+    struct intake_listener *intake;     /* the milter's capture jobs */
 
     /* Read at start-up and by every reload (bridge_secrets.h). */
     struct bridge_secrets secrets;

@@ -35,6 +35,7 @@
 #include "curl_loop.h"
 #include "daemon_args.h"
 #include "http_server.h"
+#include "intake_listener.h"
 #include "job_runner.h"
 #include "metrics.h"
 #include "msg.h"
@@ -216,6 +217,11 @@ int main(int argc, char **argv)
     create_jobs(&br, why);
     if ((br.spool_writer = spool_writer_create(br.base, br.spool,
                                                cfg->spool_directory, why))
+        == NULL
+        || (br.intake = intake_listener_create(
+                br.base, br.spool_writer, cfg->spool_directory,
+                cfg->bridge_client_timeout,
+                (unsigned) cfg->bridge_connection_limit, br.metrics, why))
         == NULL)
         msg_fatal("%s", why->data);
     listen_text(cfg->bridge_listen, br.http, listen, sizeof(listen));
@@ -237,6 +243,7 @@ int main(int argc, char **argv)
      * requests in flight are dropped, then their owners free what they
      * keep, then the server frees unanswered exchanges. */
     spool_writer_free(br.spool_writer);
+    intake_listener_free(br.intake);    /* answers what the writer stored */
     twilio_client_free(br.twilio);
     api_conversations_free(&br);
     catchup_free(br.catchup);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bounce_tag.h"
+#include "capture_intake.h"
 #include "buf.h"
 #include "capture_job.h"
 #include "capture_spool.h"
@@ -72,8 +73,13 @@ capture_rcpt(const struct capture_spool_msg *m,
     return NULL;
 }
 
-/* Spools the capture for one conversation: 0, or -1 after logging. */
-static int spool_capture(struct spool *spool, const struct capture_spool_msg *m,
+/*
+ * Spools the capture for one conversation, through the bridge's intake
+ * when intake_dir is set and a bridge listens there: 0, or -1 after
+ * logging.
+ */
+static int spool_capture(struct spool *spool, const char *intake_dir,
+                         const struct capture_spool_msg *m,
                          const struct capture *cap,
                          const struct capture_spool_rcpt *r,
                          void (*on_captured)(const char *, const char *),
@@ -83,6 +89,7 @@ static int spool_capture(struct spool *spool, const struct capture_spool_msg *m,
     struct buf *key = buf_create(128), *payload = buf_create(4096);
     struct buf *why = buf_create(128);
     char id[SPOOL_ID_LEN + 1];
+    int absent;
     int rc;
 
     info.conversation_sid = r->sid;
@@ -94,8 +101,22 @@ static int spool_capture(struct spool *spool, const struct capture_spool_msg *m,
         : bounce_tag_status_name((enum bounce_tag_status) r->bounce_tag);
     capture_job_key(r->sid, cap, m->raw, m->raw_len, key);
     capture_job_encode(&info, cap, m->raw_len, payload);
-    rc = spool_enqueue_tail(spool, CAPTURE_JOB_KIND, key->data, payload->data,
-                            payload->len, m->raw, m->raw_len, id, why);
+    rc = -1;
+    if (intake_dir != NULL
+        && (rc = capture_intake_submit(intake_dir, CAPTURE_INTAKE_WAIT_MS,
+                                       key->data, payload->data, payload->len,
+                                       m->raw, m->raw_len, id, &absent,
+                                       why)) < 0) {
+        if (!absent)
+            msg_warn("%s: conversation %s: the bridge did not take the "
+                     "capture (%s): writing it to the spool", m->queue_id,
+                     r->sid, why->data);
+        buf_reset(why);
+    }
+    if (rc < 0)
+        rc = spool_enqueue_tail(spool, CAPTURE_JOB_KIND, key->data,
+                                payload->data, payload->len, m->raw,
+                                m->raw_len, id, why);
     if (rc == SPOOL_ACCEPTED || rc == SPOOL_DUPLICATE) {
         memcpy(stats->job, id, sizeof(stats->job));
         if (rc == SPOOL_ACCEPTED)
@@ -123,7 +144,8 @@ static int spool_capture(struct spool *spool, const struct capture_spool_msg *m,
 }
 
 enum capture_spool_result capture_spool_message(
-    struct spool *spool, const struct capture_options *opts,
+    struct spool *spool, const char *intake_dir,
+    const struct capture_options *opts,
     const struct capture_spool_msg *m, const struct capture_spool_rcpt *rcpts,
     size_t count, void (*on_captured)(const char *queue_id, const char *sid),
     struct capture_spool_stats *stats)
@@ -150,7 +172,8 @@ enum capture_spool_result capture_spool_message(
         if (seen_before(rcpts, i)
             || (r = capture_rcpt(m, rcpts, count, i, stats)) == NULL)
             continue;
-        if (spool_capture(spool, m, cap, r, on_captured, stats) < 0) {
+        if (spool_capture(spool, intake_dir, m, cap, r, on_captured,
+                          stats) < 0) {
             capture_free(cap);
             return CAPTURE_SPOOL_WRITE;
         }

@@ -22,6 +22,11 @@
  * seen by both the milter and the transport (or sent twice) is captured
  * once: "QUEUEID: captured: conversation CH..., CLASS, job ID", or
  * "QUEUEID: duplicate: conversation CH..., already captured as job ID".
+ * With intake_dir (the spool's directory) set, each job goes to the
+ * bridge's capture intake (capture_intake.h) when a bridge listens there,
+ * and is written to spool directly when none does (or when the bridge
+ * fails to answer: "QUEUEID: conversation CH...: the bridge did not take
+ * the capture (REASON): writing it to the spool"); NULL writes directly.
  * on_captured (may be NULL) is called after each new job (the milter's
  * capture_rate_limit).  It returns CAPTURE_SPOOL_OK, or CAPTURE_SPOOL_PARSE
  * / CAPTURE_SPOOL_WRITE after a warning (the caller answers "try again":
@@ -75,7 +80,8 @@ enum proxy_status capture_spool_rcpt(const struct address_keys *keys,
                                      struct capture_spool_rcpt *r);
 
 enum capture_spool_result capture_spool_message(
-    struct spool *spool, const struct capture_options *opts,
+    struct spool *spool, const char *intake_dir,
+    const struct capture_options *opts,
     const struct capture_spool_msg *m, const struct capture_spool_rcpt *rcpts,
     size_t count, void (*on_captured)(const char *queue_id, const char *sid),
     struct capture_spool_stats *stats);

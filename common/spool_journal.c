@@ -26,6 +26,7 @@
 #include <openssl/evp.h>
 
 #include "fsutil.h"
+#include "le_bytes.h"
 #include "msg.h"
 #include "spool_job.h"
 #include "spool_journal.h"
@@ -81,30 +82,6 @@ static time_t monotonic_now(void)
 
 /* Encoding. */
 
-static void put_u32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char) v;
-    p[1] = (unsigned char) (v >> 8);
-    p[2] = (unsigned char) (v >> 16);
-    p[3] = (unsigned char) (v >> 24);
-}
-
-static uint32_t get_u32(const unsigned char *p)
-{
-    return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16
-        | (uint32_t) p[3] << 24;
-}
-
-static uint64_t get_u64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    int i;
-
-    for (i = 0; i < 8; i++)
-        v |= (uint64_t) p[i] << (8 * i);
-    return v;
-}
-
 static uint32_t body_check(const unsigned char *body, size_t len)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -112,7 +89,7 @@ static uint32_t body_check(const unsigned char *body, size_t len)
 
     if (EVP_Digest(body, len, md, &md_len, EVP_sha256(), NULL) != 1)
         msg_fatal("spool journal: SHA-256 failed");
-    return get_u32(md);
+    return le_get_u32(md);
 }
 
 void spool_journal_encode(const struct spool_journal_rec *rec,
@@ -122,22 +99,19 @@ void spool_journal_encode(const struct spool_journal_rec *rec,
     unsigned char created[8];
     size_t start = out->len;
     size_t body;
-    uint64_t t = (uint64_t) rec->created;
-    int i;
 
     memset(head, 0, sizeof(head));
     buf_append(out, head, sizeof(head));        /* filled in below */
     body = out->len;
     buf_append(out, rec->id, SPOOL_ID_LEN);
-    for (i = 0; i < 8; i++)
-        created[i] = (unsigned char) (t >> (8 * i));
+    le_put_u64(created, (uint64_t) rec->created);
     buf_append(out, created, sizeof(created));
     buf_append(out, rec->kind, strlen(rec->kind) + 1);
     buf_append(out, rec->key, strlen(rec->key) + 1);
     buf_append(out, rec->payload, rec->payload_len);
     memcpy(head, MAGIC, MAGIC_LEN);
-    put_u32(head + 4, (uint32_t) (out->len - body));
-    put_u32(head + 8, body_check((unsigned char *) out->data + body,
+    le_put_u32(head + 4, (uint32_t) (out->len - body));
+    le_put_u32(head + 8, body_check((unsigned char *) out->data + body,
                                  out->len - body));
     memcpy(out->data + start, head, sizeof(head));
 }
@@ -174,7 +148,7 @@ int spool_journal_parse(const unsigned char *data, size_t len,
     }
     if (len < SPOOL_JOURNAL_HEADER)
         return 0;
-    body_len = get_u32(data + 4);
+    body_len = le_get_u32(data + 4);
     if (body_len < SPOOL_ID_LEN + 8 + 4
         || body_len > (uint64_t) SPOOL_JOURNAL_BODY_MAX) {
         buf_printf(why, "record length %" PRIu32 " out of range", body_len);
@@ -184,14 +158,14 @@ int spool_journal_parse(const unsigned char *data, size_t len,
         return 0;
     p = data + SPOOL_JOURNAL_HEADER;
     end = p + body_len;
-    if (body_check(p, body_len) != get_u32(data + 8)) {
+    if (body_check(p, body_len) != le_get_u32(data + 8)) {
         buf_printf(why, "record check does not match its contents");
         return -1;
     }
     memcpy(rec->id, p, SPOOL_ID_LEN);
     rec->id[SPOOL_ID_LEN] = '\0';
     p += SPOOL_ID_LEN;
-    t = get_u64(p);
+    t = le_get_u64(p);
     p += 8;
     rec->created = (time_t) t;
     if ((rec->kind = take_string(&p, end, SPOOL_KIND_MAX)) == NULL
@@ -972,7 +946,7 @@ static void first_time(const unsigned char *data, size_t len, void *arg)
     uint64_t v;
 
     if (len == FIRST_TIME_END && memcmp(data, MAGIC, MAGIC_LEN) == 0
-        && (v = get_u64(data + FIRST_TIME_END - 8)) > 0 && v <= CREATED_MAX)
+        && (v = le_get_u64(data + FIRST_TIME_END - 8)) > 0 && v <= CREATED_MAX)
         t = (time_t) v;
     if (*oldest == 0 || t < *oldest)
         *oldest = t;

@@ -222,7 +222,7 @@ int ctl_capture(const struct config *cfg, int argc, char **argv)
     m.raw_len = raw->len;
     buf_reset(why);
     stats.why = why;
-    if (capture_spool_message(spool, &opts, &m, rcpts, count, NULL,
+    if (capture_spool_message(spool, NULL, &opts, &m, rcpts, count, NULL,
                               &stats) == CAPTURE_SPOOL_OK) {
         say_result(&stats);
         status = EX_OK_;

@@ -168,11 +168,11 @@ static int queue_become_owner(const char *dir, struct buf *why)
     return 0;
 }
 
-/* The webhook jobs still in the bridge's intake journal, if any. */
+/* The jobs (webhooks, captures) still in the bridge's intake journal. */
 static void queue_journal_line(size_t journal)
 {
     if (journal > 0)
-        printf("-- %zu webhook job%s in the intake journal, not yet in the "
+        printf("-- %zu job%s in the intake journal, not yet in the "
                "queue (postmask-bridge moves them in)\n", journal,
                journal == 1 ? "" : "s");
 }

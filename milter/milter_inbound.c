@@ -102,8 +102,10 @@ sfsistat milter_inbound_eom(SMFICTX *ctx, struct milter_conn *conn,
     cm.sender = m->sender ? m->sender : "";
     cm.raw = m->raw->data;
     cm.raw_len = m->raw->len;
-    rc = capture_spool_message(milter_ctx->spool, &conn->set->capture, &cm,
-                               rcpts, m->proxy_count, on_captured, &stats);
+    rc = capture_spool_message(milter_ctx->spool,
+                               conn->set->cfg->spool_directory,
+                               &conn->set->capture, &cm, rcpts,
+                               m->proxy_count, on_captured, &stats);
     free(rcpts);
     captured = stats.captured + stats.duplicates;
     if (rc == CAPTURE_SPOOL_PARSE) {

@@ -81,12 +81,12 @@ open(sys.argv[1], "wb").write(rec("6745A1B200000001", "IMjournal1")
 PY
 run list
 expect "journal only" 0 "Spool is empty
--- 2 webhook jobs in the intake journal, not yet in the queue (postmask-bridge moves them in)" ""
+-- 2 jobs in the intake journal, not yet in the queue (postmask-bridge moves them in)" ""
 marker=$(printf 'twilio_message\000IMjournal2' | sha256sum | cut -d' ' -f1)
 ln -s 6745A1B200000002 "$SPOOL/dedupe/$marker"
 run list
 expect "journal, one already a job" 0 "Spool is empty
--- 1 webhook job in the intake journal, not yet in the queue (postmask-bridge moves them in)" ""
+-- 1 job in the intake journal, not yet in the queue (postmask-bridge moves them in)" ""
 rm -r "$SPOOL/journal" "$SPOOL/dedupe/$marker"
 
 # Three jobs from the writer: "ID SHA256" lines after READY.
