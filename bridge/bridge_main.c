@@ -242,6 +242,7 @@ int main(int argc, char **argv)
     /* Webhook jobs queued are committed and answered; callbacks of Twilio
      * requests in flight are dropped, then their owners free what they
      * keep, then the server frees unanswered exchanges. */
+    intake_listener_stop(br.intake);    /* milters stop handing over */
     spool_writer_free(br.spool_writer);
     intake_listener_free(br.intake);    /* answers what the writer stored */
     twilio_client_free(br.twilio);

@@ -25,6 +25,9 @@
 #include "xalloc.h"
 
 #define METRIC  "postmask_capture_intake_total"
+/* Requests in hand at once, whatever bridge_connection_limit says: each
+ * may hold a capture of up to SPOOL_PAYLOAD_MAX bytes. */
+#define INTAKE_CONNECTIONS_MAX  32
 
 struct intake_conn {
     struct intake_listener *il;
@@ -40,6 +43,8 @@ struct intake_listener {
     struct event_base *base;
     struct spool_writer *sw;
     struct evconnlistener *listener;    /* NULL: not listening */
+    struct event *retry;        /* accept failed: listen again later */
+    int paused;                 /* by an accept error */
     struct metrics *metrics;
     char path[sizeof(((struct sockaddr_un *) 0)->sun_path)];
     long timeout_s;
@@ -68,7 +73,8 @@ static void conn_free(struct intake_conn *c)
     if (c->next != NULL)
         c->next->prev = c->prev;
     free(c);
-    if (il->connections-- == il->max_connections && il->listener != NULL)
+    if (il->connections-- == il->max_connections && il->listener != NULL
+        && !il->paused)
         evconnlistener_enable(il->listener);
 }
 
@@ -180,7 +186,7 @@ static void on_event(struct bufferevent *bev, short events, void *arg)
     struct intake_conn *c = arg;
 
     (void) bev;
-    if (events & BEV_EVENT_TIMEOUT) {
+    if ((events & BEV_EVENT_TIMEOUT) && (events & BEV_EVENT_READING)) {
         msg_warn("intake: dropped: no whole request within %lds",
                  c->il->timeout_s);
         count(c->il, "timeout");
@@ -216,6 +222,31 @@ static void on_accept(struct evconnlistener *listener, evutil_socket_t fd,
     bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
     bufferevent_set_timeouts(c->bev, &tv, &tv);
     bufferevent_enable(c->bev, EV_READ);
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+    struct intake_listener *il = arg;
+
+    (void) fd;
+    (void) what;
+    il->paused = 0;
+    if (il->listener != NULL && il->connections < il->max_connections)
+        evconnlistener_enable(il->listener);
+}
+
+/* accept() failed (out of file descriptors, say): pause for a second,
+ * rather than spin on a socket that stays readable. */
+static void on_accept_error(struct evconnlistener *listener, void *arg)
+{
+    struct intake_listener *il = arg;
+    struct timeval second = { 1, 0 };
+
+    msg_warn("intake: accept on %s: %s; pausing for a second", il->path,
+             evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+    evconnlistener_disable(listener);
+    il->paused = 1;
+    evtimer_add(il->retry, &second);
 }
 
 /* Creates, binds and listens on il->path: the descriptor, or -1. */
@@ -265,6 +296,13 @@ struct intake_listener *intake_listener_create(struct event_base *base,
     il->metrics = metrics;
     il->timeout_s = timeout_s > 0 ? timeout_s : 1;
     il->max_connections = max_connections > 0 ? max_connections : 1;
+    if (il->max_connections > INTAKE_CONNECTIONS_MAX)
+        il->max_connections = INTAKE_CONNECTIONS_MAX;
+    if ((il->retry = evtimer_new(base, on_retry, il)) == NULL) {
+        buf_append_str(why, "intake: evtimer_new failed");
+        free(il);
+        return NULL;
+    }
     if (metrics != NULL)
         metrics_describe(metrics, METRIC, "counter", "capture jobs the "
                          "milter handed over, by result (accepted, "
@@ -278,6 +316,7 @@ struct intake_listener *intake_listener_create(struct event_base *base,
         return il;
     }
     if ((fd = listen_unix(il, why)) < 0) {
+        event_free(il->retry);
         free(il);
         return NULL;
     }
@@ -289,10 +328,21 @@ struct intake_listener *intake_listener_create(struct event_base *base,
                    il->path);
         close(fd);
         (void) unlink(il->path);
+        event_free(il->retry);
         free(il);
         return NULL;
     }
+    evconnlistener_set_error_cb(il->listener, on_accept_error);
     return il;
+}
+
+void intake_listener_stop(struct intake_listener *il)
+{
+    if (il == NULL || il->listener == NULL)
+        return;
+    evconnlistener_free(il->listener);
+    il->listener = NULL;
+    (void) unlink(il->path);
 }
 
 void intake_listener_free(struct intake_listener *il)
@@ -301,11 +351,8 @@ void intake_listener_free(struct intake_listener *il)
 
     if (il == NULL)
         return;
-    if (il->listener != NULL) {
-        evconnlistener_free(il->listener);
-        il->listener = NULL;
-        (void) unlink(il->path);
-    }
+    intake_listener_stop(il);
+    event_free(il->retry);
     /* The loop has stopped: what answers are queued go out now, if the
      * socket takes them; the clients of the others see the connection
      * close and write their jobs themselves. */

@@ -16,13 +16,16 @@
  * logged as "intake: refused: ...") gets an error line; one that does not
  * arrive whole within timeout_s is dropped; at most max_connections are
  * served at once (the listener pauses until one ends, and the kernel's
- * listen queue holds the rest).  Every answer is counted in the metrics
+ * listen queue holds the rest; never more than 32, as each may hold a
+ * capture of up to 64 MiB).  An accept() that fails (out of descriptors)
+ * pauses the listener for a second.  Every answer is counted in the metrics
  * (postmask_capture_intake_total by result).
  *
  * Ownership: created on the event loop with the spool writer it submits
- * to, which must outlive it... except at exit: free the spool writer
- * first (it calls back for every job it holds, and the listener answers
- * those it can), then the listener.
+ * to.  At exit: intake_listener_stop() first (the socket goes, so a
+ * milter writes its jobs itself at once instead of waiting for a bridge
+ * that is going), then free the spool writer (it calls back for every job
+ * it holds, and the listener answers those it can), then the listener.
  */
 #ifndef POSTMASK_INTAKE_LISTENER_H
 #define POSTMASK_INTAKE_LISTENER_H
@@ -44,6 +47,7 @@ struct intake_listener *intake_listener_create(struct event_base *base,
                                                unsigned max_connections,
                                                struct metrics *metrics,
                                                struct buf *why);
+void intake_listener_stop(struct intake_listener *il);
 void intake_listener_free(struct intake_listener *il);
 
 #endif

@@ -75,10 +75,11 @@ capture_rcpt(const struct capture_spool_msg *m,
 
 /*
  * Spools the capture for one conversation, through the bridge's intake
- * when intake_dir is set and a bridge listens there: 0, or -1 after
- * logging.
+ * when *intake_dir is set and a bridge listens there (when none does, or
+ * it fails, *intake_dir is cleared: the message's other conversations
+ * go to the spool at once): 0, or -1 after logging.
  */
-static int spool_capture(struct spool *spool, const char *intake_dir,
+static int spool_capture(struct spool *spool, const char **intake_dir,
                          const struct capture_spool_msg *m,
                          const struct capture *cap,
                          const struct capture_spool_rcpt *r,
@@ -102,8 +103,9 @@ static int spool_capture(struct spool *spool, const char *intake_dir,
     capture_job_key(r->sid, cap, m->raw, m->raw_len, key);
     capture_job_encode(&info, cap, m->raw_len, payload);
     rc = -1;
-    if (intake_dir != NULL
-        && (rc = capture_intake_submit(intake_dir, CAPTURE_INTAKE_WAIT_MS,
+    /* Too large for any job: the spool says so, in its words. */
+    if (*intake_dir != NULL && payload->len + m->raw_len <= SPOOL_PAYLOAD_MAX
+        && (rc = capture_intake_submit(*intake_dir, CAPTURE_INTAKE_WAIT_MS,
                                        key->data, payload->data, payload->len,
                                        m->raw, m->raw_len, id, &absent,
                                        why)) < 0) {
@@ -112,6 +114,7 @@ static int spool_capture(struct spool *spool, const char *intake_dir,
                      "capture (%s): writing it to the spool", m->queue_id,
                      r->sid, why->data);
         buf_reset(why);
+        *intake_dir = NULL;     /* the rest of this message: no waiting */
     }
     if (rc < 0)
         rc = spool_enqueue_tail(spool, CAPTURE_JOB_KIND, key->data,
@@ -172,7 +175,7 @@ enum capture_spool_result capture_spool_message(
         if (seen_before(rcpts, i)
             || (r = capture_rcpt(m, rcpts, count, i, stats)) == NULL)
             continue;
-        if (spool_capture(spool, intake_dir, m, cap, r, on_captured,
+        if (spool_capture(spool, &intake_dir, m, cap, r, on_captured,
                           stats) < 0) {
             capture_free(cap);
             return CAPTURE_SPOOL_WRITE;

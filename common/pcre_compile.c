@@ -48,6 +48,14 @@ void pcre_table_init(struct pcre_table *t, const char *what, size_t nkinds)
     t->nkinds = nkinds;
     t->kinds = xcalloc(nkinds, sizeof(*t->kinds));
     t->ctx = pcre_table_match_context(what);
+    /*
+     * The patterns one by one run in the interpreter, where the depth
+     * limit applies; JIT code (which they ran as before the alternations)
+     * knows none.  So that a line matches the same rule either way, their
+     * depth is bounded by the match limit alone, as in the JIT.
+     */
+    t->one_ctx = pcre_table_match_context(what);
+    pcre2_set_depth_limit(t->one_ctx, PCRE_TABLE_MATCH_LIMIT);
 }
 
 void pcre_table_add(struct pcre_table *t, size_t kind, const char *rule,
@@ -108,7 +116,7 @@ const char *pcre_table_match(const struct pcre_table *t, size_t kind,
         return NULL;
     for (i = 0; i < k->count; i++)
         if (pcre2_match(k->entries[i].code, (PCRE2_SPTR) s, len, 0, 0, md,
-                        t->ctx) >= 0) {
+                        k->any != NULL ? t->one_ctx : t->ctx) >= 0) {
             if (end != NULL)
                 *end = (size_t) pcre2_get_ovector_pointer(md)[1];
             return k->entries[i].rule;

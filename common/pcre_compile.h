@@ -71,6 +71,7 @@ struct pcre_table {
         pcre2_code *any;        /* the alternation of them all, or NULL */
     } *kinds;
     pcre2_match_context *ctx;
+    pcre2_match_context *one_ctx;   /* for the patterns one by one */
 };
 
 void pcre_table_init(struct pcre_table *t, const char *what, size_t nkinds);
