@@ -31,11 +31,10 @@
 
 struct intake_conn {
     struct intake_listener *il;
-    struct bufferevent *bev;    /* NULL once the client is gone */
+    struct bufferevent *bev;
     int have_head;
     uint32_t key_len;
     uint64_t payload_len;
-    int waiting;                /* submitted; the writer calls back */
     struct intake_conn *prev, *next;
 };
 
@@ -64,8 +63,7 @@ static void conn_free(struct intake_conn *c)
 {
     struct intake_listener *il = c->il;
 
-    if (c->bev != NULL)
-        bufferevent_free(c->bev);
+    bufferevent_free(c->bev);
     if (c->prev != NULL)
         c->prev->next = c->next;
     else
@@ -76,18 +74,6 @@ static void conn_free(struct intake_conn *c)
     if (il->connections-- == il->max_connections && il->listener != NULL
         && !il->paused)
         evconnlistener_enable(il->listener);
-}
-
-/* The client is gone: the connection ends now, or when the writer has
- * called back for the job it holds. */
-static void conn_gone(struct intake_conn *c)
-{
-    if (!c->waiting) {
-        conn_free(c);
-        return;
-    }
-    bufferevent_free(c->bev);
-    c->bev = NULL;
 }
 
 static void on_event(struct bufferevent *bev, short events, void *arg);
@@ -122,15 +108,10 @@ static void on_stored(int rc, const char *id, const char *why, void *arg)
 {
     struct intake_conn *c = arg;
 
-    c->waiting = 0;
     count(c->il, rc == SPOOL_ACCEPTED ? "accepted"
           : rc == SPOOL_DUPLICATE ? "duplicate" : "failed");
     if (rc < 0)
         msg_warn("intake: cannot store a capture: %s", why);
-    if (c->bev == NULL) {
-        conn_free(c);
-        return;
-    }
     answer(c, rc, id, why);
 }
 
@@ -148,8 +129,9 @@ static void take(struct intake_conn *c, struct evbuffer *in)
     }
     payload = xmalloc((size_t) c->payload_len + 1);
     evbuffer_remove(in, payload, (size_t) c->payload_len);
+    /* Nothing to read or write, so no event, until the writer calls back:
+     * the connection lives until then, whatever the client does. */
     bufferevent_disable(c->bev, EV_READ);
-    c->waiting = 1;
     spool_writer_submit(c->il->sw, CAPTURE_JOB_KIND, key, payload,
                         (size_t) c->payload_len, on_stored, c);
 }
@@ -191,7 +173,7 @@ static void on_event(struct bufferevent *bev, short events, void *arg)
                  c->il->timeout_s);
         count(c->il, "timeout");
     }
-    conn_gone(c);
+    conn_free(c);
 }
 
 static void on_accept(struct evconnlistener *listener, evutil_socket_t fd,
@@ -357,10 +339,8 @@ void intake_listener_free(struct intake_listener *il)
      * socket takes them; the clients of the others see the connection
      * close and write their jobs themselves. */
     while ((c = il->conns) != NULL) {
-        if (c->bev != NULL)
-            (void) evbuffer_write(bufferevent_get_output(c->bev),
-                                  bufferevent_getfd(c->bev));
-        c->waiting = 0;
+        (void) evbuffer_write(bufferevent_get_output(c->bev),
+                              bufferevent_getfd(c->bev));
         conn_free(c);
     }
     free(il);

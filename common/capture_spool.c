@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "bounce_tag.h"
-#include "capture_intake.h"
 #include "buf.h"
+#include "capture_intake.h"
 #include "capture_job.h"
 #include "capture_spool.h"
 #include "msg.h"

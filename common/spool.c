@@ -208,9 +208,9 @@ static int spool_id_in_states(const struct spool *sp, const char *id)
 
 /*
  * Creates path exclusively with mode 0600 whatever the umask and writes
- * the count pieces of iov, without syncing it; returns the open descriptor.  On failure
- * nothing is left behind and errno tells why (EEXIST: the name was taken,
- * and that file was not touched).
+ * the count pieces of iov, without syncing it; returns the open
+ * descriptor.  On failure nothing is left behind and errno tells why
+ * (EEXIST: the name was taken, and that file was not touched).
  */
 static int spool_write_open(const char *path, const struct iovec *iov,
                             int count)
