@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * postmaskctl - the administration command: a thin front over common/.
+ * postmaskctl - the administration command: a thin front over lib/mail/.
  *
  * postmaskctl [-c config_dir] [-v] command [arguments]
  *

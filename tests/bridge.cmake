@@ -15,7 +15,7 @@ include(standin.cmake)
 include(twilio_client.cmake)
 
 # Sync: Twilio messages to email, email replies to Twilio.
-pm_unit_test(test_email_compose test_email_compose.c)
+pm_bridge_test(test_email_compose test_email_compose.c)
 pm_bridge_test(test_message_split test_message_split.c)
 include(http.cmake)
 include(smtp.cmake)

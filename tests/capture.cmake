@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# Capturing replies (common/capture*.c): the reply corpus, the text
+# Capturing replies (lib/mail/capture*.c): the reply corpus, the text
 # extraction and HTML conversion tables, parser edge cases, and
 # `postmaskctl parse`.
 pm_unit_test(test_capture_corpus test_capture_corpus.c)

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
-# common/ basics: main.cf parsing, expansion, checking, secrets, postconf,
-# logging, base64, UTF-8 and the memory pool.
+# lib/util and lib/mail basics: main.cf parsing, expansion, checking,
+# secrets, postconf, logging, base64, UTF-8 and the memory pool.
 add_library(postmask_testutil STATIC testutil.c)
-target_link_libraries(postmask_testutil PUBLIC postmask_common)
+target_link_libraries(postmask_testutil PUBLIC postmask_mail)
 
 pm_unit_test(test_config_parse test_config_parse.c)
 pm_unit_test(test_config_expand test_config_expand.c)
@@ -17,4 +17,5 @@ target_link_libraries(test_secret_file PRIVATE postmask_testutil)
 pm_script_test(postconf_equivalence postconf_equivalence.sh)
 pm_script_test(shipped_config shipped_config.sh)
 pm_script_test(license_headers license_headers.sh)
+pm_script_test(layering layering.sh)
 pm_unit_test(test_codec test_codec.c)

@@ -3,7 +3,7 @@
 pm_script_test(milter_inbound milter_inbound.sh)
 pm_unit_test(test_capture_job test_capture_job.c)
 pm_script_test(milter_outbound milter_outbound.sh)
-# The MX rate limits' counters (common/rate_limit.c, used by milter_rate.c).
+# The MX rate limits' counters (lib/util/rate_limit.c, used by milter_rate.c).
 pm_unit_test(test_rate_limit test_rate_limit.c)
 # The per-message state: header names and values in one pool per message.
 pm_unit_test(test_milter_msg test_milter_msg.c ${CMAKE_SOURCE_DIR}/milter/milter_msg.c)

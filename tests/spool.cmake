@@ -8,7 +8,7 @@ target_link_libraries(test_spool_journal PRIVATE postmask_testutil)
 # The crash test kills tests/spool_crash_writer at random points; see
 # test_spool_crash.c.  POSTMASK_CRASH_SEED=N repeats a run.
 add_executable(spool_crash_writer spool_crash_writer.c)
-target_link_libraries(spool_crash_writer PRIVATE postmask_common)
+target_link_libraries(spool_crash_writer PRIVATE postmask_mail)
 pm_unit_test(test_spool_crash test_spool_crash.c)
 add_dependencies(test_spool_crash spool_crash_writer)
 set_property(TEST test_spool_crash APPEND PROPERTY ENVIRONMENT

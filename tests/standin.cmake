@@ -9,7 +9,7 @@ pm_unit_test(test_twilio_signature test_twilio_signature.c)
 file(GLOB STANDIN_SOURCES CONFIGURE_DEPENDS
      ${CMAKE_CURRENT_SOURCE_DIR}/twilio-standin/*.c)
 add_executable(twilio-standin ${STANDIN_SOURCES})
-target_link_libraries(twilio-standin PRIVATE postmask_common
+target_link_libraries(twilio-standin PRIVATE postmask_mail
                       PkgConfig::LIBEVENT)
 target_compile_definitions(twilio-standin PRIVATE
   STANDIN_SPEC_DEFAULT="${CMAKE_CURRENT_SOURCE_DIR}/twilio-standin/conversations-v1-params.json")
