@@ -37,7 +37,6 @@
 #include "msg.h"
 #include "twilio_api.h"
 #include "twilio_client.h"
-#include "twilio_form_int.h"
 #include "xalloc.h"
 
 #define TWILIO_PAGE_SIZE    100     /* Twilio's maximum */
@@ -48,11 +47,11 @@ static int given(const char *s)
     return s != NULL && *s != 0;
 }
 
-static void add_opt(struct twilio_form *form, const char *name,
+static void add_opt(struct form *form, const char *name,
                     const char *value)
 {
     if (given(value))
-        twilio_form_add(form, name, value);
+        form_add(form, name, value);
 }
 
 static int need(const char *value, const char *what, const char *op,
@@ -67,7 +66,7 @@ static int need(const char *value, const char *what, const char *op,
 static void add_segment(struct buf *path, const char *segment)
 {
     buf_append_char(path, '/');
-    twilio_percent_encode(path, segment, 0);
+    form_encode_path_segment(segment, strlen(segment), path);
 }
 
 /* Starts req with its url built in path (freed here). */
@@ -98,7 +97,7 @@ int twilio_conversation_create(struct twilio_client *tc,
                                twilio_cb *cb, void *arg, struct buf *why)
 {
     struct twilio_request req = {.op = "create_conversation", .method = "POST"};
-    struct twilio_form *form;
+    struct form *form;
     struct buf *path;
     char text[40];
 
@@ -106,21 +105,21 @@ int twilio_conversation_create(struct twilio_client *tc,
         buf_printf(why, "twilio: %s: negative timer", req.op);
         return -1;
     }
-    form = twilio_form_new();
+    form = form_create();
     add_opt(form, "FriendlyName", p->friendly_name);
     add_opt(form, "UniqueName", p->unique_name);
     if (p->attributes != NULL)
         twilio_form_add_json(form, "Attributes", p->attributes);
     add_opt(form, "MessagingServiceSid", p->messaging_service_sid);
     if (p->timer_inactive > 0 || p->timer_closed > 0)
-        twilio_form_add(form, "State", "active");
+        form_add(form, "State", "active");
     if (p->timer_inactive > 0) {
         snprintf(text, sizeof(text), "PT%ldS", p->timer_inactive);
-        twilio_form_add(form, "Timers.Inactive", text);
+        form_add(form, "Timers.Inactive", text);
     }
     if (p->timer_closed > 0) {
         snprintf(text, sizeof(text), "PT%ldS", p->timer_closed);
-        twilio_form_add(form, "Timers.Closed", text);
+        form_add(form, "Timers.Closed", text);
     }
     req.form = form;
     path = buf_create(32);
@@ -149,7 +148,7 @@ int twilio_participant_create(struct twilio_client *tc,
                               twilio_cb *cb, void *arg, struct buf *why)
 {
     struct twilio_request req = {.op = "create_participant", .method = "POST"};
-    struct twilio_form *form;
+    struct form *form;
     struct buf *path;
 
     if (need(conversation_sid, "conversation SID", req.op, why) < 0)
@@ -159,7 +158,7 @@ int twilio_participant_create(struct twilio_client *tc,
                    req.op);
         return -1;
     }
-    form = twilio_form_new();
+    form = form_create();
     add_opt(form, "Identity", p->identity);
     add_opt(form, "MessagingBinding.Address", p->address);
     add_opt(form, "MessagingBinding.ProxyAddress", p->proxy_address);
@@ -220,7 +219,7 @@ static int update_attributes(struct twilio_client *tc, const char *op,
         buf_printf(why, "twilio: %s: no attributes", req.op);
         return -1;
     }
-    req.form = twilio_form_new();
+    req.form = form_create();
     twilio_form_add_json(req.form, "Attributes", attributes);
     req.webhook_enabled = webhook_enabled;
     path = conversation_path(conversation_sid);
@@ -399,7 +398,7 @@ int twilio_message_create(struct twilio_client *tc,
                           twilio_cb *cb, void *arg, struct buf *why)
 {
     struct twilio_request req = {.op = "create_message", .method = "POST"};
-    struct twilio_form *form;
+    struct form *form;
     struct buf *path;
 
     if (need(conversation_sid, "conversation SID", req.op, why) < 0)
@@ -411,7 +410,7 @@ int twilio_message_create(struct twilio_client *tc,
                    p->webhook_enabled);
         return -1;
     }
-    form = twilio_form_new();
+    form = form_create();
     add_opt(form, "Author", p->author);
     add_opt(form, "Body", p->body);
     if (p->attributes != NULL)
@@ -519,11 +518,11 @@ int twilio_conversation_page(struct twilio_client *tc, const char *state,
     buf_printf(path, "/v1/Conversations?PageSize=%u", page_size);
     if (given(state)) {
         buf_append_str(path, "&State=");
-        twilio_percent_encode(path, state, 0);
+        form_encode_component(state, strlen(state), path);
     }
     if (given(start_date)) {
         buf_append_str(path, "&StartDate=");
-        twilio_percent_encode(path, start_date, 0);
+        form_encode_component(start_date, strlen(start_date), path);
     }
     return page_start(tc, "list_conversations", path, next_url, cb, arg, why);
 }
@@ -577,7 +576,7 @@ int twilio_media_upload(struct twilio_client *tc,
     url = media_path(tc, chat_service_sid);
     if (given(filename)) {
         buf_append_str(url, "?filename=");
-        twilio_percent_encode(url, filename, 0);
+        form_encode_component(filename, strlen(filename), url);
     }
     req.raw = data ? data : (const unsigned char *) "";
     req.raw_len = len;

@@ -28,7 +28,6 @@
 #include "metrics.h"
 #include "msg.h"
 #include "twilio_client.h"
-#include "twilio_form_int.h"
 #include "xalloc.h"
 
 #define TWILIO_BODY_LIMIT       ((size_t) 4 << 20)     /* 4 MiB */
@@ -742,43 +741,42 @@ int twilio_client_start(struct twilio_client *tc,
 {
     struct twilio_req *req;
     struct buf *url, *err;
-    const char *body;
     size_t media_len;
 
     if (r->op == NULL || r->method == NULL || r->url == NULL || cb == NULL) {
         buf_printf(why, "twilio: a request needs an operation, a method, "
                    "a URL and a callback");
-        twilio_form_free(r->form);
+        form_free(r->form);
         return -1;
     }
     if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "POST") != 0
         && strcmp(r->method, "DELETE") != 0) {
         buf_printf(why, "twilio: %s: unsupported method %s", r->op, r->method);
-        twilio_form_free(r->form);
+        form_free(r->form);
         return -1;
     }
     if ((r->form != NULL || r->raw != NULL) && strcmp(r->method, "POST") != 0) {
         buf_printf(why, "twilio: %s: a body needs POST, not %s", r->op,
                    r->method);
-        twilio_form_free(r->form);
+        form_free(r->form);
         return -1;
     }
     if (r->form != NULL && r->raw != NULL) {
         buf_printf(why, "twilio: %s: a form and a raw body at once", r->op);
-        twilio_form_free(r->form);
+        form_free(r->form);
         return -1;
     }
     if (strstr(r->url, "://") != NULL ? !is_http_url(r->url)
         : r->url[0] != '/') {
         buf_printf(why, "twilio: %s: %s is neither an http(s) URL nor a path",
                    r->op, r->url);
-        twilio_form_free(r->form);
+        form_free(r->form);
         return -1;
     }
     if ((r->webhook_enabled && !header_value_ok(r->webhook_enabled))
         || (r->raw_type && !header_value_ok(r->raw_type))) {
         buf_printf(why, "twilio: %s: a header value holds a line break", r->op);
-        twilio_form_free(r->form);
+        form_free(r->form);
         return -1;
     }
 
@@ -798,15 +796,17 @@ int twilio_client_start(struct twilio_client *tc,
         && (req->url[media_len] == '/' || req->url[media_len] == 0)
         ? TWILIO_MEDIA_BODY_LIMIT : TWILIO_BODY_LIMIT;
     if (r->form != NULL) {
-        body = twilio_form_body(r->form, &req->body_len);
-        req->body = xmemdup(body, req->body_len + 1);
+        struct buf *encoded = buf_create(128);
+
+        form_encode(r->form, encoded);
+        req->body = buf_detach(encoded, &req->body_len);
     } else if (r->raw != NULL) {
         req->body_len = r->raw_len;
         req->body = xmalloc(r->raw_len + 1);
         memcpy(req->body, r->raw, r->raw_len);
         req->body[r->raw_len] = 0;
     }
-    twilio_form_free(r->form);
+    form_free(r->form);
     req->cb = cb;
     req->arg = arg;
     req->retry_after = -1;
@@ -833,4 +833,16 @@ int twilio_client_start(struct twilio_client *tc,
     req->in_loop = 1;
     req_link(tc, req);
     return 0;
+}
+
+void twilio_form_add_json(struct form *form, const char *name,
+                          const json_t *value)
+{
+    char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+
+    if (text == NULL)
+        msg_panic("twilio_form_add_json: %s: cannot encode the JSON value",
+                  name);
+    form_add(form, name, text);
+    free(text);
 }

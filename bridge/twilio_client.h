@@ -9,8 +9,10 @@
  * options.  HTTP Basic auth with the account SID (or API key SID) and its
  * secret.  Requests send
  * "Accept: application/json"; form bodies are
- * application/x-www-form-urlencoded, built with struct twilio_form (repeated
- * names are repeated keys, as Twilio's SDKs send arrays).
+ * application/x-www-form-urlencoded, built as a struct form and encoded by
+ * form_encode() (form.h, lib/twilio: the one encoder, which the Twilio
+ * stand-in uses too; repeated names are repeated keys, as Twilio's SDKs
+ * send arrays).
  *
  * Retries happen here, invisibly to the caller:
  *   - 429 (Twilio 20429) and 503: wait Retry-After seconds when the answer
@@ -48,6 +50,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "form.h"
 
 struct curl_loop;
 struct metrics;
@@ -103,22 +106,20 @@ void twilio_client_free(struct twilio_client *tc);
 void twilio_client_set_password(struct twilio_client *tc,
                                 const char *password);
 
-/* Form bodies: name=value pairs, in the order added. */
-struct twilio_form;
-struct twilio_form *twilio_form_new(void);
-void twilio_form_add(struct twilio_form *form, const char *name,
-                     const char *value);
-/* Adds name=<value as compact JSON>; used for Attributes. */
-void twilio_form_add_json(struct twilio_form *form, const char *name,
+/*
+ * Form bodies are a struct form (form.h): form_create(), form_add(), in
+ * the order sent.  twilio_form_add_json() adds name=<value as compact
+ * JSON>, as Attributes are sent.
+ */
+void twilio_form_add_json(struct form *form, const char *name,
                           const json_t *value);
-void twilio_form_free(struct twilio_form *form);
 
 /* Per-request options beyond method, path and form. */
 struct twilio_request {
     const char *op;             /* metrics and log name: "create_message" */
     const char *method;         /* "GET", "POST" or "DELETE" */
     const char *url;            /* absolute, or a path below api_url */
-    struct twilio_form *form;   /* POST form body (taken), or NULL */
+    struct form *form;          /* POST form body (taken), or NULL */
     const char *webhook_enabled;    /* X-Twilio-Webhook-Enabled, or NULL */
     const unsigned char *raw;   /* raw POST body (media upload), or NULL */
     size_t raw_len;

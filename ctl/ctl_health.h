@@ -3,7 +3,7 @@
  * ctl_health - is the running system there, not only its configuration:
  * the checks behind the last lines of "postmaskctl postfix status".
  *
- * (Whether the milter answers is milter_probe(), common/milter_probe.h.)
+ * (Whether the milter answers is milter_probe(), lib/mail/milter_probe.h.)
  *
  * health_bridge() asks the bridge's /healthz at bridge_listen (HOST:PORT,
  * [IPV6]:PORT) with libcurl: 0 on 200, else -1 with why.

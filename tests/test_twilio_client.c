@@ -214,7 +214,7 @@ static double metric(struct fixture *fx, const char *name, const char *op,
 static void test_form_and_headers(void **state)
 {
     struct fixture *fx = *state;
-    struct twilio_form *form = twilio_form_new();
+    struct form *form = form_create();
     json_t *attrs = json_pack("{s:s, s:i}", "a", "b c", "n", 1);
     struct twilio_request req = {.op = "create_message", .method = "POST",
                                  .url = "/v1/Conversations/CH1/Messages",
@@ -225,10 +225,10 @@ static void test_form_and_headers(void **state)
 
     srv_script(fx->srv, (struct srv_reply) {201, "application/json",
                "{\"sid\": \"IM0123\", \"index\": 0}", 0, NULL, NULL, 0});
-    twilio_form_add(form, "Body", "h\xc3\xa9llo w\xc3\xb6rld & more=yes+~*");
+    form_add(form, "Body", "h\xc3\xa9llo w\xc3\xb6rld & more=yes+~*");
     twilio_form_add_json(form, "Attributes", attrs);
-    twilio_form_add(form, "X", "1");
-    twilio_form_add(form, "X", "2");
+    form_add(form, "X", "1");
+    form_add(form, "X", "2");
     json_decref(attrs);
     req.form = form;
     start_ok(fx, &req, &c);
@@ -247,8 +247,8 @@ static void test_form_and_headers(void **state)
     assert_string_equal(r->method, "POST");
     assert_string_equal(r->uri, "/v1/Conversations/CH1/Messages");
     assert_string_equal(r->body,
-                        "Body=h%C3%A9llo+w%C3%B6rld+%26+more%3Dyes%2B~%2A"
-                        "&Attributes=%7B%22a%22%3A%22b+c%22%2C%22n%22%3A1%7D"
+                        "Body=h%C3%A9llo%20w%C3%B6rld%20%26%20more%3Dyes%2B~%2A"
+                        "&Attributes=%7B%22a%22%3A%22b%20c%22%2C%22n%22%3A1%7D"
                         "&X=1&X=2");
     assert_string_equal(r->content_type, "application/x-www-form-urlencoded");
     assert_string_equal(r->accept, "application/json");
@@ -374,8 +374,8 @@ static void test_connection_reused(void **state)
     for (i = 0; i < 5; i++) {
         fx->done = 0;
         if (i % 2) {
-            post.form = twilio_form_new();
-            twilio_form_add(post.form, "Body", "x");
+            post.form = form_create();
+            form_add(post.form, "Body", "x");
             start_ok(fx, &post, &c);
         } else {
             start_ok(fx, &get, &c);
@@ -403,8 +403,8 @@ static void test_twilio_error_not_retried(void **state)
                "unique name already exists\", \"more_info\": "
                "\"https://www.twilio.com/docs/errors/50353\", \"status\": 409}",
                0, NULL, NULL, 0});
-    req.form = twilio_form_new();
-    twilio_form_add(req.form, "UniqueName", "u1");
+    req.form = form_create();
+    form_add(req.form, "UniqueName", "u1");
     start_ok(fx, &req, &c);
     run(fx, 1, 30);
     assert_int_equal(c.got.status, 409);
@@ -526,8 +526,8 @@ static void test_retry_after(void **state)
                NULL, 0});
     srv_script(fx->srv, (struct srv_reply) {201, "application/json",
                "{\"sid\": \"IM1\"}", 0, NULL, NULL, 0});
-    req.form = twilio_form_new();
-    twilio_form_add(req.form, "Body", "hi");
+    req.form = form_create();
+    form_add(req.form, "Body", "hi");
     start_ok(fx, &req, &c);
     run(fx, 1, 60);
     assert_int_equal(c.got.called, 1);
@@ -564,8 +564,8 @@ static void test_not_idempotent(void **state)
                "{\"code\": 20503, \"message\": \"busy\"}", 0, NULL, NULL, 0});
     srv_script(fx->srv, (struct srv_reply) {201, "application/json",
                "{\"sid\": \"IM1\"}", 0, NULL, NULL, 0});
-    req.form = twilio_form_new();
-    twilio_form_add(req.form, "Body", "hi");
+    req.form = form_create();
+    form_add(req.form, "Body", "hi");
     start_ok(fx, &req, &c);
     run(fx, 1, 60);
     assert_int_equal(c.got.status, 503);
@@ -577,8 +577,8 @@ static void test_not_idempotent(void **state)
     srv_script(fx->srv, (struct srv_reply) {.hang = 1});
     srv_script(fx->srv, (struct srv_reply) {201, "application/json",
                "{\"sid\": \"IM1\"}", 0, NULL, NULL, 0});
-    req.form = twilio_form_new();
-    twilio_form_add(req.form, "Body", "hi");
+    req.form = form_create();
+    form_add(req.form, "Body", "hi");
     start_ok(fx, &req, &c2);
     run(fx, 1, 60);
     assert_int_equal(c2.got.status, 0);
@@ -592,8 +592,8 @@ static void test_not_idempotent(void **state)
                "0", NULL, 0});
     srv_script(fx->srv, (struct srv_reply) {201, "application/json",
                "{\"sid\": \"IM1\"}", 0, NULL, NULL, 0});
-    req.form = twilio_form_new();
-    twilio_form_add(req.form, "Body", "hi");
+    req.form = form_create();
+    form_add(req.form, "Body", "hi");
     start_ok(fx, &req, &c3);
     run(fx, 1, 60);
     assert_int_equal(c3.got.status, 201);
@@ -780,10 +780,10 @@ static void test_refused_requests(void **state)
     c.fx = fx;
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         buf_reset(why);
-        bad[i].form = twilio_form_new();   /* taken even when refused */
-        twilio_form_add(bad[i].form, "A", "b");
+        bad[i].form = form_create();   /* taken even when refused */
+        form_add(bad[i].form, "A", "b");
         if (i != 3 && i != 4) {
-            twilio_form_free(bad[i].form);
+            form_free(bad[i].form);
             bad[i].form = NULL;
         }
         print_message("case %zu\n", i);

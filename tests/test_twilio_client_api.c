@@ -171,8 +171,8 @@ static void test_conversations(void **state)
     started(twilio_conversation_create(fx->tc, &p, on_result, fx, why), why);
     run(fx);
     expect_request(fx, 0, "POST", "/v1/Conversations",
-                   "FriendlyName=Unit+4B&UniqueName=pm-1%2Fx+y"
-                   "&Attributes=%7B%22building%22%3A%22B+12%22%7D"
+                   "FriendlyName=Unit%204B&UniqueName=pm-1%2Fx%20y"
+                   "&Attributes=%7B%22building%22%3A%22B%2012%22%7D"
                    "&MessagingServiceSid=MG0123&State=active"
                    "&Timers.Inactive=PT3600S&Timers.Closed=PT86400S");
     assert_string_equal(srv_request(fx->srv, 0)->content_type,
@@ -191,6 +191,12 @@ static void test_conversations(void **state)
     run(fx);
     expect_request(fx, 0, "GET", "/v1/Conversations/pm-1%2Fx%20y%3F%23%25", "");
     assert_int_equal(fx->status, 200);
+
+    /* A dot segment would make the URL name the collection itself. */
+    reset(fx);
+    started(twilio_conversation_fetch(fx->tc, "..", on_result, fx, why), why);
+    run(fx);
+    expect_request(fx, 0, "GET", "/v1/Conversations/%2E%2E", "");
     json_decref(attrs);
     buf_free(why);
 }
@@ -309,7 +315,7 @@ static void test_messages(void **state)
     started(twilio_message_create(fx->tc, "CH1", &p, on_result, fx, why), why);
     run(fx);
     expect_request(fx, 0, "POST", "/v1/Conversations/CH1/Messages",
-                   "Author=%2B15558675310&Body=Hi+%E2%80%93+is+4B+free%3F"
+                   "Author=%2B15558675310&Body=Hi%20%E2%80%93%20is%204B%20free%3F"
                    "&Attributes=%7B%22email_message_id%22%3A%22%3Ca%40b%3E%22%7D"
                    "&MediaSid=ME1");
     assert_string_equal(srv_request(fx->srv, 0)->webhook_enabled, "true");
@@ -318,7 +324,7 @@ static void test_messages(void **state)
             why);
     run(fx);
     expect_request(fx, 0, "POST", "/v1/Conversations/CH1/Messages",
-                   "Body=from+system");
+                   "Body=from%20system");
     assert_null(srv_request(fx->srv, 0)->webhook_enabled);
     assert_int_equal(twilio_message_create(fx->tc, "CH1", &bad, on_result, fx,
                                            why), -1);

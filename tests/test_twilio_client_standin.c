@@ -145,7 +145,7 @@ static void client_new(struct env *e)
 /* ---- the stand-in's control API (no auth; our client does for it) ---- */
 
 static json_t *control(struct env *e, const char *method, const char *path,
-                       struct twilio_form *form)
+                       struct form *form)
 {
     struct twilio_request req = {.op = "standin_control", .method = method,
                                  .url = path, .form = form};
@@ -154,7 +154,7 @@ static json_t *control(struct env *e, const char *method, const char *path,
     json_t *json;
 
     if (form == NULL && strcmp(method, "POST") == 0)
-        req.form = twilio_form_new();
+        req.form = form_create();
     started(twilio_client_start(e->tc, &req, on_got, &g, why), why);
     wait_for(e, 1);
     if (g.status != 200 && g.status != 201 && g.status != 204)
@@ -174,15 +174,15 @@ static void standin_reset(struct env *e)
 static void standin_fault(struct env *e, const char *op, const char *fault,
                           int count, const char *retry_after)
 {
-    struct twilio_form *form = twilio_form_new();
+    struct form *form = form_create();
     char text[16];
 
     snprintf(text, sizeof(text), "%d", count);
-    twilio_form_add(form, "Operation", op);
-    twilio_form_add(form, "Fault", fault);
-    twilio_form_add(form, "Count", text);
+    form_add(form, "Operation", op);
+    form_add(form, "Fault", fault);
+    form_add(form, "Count", text);
     if (retry_after)
-        twilio_form_add(form, "RetryAfter", retry_after);
+        form_add(form, "RetryAfter", retry_after);
     json_decref(control(e, "POST", "/_standin/faults", form));
 }
 

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# The Twilio REST client (bridge/twilio_client.c, twilio_form.c,
+# The Twilio REST client (bridge/twilio_client.c, lib/twilio/form.c,
 # twilio_api.c): against a scripted server inside the test program, and
 # against the Twilio stand-in (tests/twilio-standin/).
 pm_bridge_test(test_twilio_client test_twilio_client.c test_twilio_client_srv.c)

@@ -2,6 +2,11 @@
 /*
  * form - application/x-www-form-urlencoded: parse, look up, encode.
  *
+ * The one form and percent encoder of postmask: the bridge's Twilio client
+ * builds its request bodies, path segments and query values with it, the
+ * bridge parses Twilio's webhooks with it, and the Twilio stand-in does the
+ * same on its side.
+ *
  * A form is an ordered list of (name, value) pairs.  Names may repeat (an
  * array is a repeated name, as Twilio's SDKs send arrays); lookups see the
  * pairs in their original order.  Every name and value is a NUL-terminated
