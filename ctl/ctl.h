@@ -2,9 +2,14 @@
 /*
  * ctl - postmaskctl's subcommands.  Each takes the loaded configuration and
  * the arguments from the subcommand's name on (argv[0] is "address",
- * "queue", ...), prints results to stdout and errors to stderr, and returns
- * the process exit status: 0 success, 1 the request failed (unknown job,
- * address that does not decode, ...), 2 usage error.
+ * "queue", ...), prints results to stdout, reports errors through msg_*
+ * (stderr: "postmaskctl: error: queue: ..."), and returns the process exit
+ * status: 0 success, 1 the request failed (unknown job, address that does
+ * not decode, ...), 2 usage error.
+ *
+ * ctl_failed() is how a subcommand reports a failed request: msg_error()
+ * of "COMMAND: WHAT: WHY" (or "COMMAND: WHY" when what is NULL); it
+ * returns CTL_FAILED.
  */
 #ifndef POSTMASK_CTL_H
 #define POSTMASK_CTL_H
@@ -14,6 +19,8 @@
 #define CTL_OK      0
 #define CTL_FAILED  1
 #define CTL_USAGE   2
+
+int ctl_failed(const char *command, const char *what, const char *why);
 
 int ctl_address(const struct config *cfg, int argc, char **argv);
 int ctl_queue(const struct config *cfg, int argc, char **argv);

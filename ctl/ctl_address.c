@@ -34,22 +34,13 @@
     "usage: postmaskctl address encode SID | decode ADDRESS | newkey [KEYID]\n"
 #define NEWKEY_BYTES  32
 
-static int address_failed(const char *what, const char *why)
-{
-    if (what != NULL)
-        fprintf(stderr, "%s: address: %s: %s\n", msg_progname(), what, why);
-    else
-        fprintf(stderr, "%s: address: %s\n", msg_progname(), why);
-    return CTL_FAILED;
-}
-
 static struct address_keys *load_keys(const struct config *cfg)
 {
     struct buf *why = buf_create(0);
     struct address_keys *keys = address_keys_load(cfg->address_keys_file, why);
 
     if (keys == NULL)
-        address_failed(NULL, why->data);
+        ctl_failed("address", NULL, why->data);
     buf_free(why);
     return keys;
 }
@@ -62,17 +53,18 @@ static int address_encode(const struct config *cfg, const char *sid)
     int status = CTL_OK;
 
     if (!conversation_sid_valid(sid))
-        return address_failed(sid, "not a conversation SID (CH and 32 hex "
+        return ctl_failed("address", sid,
+                          "not a conversation SID (CH and 32 hex "
                               "digits)");
     if (cfg->proxy_domains.count == 0)
-        return address_failed(NULL, "proxy_domains is empty");
+        return ctl_failed("address", NULL, "proxy_domains is empty");
     if ((keys = load_keys(cfg)) == NULL)
         return CTL_FAILED;
     out = buf_create(0);
     why = buf_create(0);
     if (proxy_address_encode(keys, cfg->proxy_domains.items[0], sid, out,
                              why) < 0)
-        status = address_failed(NULL, why->data);
+        status = ctl_failed("address", NULL, why->data);
     else
         printf("%s\n", out->data);
     buf_free(out);
@@ -95,7 +87,7 @@ static int address_decode(const struct config *cfg, const char *address)
                                   address, sid);
     address_keys_free(keys);
     if (status != PROXY_OK)
-        return address_failed(address, proxy_status_text(status));
+        return ctl_failed("address", address, proxy_status_text(status));
     printf("%s\n", sid);
     return CTL_OK;
 }
@@ -115,17 +107,18 @@ static int address_newkey(const char *keyid)
     if (keyid == NULL) {
         if (gmtime_r(&now, &tm) == NULL
             || strftime(today, sizeof(today), "%Y%m%d", &tm) == 0)
-            return address_failed(NULL, "cannot format today's date");
+            return ctl_failed("address", NULL, "cannot format today's date");
         keyid = today;
     }
     if (!address_keyid_valid(keyid, strlen(keyid)))
-        return address_failed(keyid, "bad key id: expected 1 to 8 characters "
+        return ctl_failed("address", keyid,
+                          "bad key id: expected 1 to 8 characters "
                               "of a-z and 0-9");
     while (got < sizeof(secret)) {
         if ((n = getrandom(secret + got, sizeof(secret) - got, 0)) < 0) {
             if (errno == EINTR)
                 continue;
-            return address_failed(NULL, strerror(errno));
+            return ctl_failed("address", NULL, strerror(errno));
         }
         got += (size_t) n;
     }

@@ -55,9 +55,7 @@ int ctl_config(const struct config *cfg, int argc, char **argv)
         const struct config_param *p = config_param_find(argv[optind]);
 
         if (p == NULL) {
-            fprintf(stderr, "postmaskctl: config: unknown parameter %s\n",
-                    argv[optind]);
-            status = CTL_FAILED;
+            status = ctl_failed("config", argv[optind], "unknown parameter");
             continue;
         }
         print_param(cfg, p, defaults, values_only);

@@ -64,6 +64,15 @@ static int is_capture(int argc, char **argv)
     return i < argc && strcmp(argv[i], "capture") == 0;
 }
 
+int ctl_failed(const char *command, const char *what, const char *why)
+{
+    if (what != NULL)
+        msg_error("%s: %s: %s", command, what, why);
+    else
+        msg_error("%s: %s", command, why);
+    return CTL_FAILED;
+}
+
 int main(int argc, char **argv)
 {
     struct program_opts opts;
@@ -87,8 +96,8 @@ int main(int argc, char **argv)
             return status;
         }
     }
-    fprintf(stderr, "%s: unknown command \"%s\"\nusage: %s %s\n",
-            msg_progname(), argv[optind], msg_progname(), USAGE);
+    msg_error("unknown command \"%s\"", argv[optind]);
+    fprintf(stderr, "usage: %s %s\n", msg_progname(), USAGE);
     config_free(cfg);
     return CTL_USAGE;
 }

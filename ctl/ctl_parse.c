@@ -47,15 +47,6 @@
 
 #define PARSE_USAGE "usage: postmaskctl parse [-f SENDER] [--explain] [FILE]\n"
 
-static int parse_failed(const char *what, const char *why)
-{
-    if (what != NULL)
-        fprintf(stderr, "%s: parse: %s: %s\n", msg_progname(), what, why);
-    else
-        fprintf(stderr, "%s: parse: %s\n", msg_progname(), why);
-    return CTL_FAILED;
-}
-
 static int read_all(FILE *fp, struct buf *out)
 {
     char chunk[65536];
@@ -187,11 +178,12 @@ int ctl_parse(const struct config *cfg, int argc, char **argv)
     if (path == NULL || strcmp(path, "-") == 0) {
         fp = stdin;
     } else if ((fp = fopen(path, "rb")) == NULL) {
-        return parse_failed(path, strerror(errno));
+        return ctl_failed("parse", path, strerror(errno));
     }
     raw = buf_create(65536);
     if (read_all(fp, raw) < 0) {
-        status = parse_failed(path ? path : "standard input", strerror(errno));
+        status = ctl_failed("parse", path ? path : "standard input",
+                            strerror(errno));
         if (fp != stdin)
             fclose(fp);
         buf_free(raw);
@@ -214,7 +206,8 @@ int ctl_parse(const struct config *cfg, int argc, char **argv)
     why = buf_create(128);
     if (capture_parse_explain(raw->data, raw->len, sender, &opts, &cap, why,
                               want_explain ? &explain : NULL) < 0) {
-        status = parse_failed(path ? path : "standard input", why->data);
+        status = ctl_failed("parse", path ? path : "standard input",
+                            why->data);
     } else {
         json = capture_to_json(cap, 0);
         text = json_dumps(json, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -227,7 +220,7 @@ int ctl_parse(const struct config *cfg, int argc, char **argv)
             print_explain(cap, &explain);
         capture_free(cap);
         if (fflush(stdout) != 0 || ferror(stdout))
-            status = parse_failed(NULL, "cannot write standard output");
+            status = ctl_failed("parse", NULL, "cannot write standard output");
     }
     if (want_explain)
         capture_explain_release(&explain);

@@ -87,12 +87,6 @@ struct postfix_cmd {
     const struct config *cfg;   /* postmask's own */
 };
 
-static int postfix_failed(const char *why)
-{
-    fprintf(stderr, "%s: postfix: %s\n", msg_progname(), why);
-    return CTL_FAILED;
-}
-
 /* Prints the notes of a plan, one "postmaskctl: postfix: ..." line each. */
 static void print_notes(const struct buf *notes)
 {
@@ -101,8 +95,7 @@ static void print_notes(const struct buf *notes)
     for (; *line; line = nl + 1) {
         if ((nl = strchr(line, '\n')) == NULL)
             nl = line + strlen(line) - 1;
-        fprintf(stderr, "%s: postfix: %.*s\n", msg_progname(),
-                (int) (nl - line), line);
+        msg_info("postfix: %.*s", (int) (nl - line), line);
     }
 }
 
@@ -304,27 +297,27 @@ static int run_plan(const struct postfix_cmd *pc,
 
     if (!pc->dry_run && !detach
         && postfix_state_write(pc->state_path, st, why) < 0) {
-        status = postfix_failed(why->data);
+        status = ctl_failed("postfix", NULL, why->data);
         goto out;
     }
     for (i = 0; i < plan->count; i++) {
         if (run_change(pc, &plan->changes[i], why) < 0) {
             buf_printf(why, "; %s says what %s meant to change", pc->state_path,
                        detach ? "attach" : "this attach");
-            status = postfix_failed(why->data);
+            status = ctl_failed("postfix", NULL, why->data);
             goto out;
         }
     }
     if (!pc->dry_run && detach && unlink(pc->state_path) < 0
         && errno != ENOENT) {
         buf_printf(why, "remove %s: %s", pc->state_path, strerror(errno));
-        status = postfix_failed(why->data);
+        status = ctl_failed("postfix", NULL, why->data);
         goto out;
     }
     if (pc->reload) {
         switch (run_reload(pc, why)) {
         case -1:
-            status = postfix_failed(why->data);
+            status = ctl_failed("postfix", NULL, why->data);
             goto out;
         case 0:
             printf("%s: postfix: %s; Postfix is not running: the change "
@@ -353,7 +346,7 @@ static int postfix_attach(const struct postfix_cmd *pc,
     postfix_plan_init(&plan);
     if (postfix_plan_attach(pc->snap, &pc->target, st, &plan, why) < 0) {
         print_notes(plan.notes);
-        status = postfix_failed(why->data);
+        status = ctl_failed("postfix", NULL, why->data);
     } else {
         print_notes(plan.notes);
         if (plan.count == 0) {
@@ -386,7 +379,7 @@ static int postfix_detach(const struct postfix_cmd *pc,
             buf_printf(why, "smtpd_milters lists %s, but postmaskctl did not "
                        "attach it (no %s): remove it with postconf by hand",
                        pc->milter, pc->state_path);
-            status = postfix_failed(why->data);
+            status = ctl_failed("postfix", NULL, why->data);
             buf_free(why);
             return status;
         }
@@ -660,12 +653,13 @@ int ctl_postfix(const struct config *cfg, int argc, char **argv)
     }
     action = argv[optind];
     if (cfg->proxy_domains.count == 0 || cfg->masking_daemon_names.count == 0) {
-        status = postfix_failed("proxy_domains and masking_daemon_names must "
+        status = ctl_failed("postfix", NULL,
+                            "proxy_domains and masking_daemon_names must "
                                 "not be empty");
         goto out;
     }
     if ((pc.snap = postfix_snapshot_read(POSTCONF_PATH, pc.dir, why)) == NULL) {
-        status = postfix_failed(why->data);
+        status = ctl_failed("postfix", NULL, why->data);
         goto out;
     }
     pc.milter = milter_name(cfg->milter_listen,
@@ -685,7 +679,7 @@ int ctl_postfix(const struct config *cfg, int argc, char **argv)
     pc.state_path = xstrdup(why->data);
     buf_reset(why);
     if (postfix_state_read(pc.state_path, &st, &exists, why) < 0) {
-        status = postfix_failed(why->data);
+        status = ctl_failed("postfix", NULL, why->data);
         goto out;
     }
     print_notes(notes);

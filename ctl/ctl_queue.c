@@ -52,12 +52,6 @@
 #define QUEUE_USAGE "usage: postmaskctl queue [list]\n" \
     "       postmaskctl queue show|requeue|release|hold|delete ID\n"
 
-static int queue_failed(const char *why)
-{
-    fprintf(stderr, "%s: queue: %s\n", msg_progname(), why);
-    return CTL_FAILED;
-}
-
 /*
  * Writes len bytes of text to fp with control characters escaped as \xNN:
  * C0 controls but tab and newline (and a CR before a newline when keep_crlf),
@@ -187,12 +181,12 @@ static int queue_list(struct spool *sp, const char *dir, struct buf *why)
 
     if (spool_journal_pending(sp, dir, &journal, why) < 0) {
         /* The queue itself can still be listed. */
-        fprintf(stderr, "%s: queue: warning: %s\n", msg_progname(), why->data);
+        msg_warn("queue: %s", why->data);
         buf_reset(why);
         journal = 0;
     }
     if (spool_list(sp, SPOOL_MASK_ALL, &jobs, &count, why) < 0)
-        return queue_failed(why->data);
+        return ctl_failed("queue", NULL, why->data);
     if (count == 0) {
         printf("Spool is empty\n");
         queue_journal_line(journal);
@@ -229,10 +223,10 @@ static int queue_show(struct spool *sp, const char *id, struct buf *why)
 
     if ((rc = spool_load(sp, id, 1, &job, why)) == SPOOL_NOTFOUND) {
         buf_printf(why, "no job %s", id);
-        return queue_failed(why->data);
+        return ctl_failed("queue", NULL, why->data);
     }
     if (rc < 0)
-        return queue_failed(why->data);
+        return ctl_failed("queue", NULL, why->data);
     printf("id: %s\nkind: %s\nstate: %s\n", job->id, job->kind,
            spool_state_name(job->state));
     queue_format_time(when, sizeof(when), job->created);
@@ -259,7 +253,7 @@ static int queue_show(struct spool *sp, const char *id, struct buf *why)
     spool_job_free(job);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         buf_printf(why, "write to stdout: %s", strerror(errno));
-        return queue_failed(why->data);
+        return ctl_failed("queue", NULL, why->data);
     }
     return CTL_OK;
 }
@@ -289,10 +283,10 @@ static int queue_change(struct spool *sp, const struct queue_action *action,
         rc = spool_delete(sp, id, why);
     if (rc == SPOOL_NOTFOUND) {
         buf_printf(why, "no job %s", id);
-        return queue_failed(why->data);
+        return ctl_failed("queue", NULL, why->data);
     }
     if (rc < 0)
-        return queue_failed(why->data);
+        return ctl_failed("queue", NULL, why->data);
     printf("%s: %s\n", id, action->done);
     return CTL_OK;
 }
@@ -315,12 +309,12 @@ int ctl_queue(const struct config *cfg, int argc, char **argv)
         return CTL_USAGE;
     }
     if (cfg->spool_directory == NULL || *cfg->spool_directory == '\0')
-        return queue_failed("spool_directory is not set");
+        return ctl_failed("queue", NULL, "spool_directory is not set");
 
     why = buf_create(128);
     if (queue_become_owner(cfg->spool_directory, why) < 0
         || (sp = spool_open(cfg->spool_directory, 0, why)) == NULL) {
-        status = queue_failed(why->data);
+        status = ctl_failed("queue", NULL, why->data);
         buf_free(why);
         return status;
     }

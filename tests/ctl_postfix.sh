@@ -327,7 +327,7 @@ pf "$P3" attach
 rc=0
 FAKE_POSTFIX_STATUS=1 "$CTL" -c "$PM" postfix -c "$P3" -r detach >"$T/out" 2>"$T/err" || rc=$?
 want "detach -r, reload fails: exit" 1 "$rc"
-want "detach -r, reload fails" "postmaskctl: postfix: $P3.bin/postfix exited with status 1" "$(cat "$T/err")"
+want "detach -r, reload fails" "postmaskctl: error: postfix: $P3.bin/postfix exited with status 1" "$(cat "$T/err")"
 
 # A masking listener made by hand is left alone.
 P4=$T/postfix4
@@ -354,7 +354,7 @@ age "$P5"
 snap "$P5" before5
 pf "$P5" attach
 want "listener address taken: exit" 1 "$rc"
-want "listener address taken" "postmaskctl: postfix: master.cf already has a service 127.0.0.1:10026/inet that is not a masking listener: point smtp_submit_url at a free port" "$err"
+want "listener address taken" "postmaskctl: error: postfix: master.cf already has a service 127.0.0.1:10026/inet that is not a masking listener: point smtp_submit_url at a free port" "$err"
 snap "$P5" after5
 same_snap "listener address taken" before5 after5
 [ ! -e "$P5/postmask-attach.state" ] || t_check_fail "refused attach wrote a state file"
@@ -390,13 +390,13 @@ $PC -c "$P8" -e "smtpd_milters = $MILTER"
 age "$P8"
 pf "$P8" detach
 want "hand-wired detach: exit" 1 "$rc"
-want "hand-wired detach" "postmaskctl: postfix: smtpd_milters lists $MILTER, but postmaskctl did not attach it (no $P8/postmask-attach.state): remove it with postconf by hand" "$err"
+want "hand-wired detach" "postmaskctl: error: postfix: smtpd_milters lists $MILTER, but postmaskctl did not attach it (no $P8/postmask-attach.state): remove it with postconf by hand" "$err"
 
 # A damaged state file is refused, with its line.
 printf 'frob x\n' >"$P8/postmask-attach.state"
 pf "$P8" attach
 want "damaged state: exit" 1 "$rc"
-want "damaged state" "postmaskctl: postfix: unknown record \"frob\" ($P8/postmask-attach.state, line 1)" "$err"
+want "damaged state" "postmaskctl: error: postfix: unknown record \"frob\" ($P8/postmask-attach.state, line 1)" "$err"
 
 # --mx-fallback: the pipe(8) service running `postmaskctl capture` as
 # postmask, transport_maps for each proxy domain, one recipient per
@@ -462,13 +462,13 @@ $PC -c "$P10" -M 'postmask/unix=postmask unix - - n - - smtp'
 age "$P10"
 pf "$P10" --mx-fallback attach
 want "postmask service taken: exit" 1 "$rc"
-want "postmask service taken" "postmaskctl: postfix: master.cf already has a service postmask/unix that is not a pipe(8): remove it, or attach without --mx-fallback" "$err"
+want "postmask service taken" "postmaskctl: error: postfix: master.cf already has a service postmask/unix that is not a pipe(8): remove it, or attach without --mx-fallback" "$err"
 
 # A directory that is not a Postfix configuration; usage errors.
 pf "$T/nonexistent" status
 want "no such directory: exit" 1 "$rc"
 case $err in
-*"postmaskctl: postfix: cannot read the Postfix configuration in $T/nonexistent: /usr/sbin/postconf exited with status 1"*) ;;
+*"postmaskctl: error: postfix: cannot read the Postfix configuration in $T/nonexistent: /usr/sbin/postconf exited with status 1"*) ;;
 *) t_check_fail "no such directory: stderr \"$err\"" ;;
 esac
 USAGE="usage: postmaskctl postfix [-c postfix_dir] [-n] [-r] [--mx-fallback] attach|detach|status"

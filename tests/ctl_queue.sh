@@ -55,7 +55,7 @@ USAGE="usage: postmaskctl queue [list]
 # No spool yet: an error, and postmaskctl does not create it.
 run
 expect "missing spool" 1 "" \
-    "postmaskctl: queue: spool directory $SPOOL: No such file or directory"
+    "postmaskctl: error: queue: spool directory $SPOOL: No such file or directory"
 [ ! -e "$SPOOL" ] || t_check_fail "missing spool: postmaskctl created $SPOOL"
 
 # An empty spool.
@@ -157,7 +157,7 @@ run show "$B"
 expect_line "requeued job" "^state: active\$"
 run release "$B"
 expect "release active" 1 "" \
-    "postmaskctl: queue: job $B is active, not held or dead"
+    "postmaskctl: error: queue: job $B is active, not held or dead"
 run show "$B"
 grep -q "^released:" "$T_WORK/ctl.out" &&
     t_check_fail "a refused release marked $B"
@@ -176,7 +176,7 @@ expect_line "released job held again keeps its flag" "^released: yes\$"
 run requeue "$B"
 run release "$OLD"
 expect "release deferred" 1 "" \
-    "postmaskctl: queue: job $OLD is deferred, not held or dead"
+    "postmaskctl: error: queue: job $OLD is deferred, not held or dead"
 run requeue "$OLD"
 expect "requeue deferred" 0 "$OLD: requeued" ""
 run show "$OLD"
@@ -185,7 +185,7 @@ expect_line "requeued deferred job, attempts" "^attempts: 0\$"
 run delete "$C"
 expect "delete" 0 "$C: deleted" ""
 run show "$C"
-expect "show deleted" 1 "" "postmaskctl: queue: no job $C"
+expect "show deleted" 1 "" "postmaskctl: error: queue: no job $C"
 run
 [ "$(tail -n 1 "$T_WORK/ctl.out")" = "-- 3 jobs" ] ||
     t_check_fail "list after delete: \"$(tail -n 1 "$T_WORK/ctl.out")\""
@@ -220,7 +220,7 @@ grep -q "^last-error:" "$T_WORK/ctl.out" &&
     t_check_fail "released $HELD kept its last error"
 run release "$HELD"
 expect "release twice" 1 "" \
-    "postmaskctl: queue: job $HELD is active, not held or dead"
+    "postmaskctl: error: queue: job $HELD is active, not held or dead"
 run release "$DEAD"
 expect "release dead letter" 0 "$DEAD: released" ""
 run
@@ -233,13 +233,13 @@ run delete "$DEAD"
 : >"$DIR/victim"
 for action in show requeue release hold delete; do
     run "$action" 0123456789ABCDEF
-    expect "$action unknown" 1 "" "postmaskctl: queue: no job 0123456789ABCDEF"
+    expect "$action unknown" 1 "" "postmaskctl: error: queue: no job 0123456789ABCDEF"
     run "$action" ../../victim
     expect "$action ../../victim" 1 "" \
-        "postmaskctl: queue: invalid job ID \"../../victim\""
+        "postmaskctl: error: queue: invalid job ID \"../../victim\""
     run "$action" 0123456789abcdef
     expect "$action lowercase" 1 "" \
-        "postmaskctl: queue: invalid job ID \"0123456789abcdef\""
+        "postmaskctl: error: queue: invalid job ID \"0123456789abcdef\""
 done
 [ -e "$DIR/victim" ] ||
     t_check_fail "delete ../../victim removed a file outside the spool"
@@ -270,7 +270,7 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
     chmod 0500 "$SPOOL/active"
     run hold "$A"
     expect "hold, owner cannot write" 1 "" \
-        "postmaskctl: queue: spool directory $SPOOL/active: Permission denied"
+        "postmaskctl: error: queue: spool directory $SPOOL/active: Permission denied"
     chmod 0700 "$SPOOL/active"
 fi
 
