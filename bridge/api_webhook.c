@@ -95,6 +95,7 @@ static void on_message_added(struct bridge *br, struct http_exchange *ex,
     const char *msg = form_get(form, "MessageSid");
     const char *author = form_get(form, "Author");
     const char *psid = form_get(form, "ParticipantSid");
+    const char *field;
     struct webhook_write *ww;
     struct buf *why;
     json_t *event;
@@ -116,8 +117,16 @@ static void on_message_added(struct bridge *br, struct http_exchange *ex,
         return;
     }
     catchup_heard(br->catchup, conv);
-    event = message_job_event_from_form(form);
     why = buf_create(128);
+    if ((event = message_job_event_from_form(form, &field, why)) == NULL) {
+        /* Twilio sends UTF-8: this is not a message we can keep as sent.
+         * Catch-up fetches it again, from the REST API. */
+        msg_warn("%s: webhook: %s: refused: %s", conv, msg, why->data);
+        http_reply_error(ex, 400, "invalid_field", field, "%s", why->data);
+        catchup_soon(br->catchup);
+        buf_free(why);
+        return;
+    }
     payload = message_job_payload(event, why);
     json_decref(event);
     if (payload == NULL) {

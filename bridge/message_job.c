@@ -8,17 +8,48 @@
 #include <time.h>
 
 #include "message_job.h"
+#include "msg.h"
 #include "sync.h"
+#include "utf8.h"
 
-json_t *message_job_event_from_form(const struct form *form)
+/* event[name] = value, both valid UTF-8 (jansson checks); -1 when not. */
+static int set_string(json_t *event, const char *name, const char *value)
+{
+    json_t *text;
+
+    if (!utf8_valid(name, strlen(name)) || (text = json_string(value)) == NULL)
+        return -1;
+    if (json_object_set_new(event, name, text) != 0)
+        msg_fatal("message_job: out of memory");
+    return 0;
+}
+
+json_t *message_job_event_from_form(const struct form *form,
+                                    const char **field, struct buf *why)
 {
     json_t *event = json_object();
+    const struct form_pair *p;
     size_t i;
 
-    for (i = 0; i < form->count; i++)
-        if (json_object_get(event, form->pairs[i].name) == NULL)
-            json_object_set_new(event, form->pairs[i].name,
-                                json_string(form->pairs[i].value));
+    if (event == NULL)
+        msg_fatal("message_job: out of memory");
+    for (i = 0; i < form->count; i++) {
+        p = &form->pairs[i];
+        if (utf8_valid(p->name, strlen(p->name))
+            && json_object_get(event, p->name) != NULL)
+            continue;           /* a repeated name: the first value counts */
+        if (set_string(event, p->name, p->value) == 0)
+            continue;
+        if (utf8_valid(p->name, strlen(p->name))) {
+            *field = p->name;
+            buf_printf(why, "field %s is not valid UTF-8", p->name);
+        } else {
+            *field = "";
+            buf_printf(why, "a field name is not valid UTF-8");
+        }
+        json_decref(event);
+        return NULL;
+    }
     return event;
 }
 
@@ -28,8 +59,8 @@ static void copy_string(json_t *event, const char *name, const json_t *message,
 {
     const char *value = json_string_value(json_object_get(message, key));
 
-    if (value != NULL)
-        json_object_set_new(event, name, json_string(value));
+    if (value != NULL && set_string(event, name, value) < 0)
+        msg_panic("message_job: jansson gave a string that is not UTF-8");
 }
 
 json_t *message_job_event_from_rest(const json_t *message)
@@ -38,7 +69,9 @@ json_t *message_job_event_from_rest(const json_t *message)
     char text[32];
     char *dump;
 
-    json_object_set_new(event, "EventType", json_string("onMessageAdded"));
+    if (event == NULL)
+        msg_fatal("message_job: out of memory");
+    (void) set_string(event, "EventType", "onMessageAdded");
     copy_string(event, "AccountSid", message, "account_sid");
     copy_string(event, "ConversationSid", message, "conversation_sid");
     copy_string(event, "MessageSid", message, "sid");
@@ -46,7 +79,7 @@ json_t *message_job_event_from_rest(const json_t *message)
     if (json_is_integer(index)) {
         snprintf(text, sizeof(text), "%lld",
                  (long long) json_integer_value(index));
-        json_object_set_new(event, "Index", json_string(text));
+        (void) set_string(event, "Index", text);
     }
     copy_string(event, "DateCreated", message, "date_created");
     copy_string(event, "Body", message, "body");
@@ -54,9 +87,10 @@ json_t *message_job_event_from_rest(const json_t *message)
     copy_string(event, "ParticipantSid", message, "participant_sid");
     copy_string(event, "Attributes", message, "attributes");
     media = json_object_get(message, "media");
-    if (json_is_array(media) && json_array_size(media) > 0
-        && (dump = json_dumps(media, JSON_COMPACT)) != NULL) {
-        json_object_set_new(event, "Media", json_string(dump));
+    if (json_is_array(media) && json_array_size(media) > 0) {
+        if ((dump = json_dumps(media, JSON_COMPACT)) == NULL)
+            msg_fatal("message_job: out of memory");
+        (void) set_string(event, "Media", dump);
         free(dump);
     }
     return event;

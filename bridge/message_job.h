@@ -7,12 +7,18 @@
  *
  * The job's "event" holds the webhook's field names with string values.
  * message_job_event_from_form() takes the webhook's form (the first value
- * of each name); message_job_event_from_rest() maps a Message resource of
+ * of each name); a name or value that cannot be a JSON string (not valid
+ * UTF-8) is not dropped: the whole form is refused, NULL with why ("field
+ * Body is not valid UTF-8") and *field naming it (a pointer into the
+ * form; "" when it is a name that is not UTF-8).
+ * message_job_event_from_rest() maps a Message resource of
  * Twilio's REST API (sid, index, author, body, attributes, participant_sid,
  * date_created, media, account_sid, conversation_sid) onto the same names
  * (EventType "onMessageAdded", MessageSid, Index, ...; Media as JSON text),
- * so that sync_email.c cannot tell the two apart.  Both return a new
- * reference the caller releases with json_decref().
+ * so that sync_email.c cannot tell the two apart (its strings come from
+ * jansson, so they are valid).  Both return a new reference the caller
+ * releases with json_decref(); jansson running out of memory is fatal, as
+ * in xalloc.h.
  *
  * message_job_payload() is the job's payload, {"version": 1, "received":
  * <now>, "event": ...}, as a malloc'd string the caller frees, or NULL
@@ -32,7 +38,8 @@
 #include "form.h"
 #include "spool.h"
 
-json_t *message_job_event_from_form(const struct form *form);
+json_t *message_job_event_from_form(const struct form *form,
+                                    const char **field, struct buf *why);
 json_t *message_job_event_from_rest(const json_t *message);
 char *message_job_payload(const json_t *event, struct buf *why);
 int message_job_enqueue(struct bridge *br, const json_t *event,

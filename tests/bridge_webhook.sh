@@ -5,7 +5,8 @@
 # again); a missing, wrong or replayed-elsewhere signature is 403 and
 # queues nothing; the URL variants Twilio's SDKs accept (port added) are
 # accepted; other event types and messages postmask made from email are
-# acknowledged and not queued; a webhook without a valid MessageSid is 400.
+# acknowledged and not queued; a webhook without a valid MessageSid, or
+# with a field that is not UTF-8, is 400.
 # Signatures are computed here with openssl, as Twilio computes them.
 . "$SRC/tests/lib.sh"
 . "$SRC/tests/lib_bridge.sh"
@@ -103,16 +104,31 @@ set -- $(event IMnotasid)
 post "$(sign "$URL" "$@")" "$@"
 [ "$code/$(jq -r .field "$T_WORK/answer")" = 400/MessageSid ] || t_fail "bad MessageSid: $code $(cat "$T_WORK/answer")"
 
+# post_chat MESSAGESID INDEX BODY: a signed chat onMessageAdded whose Body
+# may hold any bytes but white space.
+post_chat() {
+    set -- "AccountSid=AC0123456789abcdef0123456789abcdef" "EventType=onMessageAdded" \
+        "ConversationSid=$CONV" "MessageSid=$1" "Author=seeker_1" "Body=$3" \
+        "Index=$2" "Source=SDK"
+    post "$(sign "$URL" "$@")" "$@"
+}
+
 # A long chat message (32,000 characters, 96 KB of UTF-8, about 190 KB
 # percent-encoded) is larger than bridge_request_size_limit but is a
 # webhook Twilio may send: accepted.
 M6=IM00000000000000000000000000000006
-long=$(awk 'BEGIN { for (i = 0; i < 32000; i++) printf "\342\202\254" }')
-set -- "AccountSid=AC0123456789abcdef0123456789abcdef" "EventType=onMessageAdded" \
-    "ConversationSid=$CONV" "MessageSid=$M6" "Author=seeker_1" "Body=$long" \
-    "Index=1" "Source=SDK"
-post "$(sign "$URL" "$@")" "$@"
+post_chat $M6 1 "$(awk 'BEGIN { for (i = 0; i < 32000; i++) printf "\342\202\254" }')"
 [ "$code" = 200 ] || t_fail "a 32,000-character message: HTTP $code: $(head -c 300 "$T_WORK/answer")"
+
+# A field that is not valid UTF-8 cannot be stored in the job: refused
+# with 400 naming it and a log line, not queued without it.  (Twilio's
+# webhooks are UTF-8; catch-up fetches the message from the REST API.)
+M7=IM00000000000000000000000000000007
+post_chat $M7 2 "$(printf 'caf\351?')"
+[ "$code/$(jq -r .error "$T_WORK/answer")/$(jq -r .field "$T_WORK/answer")" = 400/invalid_field/Body ] \
+    || t_fail "a Body that is not UTF-8: HTTP $code: $(cat "$T_WORK/answer")"
+grep -q "$CONV: webhook: $M7: refused: field Body is not valid UTF-8" "$T_BRIDGE_LOG" \
+    || t_fail "no log line for the field that is not UTF-8: $(grep "$M7" "$T_BRIDGE_LOG")"
 
 [ "$(jobs)" = 3 ] || t_fail "$(jobs) jobs queued, want 3 (M1, M2, M6)"
 t_bridge_stop
