@@ -19,8 +19,9 @@
  *   reply        posted as the building contact.
  * A reply is posted as the building contact only when its From address is
  * a building contact's recorded email (addr_match.h) and the milter found
- * the From domain authenticated (capture "sender_authentication": DMARC,
- * aligned DKIM or aligned SPF in a trusted Authentication-Results header).
+ * the From domain authenticated (the capture's auth_method, capture.h:
+ * DMARC, aligned DKIM or aligned SPF in a trusted Authentication-Results
+ * header).
  * Otherwise unauthenticated_sender_action holds the job (hold/, with the
  * reason; postmaskctl queue release posts it), makes it a dead letter
  * (reject) or posts it all the same (post); a posted unverified reply's
@@ -28,7 +29,7 @@
  * ("authenticated").
  *
  * Structure errors: a reply or empty capture whose MIME structure could
- * not be read in full (capture "structure_error", capture.h: a multipart
+ * not be read in full (the capture's structure_error, capture.h: a multipart
  * without a boundary, base64 garbage in the text part, nesting past the
  * walk's bound ...) is held when its text came out empty, with the reason
  * ("reply not posted: its structure cannot be read: ..."), after the
@@ -46,7 +47,7 @@
  * conversation shows them and not "system"; Attributes {"postmask":
  * {"origin": "email", "message_id", "job", "part", "parts"}};
  * X-Twilio-Webhook-Enabled: false.  A reply the contact wrote between the
- * quoted lines (the capture's "inline") is posted after inline_reply_note
+ * quoted lines (the capture's reply_inline) is posted after inline_reply_note
  * and its attributes say "inline": true; one whose forwarded part was left
  * out ("forward_dropped") ends with forwarded_part_note, attributes
  * "forward_dropped": true.
@@ -71,7 +72,6 @@
 #include <time.h>
 
 #include "addr_match.h"
-#include "base64.h"
 #include "capture_job.h"
 #include "conv_cache.h"
 #include "iso8601.h"
@@ -97,7 +97,8 @@ struct run {
     struct bridge *br;
     struct job *job;
     struct capture_job *cj;
-    const char *cls;            /* classification */
+    const struct capture *cap;  /* cj's */
+    const char *cls;            /* the class's name, for the logs */
     char *author;               /* the contact's identity */
     char *contact_sid;          /* their participant (bounces) */
     char *chat_service_sid;
@@ -149,16 +150,6 @@ static const char *queue_id(const struct run *run)
     return *run->cj->queue_id ? run->cj->queue_id : "-";
 }
 
-static const char *cap_str(const struct run *run, const char *name)
-{
-    return json_string_value(json_object_get(run->cj->capture, name));
-}
-
-static int cap_true(const struct run *run, const char *name)
-{
-    return json_is_true(json_object_get(run->cj->capture, name));
-}
-
 /* Twilio failed: defer when it may work later, else a dead letter. */
 static void twilio_failed(struct run *run, const struct twilio_result *res,
                           const char *what)
@@ -199,18 +190,15 @@ static void on_bounce_updated(const struct twilio_result *res, void *arg)
     conv_cache_forget(run->br->convs, run->cj->conversation_sid);
     job_done(run->job, "%s: bounce recorded for the building contact "
              "(queue id %s): %s", run->cj->conversation_sid, queue_id(run),
-             or_else(json_string_value(json_object_get(json_object_get(
-                 run->cj->capture, "bounce"), "status")), "no status"));
+             or_else(run->cap->bounce_status, "no status"));
     run_free(run);
 }
 
 static void record_bounce(struct run *run, const struct conv_info *info)
 {
-    json_t *bounce = json_object_get(run->cj->capture, "bounce");
-    const char *rcpt = json_string_value(json_object_get(bounce, "recipient"));
-    const char *status = json_string_value(json_object_get(bounce, "status"));
-    const char *diag = json_string_value(json_object_get(bounce,
-                                                         "diagnostic"));
+    const char *rcpt = run->cap->bounce_recipient;
+    const char *status = run->cap->bounce_status;
+    const char *diag = run->cap->bounce_diagnostic;
     char when[ISO8601_SIZE];
     json_t *p, *attrs;
     const char *email, *psid;
@@ -361,7 +349,7 @@ static void plan_items(struct run *run, const char *text)
 {
     const struct config *cfg = run->br->cfg;
     size_t limit = (size_t) cfg->reply_part_limit;
-    json_t *atts = json_object_get(run->cj->capture, "attachments"), *a;
+    const struct capture_attachment *a;
     char **parts;
     size_t nparts, i, k, cut = 0, dropped = 0;
     int first_att = 1;
@@ -375,7 +363,7 @@ static void plan_items(struct run *run, const char *text)
                  job_spool(run->job)->id, limit, nparts, cut);
         nparts = limit;
     }
-    run->items = xcalloc(nparts + json_array_size(atts) + 1,
+    run->items = xcalloc(nparts + run->cap->attachment_count + 1,
                          sizeof(*run->items));
     for (i = 0; i < nparts; i++) {
         run->items[i].body = parts[i];
@@ -383,9 +371,9 @@ static void plan_items(struct run *run, const char *text)
     }
     free(parts);
     k = nparts;
-    json_array_foreach(atts, i, a) {
-        if (!json_is_true(json_object_get(a, "kept"))
-            || !json_is_string(json_object_get(a, "data")))
+    for (i = 0; i < run->cap->attachment_count; i++) {
+        a = &run->cap->attachments[i];
+        if (!a->kept || a->data == NULL)        /* nothing to upload */
             continue;
         if (first_att && nparts > 0) {
             run->items[0].attachment = (int) i;
@@ -408,7 +396,7 @@ static void plan_items(struct run *run, const char *text)
 static json_t *item_attributes(const struct run *run, size_t k)
 {
     json_t *pm = json_object(), *attrs = json_object();
-    const char *mid = cap_str(run, "message_id");
+    const char *mid = run->cap->message_id;
 
     json_object_set_new(pm, "origin", json_string(SYNC_ORIGIN_EMAIL));
     if (mid)
@@ -416,16 +404,16 @@ static json_t *item_attributes(const struct run *run, size_t k)
     json_object_set_new(pm, "job", json_string(job_spool(run->job)->id));
     json_object_set_new(pm, "part", json_integer((json_int_t) k + 1));
     json_object_set_new(pm, "parts", json_integer((json_int_t) run->nitems));
-    if (strcmp(run->cls, "auto_reply") == 0)
+    if (run->cap->classification == CAPTURE_AUTO_REPLY)
         json_object_set_new(pm, "kind", json_string("auto_reply_note"));
     if (run->unverified)
         json_object_set_new(pm, "unverified", json_string(run->unverified));
     if (run->authenticated)
         json_object_set_new(pm, "authenticated",
                             json_string(run->authenticated));
-    if (cap_true(run, "inline"))
+    if (run->cap->reply_inline)
         json_object_set_new(pm, "inline", json_true());
-    if (cap_true(run, "forward_dropped"))
+    if (run->cap->forward_dropped)
         json_object_set_new(pm, "forward_dropped", json_true());
     json_object_set_new(attrs, "postmask", pm);
     return attrs;
@@ -490,10 +478,7 @@ static void on_uploaded(const struct twilio_result *res, void *arg)
 static void post_next(struct run *run)
 {
     struct item *it;
-    json_t *a;
-    const char *text;
-    unsigned char *data;
-    size_t len;
+    const struct capture_attachment *a;
     struct buf *why;
     int ret;
 
@@ -524,23 +509,11 @@ static void post_next(struct run *run)
         create_message(run);
         return;
     }
-    a = json_array_get(json_object_get(run->cj->capture, "attachments"),
-                       (size_t) it->attachment);
-    text = json_string_value(json_object_get(a, "data"));
-    if (base64_decode(text, strlen(text), &data, &len) < 0) {
-        job_dead(run->job, "%s: attachment %d of the capture is not base64",
-                 run->cj->conversation_sid, it->attachment + 1);
-        run_free(run);
-        return;
-    }
+    a = &run->cap->attachments[it->attachment];
     why = buf_create(128);
     ret = twilio_media_upload(run->br->twilio, run->chat_service_sid,
-                              or_else(json_string_value(json_object_get(a,
-                                                                        "type")),
-                                      "application/octet-stream"),
-                              json_string_value(json_object_get(a, "name")),
-                              data, len, on_uploaded, run, why);
-    free(data);
+                              a->type, a->name, a->data, a->size,
+                              on_uploaded, run, why);
     if (ret < 0)
         start_failed(run, "upload an attachment", why);
     else
@@ -577,7 +550,7 @@ static void on_recent(const struct twilio_result *res, void *arg)
 {
     struct run *run = arg;
     const char *id = job_spool(run->job)->id, *text;
-    const char *message_id = cap_str(run, "message_id");
+    const char *message_id = run->cap->message_id;
     json_t *msgs, *m, *attrs, *pm;
     json_int_t part;
     size_t i;
@@ -638,18 +611,18 @@ static void post_reply(struct run *run, const char *text);
 static void post_reply_text(struct run *run)
 {
     const struct config *cfg = run->br->cfg;
-    const char *text = cap_str(run, "text");
+    const char *text = run->cap->text;
     struct buf *b;
 
-    if (text == NULL || *text == '\0') {
+    if (*text == '\0') {
         post_reply(run, text);
         return;
     }
     b = buf_create(strlen(text) + 128);
-    if (cap_true(run, "inline") && *cfg->inline_reply_note)
+    if (run->cap->reply_inline && *cfg->inline_reply_note)
         buf_printf(b, "%s\n\n", cfg->inline_reply_note);
     buf_append_str(b, text);
-    if (cap_true(run, "forward_dropped") && *cfg->forwarded_part_note)
+    if (run->cap->forward_dropped && *cfg->forwarded_part_note)
         buf_printf(b, "\n\n%s", cfg->forwarded_part_note);
     post_reply(run, b->data);
     buf_free(b);
@@ -674,12 +647,11 @@ static void post_reply(struct run *run, const char *text)
  */
 static int structure_held(struct run *run, const char *sid)
 {
-    const char *err = cap_str(run, "structure_error");
-    const char *text = cap_str(run, "text");
+    const char *err = run->cap->structure_error;
 
-    if (err == NULL || strcmp(run->cls, "auto_reply") == 0)
+    if (err == NULL || run->cap->classification == CAPTURE_AUTO_REPLY)
         return 0;
-    if (text != NULL && *text != '\0') {
+    if (*run->cap->text != '\0') {
         msg_warn("%s: job %s: part of the reply cannot be read: %s; its "
                  "text is posted (queue id %s)", sid,
                  job_spool(run->job)->id, err, queue_id(run));
@@ -703,10 +675,8 @@ static void on_conversation(const struct conv_info *info,
 {
     struct run *run = arg;
     const struct config *cfg = run->br->cfg;
-    const json_t *contact, *any, *auth;
-    const char *method;
-    const char *from = json_string_value(json_object_get(
-        json_object_get(run->cj->capture, "from"), "address"));
+    const json_t *contact, *any;
+    const char *method = run->cap->auth_method;
     struct buf *note;
 
     if (info == NULL) {
@@ -721,7 +691,7 @@ static void on_conversation(const struct conv_info *info,
     }
     if (info->chat_service_sid)
         run->chat_service_sid = xstrdup(info->chat_service_sid);
-    if (strcmp(run->cls, "bounce") == 0) {
+    if (run->cap->classification == CAPTURE_BOUNCE) {
         /* Real delivery reports come from the null sender (RFC 5321
          * 4.5.5) to the tagged envelope sender of mail we sent (the milter
          * verified the tag); anyone else could mark the contact as
@@ -744,15 +714,13 @@ static void on_conversation(const struct conv_info *info,
         record_bounce(run, info);
         return;
     }
-    contact = find_contact(info, from, &any);
+    contact = find_contact(info, run->cap->from_address, &any);
     if (any == NULL) {
         job_dead(run->job, "%s: the conversation has no building contact "
                  "with a chat identity to post as", info->sid);
         run_free(run);
         return;
     }
-    auth = json_object_get(run->cj->capture, "sender_authentication");
-    method = json_string_value(json_object_get(auth, "method"));
     if (contact == NULL || method == NULL) {
         const char *action = cfg->unauthenticated_sender_action;
         struct buf *why = buf_create(128);
@@ -761,9 +729,7 @@ static void on_conversation(const struct conv_info *info,
             buf_printf(why, "the From address is not the building contact's");
         else
             buf_printf(why, "the sender is not authenticated: %s",
-                       or_else(json_string_value(json_object_get(auth,
-                                                                 "detail")),
-                               "no authentication recorded"));
+                       run->cap->auth_detail);
         if (job_spool(run->job)->released) {
             msg_info("%s: job %s: %s; released by the admin, posted "
                      "(queue id %s)", info->sid, job_spool(run->job)->id,
@@ -799,11 +765,10 @@ static void on_conversation(const struct conv_info *info,
                                                                  "sid")), ""));
     if (structure_held(run, info->sid))
         return;
-    if (strcmp(run->cls, "auto_reply") == 0) {
+    if (run->cap->classification == CAPTURE_AUTO_REPLY) {
         note = buf_create(128);
         buf_printf(note, "(An automatic reply came from this contact's "
-                   "email%s%s.)", cap_str(run, "subject") ? ": " : "",
-                   cap_str(run, "subject") ? cap_str(run, "subject") : "");
+                   "email: %s.)", run->cap->subject);
         post_reply(run, note->data);
         buf_free(note);
         return;
@@ -830,17 +795,16 @@ static void handle_capture(struct bridge *br, struct job *job, void *arg)
     run->br = br;
     run->job = job;
     run->cj = cj;
-    run->cls = cap_str(run, "classification");
-    if (run->cls == NULL)
-        run->cls = "reply";
-    if ((strcmp(run->cls, "empty") == 0
-         && cap_str(run, "structure_error") == NULL)
-        || (strcmp(run->cls, "auto_reply") == 0
+    run->cap = cj->capture;
+    run->cls = capture_class_name(run->cap->classification);
+    if ((run->cap->classification == CAPTURE_EMPTY
+         && run->cap->structure_error == NULL)
+        || (run->cap->classification == CAPTURE_AUTO_REPLY
             && strcmp(br->cfg->auto_reply_action, "note") != 0)) {
         job_done(job, "%s: %s (queue id %s) not posted%s%s",
                  cj->conversation_sid, run->cls, queue_id(run),
-                 cap_str(run, "auto_reply_reason") ? ": " : "",
-                 or_else(cap_str(run, "auto_reply_reason"), ""));
+                 run->cap->auto_reply_reason ? ": " : "",
+                 or_else(run->cap->auto_reply_reason, ""));
         run_free(run);
         buf_free(why);
         return;

@@ -5,6 +5,11 @@
 pm_unit_test(test_capture_corpus test_capture_corpus.c)
 target_compile_definitions(test_capture_corpus PRIVATE
                            CORPUS_DIR="${CMAKE_CURRENT_SOURCE_DIR}/data/replies")
+# The capture payload: capture_to_json() and capture_from_json().
+pm_unit_test(test_capture_json test_capture_json.c)
+target_link_libraries(test_capture_json PRIVATE postmask_testutil)
+target_compile_definitions(test_capture_json PRIVATE
+                           CORPUS_DIR="${CMAKE_CURRENT_SOURCE_DIR}/data/replies")
 pm_unit_test(test_capture_text test_capture_text.c)
 pm_unit_test(test_capture_clean test_capture_clean.c)
 pm_unit_test(test_reply_patterns test_reply_patterns.c)

@@ -2,10 +2,11 @@
 /*
  * test_capture_job - the spool payload of a capture: what the milter
  * writes (a JSON line, then the message) decodes to the same fields and
- * the same raw bytes; version 1 (the message in base64) still decodes;
- * the dedupe key
- * follows the Message-ID (hashed when hostile), or the message's hash; bad
- * payloads are refused with a reason.
+ * the same raw bytes, and its capture to the same struct (a file's bytes
+ * decoded); version 1 (the message in base64) still decodes, with a
+ * capture from before the later members; the dedupe key follows the
+ * Message-ID (hashed when hostile), or the message's hash; bad payloads,
+ * and payloads whose capture does not read, are refused with a reason.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -44,6 +45,20 @@ static struct capture *parse(const char *raw, size_t len)
     return cap;
 }
 
+/* The spool's image of a job: payload, then the message; decoded. */
+static struct capture_job *decode_with(struct buf *payload, const char *raw,
+                                       size_t len)
+{
+    struct buf *why = buf_create(64);
+    struct capture_job *job;
+
+    buf_append(payload, raw, len);
+    if ((job = capture_job_decode(payload->data, payload->len, why)) == NULL)
+        fail_msg("decode: %s", why->data);
+    buf_free(why);
+    return job;
+}
+
 static void test_roundtrip(void **state)
 {
     struct capture *cap = parse(message, sizeof(message) - 1);
@@ -51,7 +66,7 @@ static void test_roundtrip(void **state)
         SID, "k1-x@reply.example.com", "bad\xff sender@x", "DA23951C392", 1764150000,
         NULL,
     };
-    struct buf *payload = buf_create(256), *why = buf_create(64);
+    struct buf *payload = buf_create(256);
     struct capture_job *job;
     char size[64];
 
@@ -63,10 +78,7 @@ static void test_roundtrip(void **state)
     assert_non_null(strstr(payload->data, "\"version\":2,"));
     snprintf(size, sizeof(size), ",\"raw_size\":%zu}\n", sizeof(message) - 1);
     assert_non_null(strstr(payload->data, size));
-    buf_append(payload, message, sizeof(message) - 1);
-    job = capture_job_decode(payload->data, payload->len, why);
-    if (job == NULL)
-        fail_msg("decode: %s", why->data);
+    job = decode_with(payload, message, sizeof(message) - 1);
     assert_string_equal(job->conversation_sid, SID);
     assert_string_equal(job->proxy_address, "k1-x@reply.example.com");
     assert_string_equal(job->envelope_sender, "bad\xef\xbf\xbd sender@x");
@@ -76,15 +88,14 @@ static void test_roundtrip(void **state)
     assert_null(strstr(payload->data, "bounce_tag"));
     assert_int_equal(job->raw_len, sizeof(message) - 1);
     assert_memory_equal(job->raw, message, job->raw_len);
-    assert_string_equal(json_string_value(json_object_get(job->capture, "text")),
-                        "Oui, c'est libre.");
-    assert_string_equal(json_string_value(json_object_get(job->capture,
-                                                          "classification")),
-                        "reply");
+    assert_string_equal(job->capture->text, "Oui, c'est libre.");
+    assert_int_equal(job->capture->classification, CAPTURE_REPLY);
+    assert_string_equal(job->capture->from_address,
+                        "contact@building.example");
+    assert_string_equal(job->capture->message_id, "m1@building.example");
     capture_job_free(job);
     capture_free(cap);
     buf_free(payload);
-    buf_free(why);
 }
 
 /* The status of the recipient's bounce tag travels with the job. */
@@ -95,32 +106,81 @@ static void test_bounce_tag(void **state)
         SID, "k1-x+babc@reply.example.com", "", "DA23951C392", 1764150000,
         "valid",
     };
-    struct buf *payload = buf_create(256), *why = buf_create(64);
+    struct buf *payload = buf_create(256);
     struct capture_job *job;
 
     (void) state;
     capture_job_encode(&info, cap, sizeof(message) - 1, payload);
     assert_non_null(strstr(payload->data, "\"bounce_tag\":\"valid\""));
-    buf_append(payload, message, sizeof(message) - 1);
-    job = capture_job_decode(payload->data, payload->len, why);
-    if (job == NULL)
-        fail_msg("decode: %s", why->data);
+    job = decode_with(payload, message, sizeof(message) - 1);
     assert_string_equal(job->bounce_tag, "valid");
     assert_string_equal(job->envelope_sender, "");
     capture_job_free(job);
     capture_free(cap);
     buf_free(payload);
-    buf_free(why);
 }
 
-/* A job written by an earlier version (the message in base64) reads. */
+/* A file travels as its bytes: base64 in the payload, decoded in the job. */
+static void test_attachment_bytes(void **state)
+{
+    static const char mime[] =
+        "From: Building Contact <contact@building.example>\r\n"
+        "Subject: Plan\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: multipart/mixed; boundary=\"b1\"\r\n"
+        "\r\n"
+        "--b1\r\n"
+        "Content-Type: text/plain\r\n"
+        "\r\n"
+        "See the plan.\r\n"
+        "--b1\r\n"
+        "Content-Type: application/octet-stream; name=\"plan.bin\"\r\n"
+        "Content-Disposition: attachment; filename=\"plan.bin\"\r\n"
+        "Content-Transfer-Encoding: base64\r\n"
+        "\r\n"
+        "AP8BAgMKDQ==\r\n"
+        "--b1--\r\n";
+    static const unsigned char bytes[] = {0, 0xff, 1, 2, 3, '\n', '\r'};
+    struct capture *cap = parse(mime, sizeof(mime) - 1);
+    struct capture_job_info info = {
+        SID, "k1-x@reply.example.com", "contact@building.example", "", 1,
+        NULL,
+    };
+    struct buf *payload = buf_create(256);
+    struct capture_job *job;
+
+    (void) state;
+    capture_job_encode(&info, cap, sizeof(mime) - 1, payload);
+    assert_non_null(strstr(payload->data, "\"data\":\"AP8BAgMKDQ==\""));
+    job = decode_with(payload, mime, sizeof(mime) - 1);
+    assert_int_equal(job->capture->attachment_count, 1);
+    assert_string_equal(job->capture->attachments[0].name, "plan.bin");
+    assert_int_equal(job->capture->attachments[0].kept, 1);
+    assert_int_equal(job->capture->attachments[0].size, sizeof(bytes));
+    assert_memory_equal(job->capture->attachments[0].data, bytes,
+                        sizeof(bytes));
+    capture_job_free(job);
+    capture_free(cap);
+    buf_free(payload);
+}
+
+/*
+ * A job written by an earlier version (the message in base64) reads; its
+ * capture, from before sender_authentication, structure_error, inline and
+ * forward_dropped existed, reads with their defaults.
+ */
 static void test_version1(void **state)
 {
     static const char v1[] =
         "{\"version\":1,\"conversation_sid\":\"" SID "\","
         "\"proxy_address\":\"k1-x@reply.example.com\","
         "\"envelope_sender\":\"c@b.example\",\"queue_id\":\"4F1\","
-        "\"received\":1764150000,\"capture\":{\"text\":\"hi\"},"
+        "\"received\":1764150000,\"capture\":{\"classification\":\"reply\","
+        "\"auto_reply_reason\":null,\"from\":{\"address\":\"a@b\","
+        "\"name\":\"\"},\"subject\":\"\",\"message_id\":null,"
+        "\"in_reply_to\":null,\"references\":null,"
+        "\"authentication_results\":[],\"dkim\":null,\"spf\":null,"
+        "\"dmarc\":null,\"text\":\"hi\",\"attachments\":[]},"
         "\"raw\":\"RnJvbTogYUBiDQoNCmhpDQo=\"}";
     struct buf *why = buf_create(64);
     struct capture_job *job;
@@ -132,6 +192,13 @@ static void test_version1(void **state)
     assert_int_equal(job->raw_len, 17);
     assert_memory_equal(job->raw, "From: a@b\r\n\r\nhi\r\n", 17);
     assert_string_equal(job->queue_id, "4F1");
+    assert_string_equal(job->capture->text, "hi");
+    assert_string_equal(job->capture->from_address, "a@b");
+    assert_null(job->capture->auth_method);
+    assert_string_equal(job->capture->auth_detail,
+                        "no authentication recorded");
+    assert_null(job->capture->structure_error);
+    assert_false(job->capture->reply_inline);
     capture_job_free(job);
     buf_free(why);
 }
@@ -211,6 +278,17 @@ static void test_refusals(void **state)
         {"{\"version\":1,\"conversation_sid\":\"" SID "\",\"proxy_address\":\"a\","
          "\"envelope_sender\":\"\",\"queue_id\":\"\",\"received\":1,"
          "\"bounce_tag\":true,\"capture\":{},\"raw\":\"\"}", "capture job:"},
+        /* The capture itself must read (capture_from_json()). */
+        {"{\"version\":2,\"conversation_sid\":\"" SID "\","
+         "\"proxy_address\":\"a\",\"envelope_sender\":\"\",\"queue_id\":\"\","
+         "\"received\":1,\"capture\":{},\"raw_size\":0}\n",
+         "capture job: capture member "
+         "\"classification\" is missing"},
+        {"{\"version\":1,\"conversation_sid\":\"" SID "\","
+         "\"proxy_address\":\"a\",\"envelope_sender\":\"\",\"queue_id\":\"\","
+         "\"received\":1,\"capture\":{\"classification\":\"bounce\"},"
+         "\"raw\":\"\"}",
+         "capture job: capture member \"auto_reply_reason\" is missing"},
     };
     size_t i;
 
@@ -230,6 +308,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_bounce_tag),
+        cmocka_unit_test(test_attachment_bytes),
         cmocka_unit_test(test_version1),
         cmocka_unit_test(test_keys),
         cmocka_unit_test(test_refusals),

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * testutil - temporary files for tests; see testutil.h.
+ * testutil - temporary files for tests, the capture payload's round
+ * trip; see testutil.h.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "address_keys.h"
 #include "buf.h"
+#include "capture.h"
 #include "fsutil.h"
 #include "msg.h"
 #include "testutil.h"
@@ -57,4 +59,46 @@ struct address_keys *test_keys(const char *text)
         msg_fatal("keys: %s", why->data);
     buf_free(why);
     return keys;
+}
+
+/* The document as text, for comparing and for saying what differed. */
+static char *capture_dump(const json_t *obj)
+{
+    char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+    if (s == NULL)
+        msg_fatal("json_dumps: out of memory");
+    return s;
+}
+
+int test_capture_roundtrip(const struct capture *cap, int with_data,
+                           struct capture **back, struct buf *why)
+{
+    json_t *first = capture_to_json(cap, with_data), *second;
+    struct capture *read;
+    char *a, *b;
+    int rc = 0;
+
+    if (back != NULL)
+        *back = NULL;
+    if (capture_from_json(first, &read, why) < 0) {
+        json_decref(first);
+        return -1;
+    }
+    second = capture_to_json(read, with_data);
+    a = capture_dump(first);
+    b = capture_dump(second);
+    if (strcmp(a, b) != 0) {
+        buf_printf(why, "written again differently:\n%s\n%s", a, b);
+        rc = -1;
+    }
+    free(a);
+    free(b);
+    json_decref(first);
+    json_decref(second);
+    if (rc == 0 && back != NULL)
+        *back = read;
+    else
+        capture_free(read);
+    return rc;
 }

@@ -57,19 +57,31 @@ void capture_init(void)
     pthread_once(&capture_once, capture_init_once);
 }
 
+/* The class names: the one place they are spelled (capture.h). */
+static const char *const class_names[] = {
+    [CAPTURE_REPLY] = "reply",
+    [CAPTURE_AUTO_REPLY] = "auto_reply",
+    [CAPTURE_BOUNCE] = "bounce",
+    [CAPTURE_EMPTY] = "empty",
+};
+
+#define CLASS_COUNT  (sizeof(class_names) / sizeof(class_names[0]))
+
 const char *capture_class_name(enum capture_class cls)
 {
-    switch (cls) {
-    case CAPTURE_REPLY:
-        return "reply";
-    case CAPTURE_AUTO_REPLY:
-        return "auto_reply";
-    case CAPTURE_BOUNCE:
-        return "bounce";
-    case CAPTURE_EMPTY:
-        return "empty";
-    }
-    return "unknown";
+    return (size_t) cls < CLASS_COUNT ? class_names[cls] : "unknown";
+}
+
+int capture_class_from_name(const char *name, enum capture_class *cls)
+{
+    size_t i;
+
+    for (i = 0; i < CLASS_COUNT; i++)
+        if (strcmp(name, class_names[i]) == 0) {
+            *cls = (enum capture_class) i;
+            return 0;
+        }
+    return -1;
 }
 
 void capture_free(struct capture *cap)

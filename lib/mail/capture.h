@@ -79,7 +79,8 @@
  * of capture_text.h (with explain set); the caller releases them with
  * capture_explain_release(), also after a failure (then source is "none"
  * and there are no spans).
- * capture_to_json() returns a new jansson reference the caller decrefs.
+ * capture_to_json() returns a new jansson reference the caller decrefs;
+ * capture_from_json() reads one back (below).
  */
 #ifndef POSTMASK_CAPTURE_H
 #define POSTMASK_CAPTURE_H
@@ -159,7 +160,16 @@ int capture_parse_explain(const void *raw, size_t len,
                           struct capture_explain *explain);
 void capture_explain_release(struct capture_explain *explain);
 void capture_free(struct capture *cap);
+
+/*
+ * The class names, "reply", "auto_reply", "bounce" and "empty": one table
+ * (capture.c) for the JSON, the logs and every reader.
+ * capture_class_name() returns the static name ("unknown" for a value
+ * outside the enum); capture_class_from_name() sets *cls and returns 0, or
+ * returns -1 for any other string (case matters).
+ */
 const char *capture_class_name(enum capture_class cls);
+int capture_class_from_name(const char *name, enum capture_class *cls);
 
 /*
  * The capture as JSON: {"classification", "auto_reply_reason", "from":
@@ -174,8 +184,47 @@ const char *capture_class_name(enum capture_class cls);
  * "inline" and "forward_dropped" are always present, true or false
  * (reply_inline, forward_dropped).
  * Absent values are JSON null.  postmaskctl parse prints it without data;
- * the milter stores it with data in the spool.
+ * the milter stores it with data in the spool (capture_job.h).  A kept
+ * attachment without data (one read from a document written without
+ * data, below) has no "data" member either.
+ *
+ * capture_from_json() is its inverse, the one reader of this document (the
+ * bridge reads spooled captures through capture_job_decode()): it returns
+ * 0 and a new capture in *out, which the caller frees with capture_free(),
+ * or -1 with *out NULL and the reason, naming the member, appended to
+ * why.  It does not keep obj or anything of it.  For every capture cap
+ * that capture_parse() can return, capture_to_json(c, d) of the capture c
+ * read from capture_to_json(cap, d) is equal to capture_to_json(cap, d).
+ * What it reads:
+ *   - classification: a name of capture_class_from_name();
+ *   - from.address, from.name, subject, text and each attachment's name
+ *     and type: strings (the fields the struct says are never NULL);
+ *   - auto_reply_reason, message_id, in_reply_to, references, dkim, spf,
+ *     dmarc, sender_authentication.method, structure_error, the bounce
+ *     members and an attachment's content_id: a string, or null for NULL;
+ *   - authentication_results: an array of strings; attachments: an
+ *     array of objects; "size" an integer >= 0; "inline" and "kept"
+ *     true or false;
+ *   - "data": base64 (as base64.h decodes it) of exactly "size" bytes, in
+ *     data; only on a kept attachment.  A kept attachment without "data"
+ *     (a document written without data) reads as kept = 1, data NULL:
+ *     its size is known, its bytes are not;
+ *   - "bounce": an object, required for a bounce, refused for any other
+ *     class (the writer writes it for bounces only).
+ * Members added after the first payloads were spooled are optional, so
+ * that jobs written by earlier versions still read: absent
+ * sender_authentication reads as method NULL and detail "no
+ * authentication recorded", absent "inline" and "forward_dropped" as
+ * false, absent structure_error as NULL.  Every other member is
+ * required.  Refused: obj not an object, a required member missing, a
+ * member of the wrong type, an unknown classification, an unknown member
+ * (the document is not what this reader knows), a string with a NUL,
+ * "data" that is not base64 or does not decode to "size" bytes, and
+ * "data" on an attachment not kept.  Strings are otherwise taken as they
+ * are (jansson has checked that they are UTF-8).
  */
 json_t *capture_to_json(const struct capture *cap, int with_data);
+int capture_from_json(const json_t *obj, struct capture **out,
+                      struct buf *why);
 
 #endif

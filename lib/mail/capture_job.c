@@ -127,6 +127,18 @@ static int decode_raw_v2(json_t *obj, const unsigned char *rest,
     return 0;
 }
 
+static int decode_capture(const json_t *capture, struct capture_job *job,
+                          struct buf *why)
+{
+    struct buf *reason = buf_create(128);
+    int rc = capture_from_json(capture, &job->capture, reason);
+
+    if (rc < 0)
+        buf_printf(why, "capture job: %s", reason->data);
+    buf_free(reason);
+    return rc;
+}
+
 struct capture_job *capture_job_decode(const void *payload, size_t len,
                                        struct buf *why)
 {
@@ -182,6 +194,8 @@ struct capture_job *capture_job_decode(const void *payload, size_t len,
     } else {
         rc = decode_raw_v2(obj, nl + 1, len - json_len - 1, job, why);
     }
+    if (rc == 0)
+        rc = decode_capture(capture, job, why);
     if (rc < 0) {
         free(job->raw);
         free(job);
@@ -194,7 +208,6 @@ struct capture_job *capture_job_decode(const void *payload, size_t len,
     job->queue_id = xstrdup(queue_id);
     job->received = (time_t) received;
     job->bounce_tag = xstrdup(bounce_tag);
-    job->capture = json_incref(capture);
     json_decref(obj);
     return job;
 }
@@ -208,7 +221,7 @@ void capture_job_free(struct capture_job *job)
     free(job->envelope_sender);
     free(job->queue_id);
     free(job->bounce_tag);
-    json_decref(job->capture);
+    capture_free(job->capture);
     free(job->raw);
     free(job);
 }

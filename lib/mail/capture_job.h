@@ -31,9 +31,11 @@
  * capture_job_encode() appends the payload's JSON line (LF included) to
  * out: the caller stores the raw_len bytes of the message right after it
  * (spool_enqueue_tail()), so the message is never copied.
- * capture_job_decode() parses a payload of either version; it returns a
- * job the caller frees with capture_job_free(), or NULL with the reason
- * in why.
+ * capture_job_decode() parses a payload of either version, its capture
+ * with capture_from_json() (capture.h: what it accepts; a version 1 job's
+ * capture may lack the members added since, and still reads); it returns
+ * a job the caller frees with capture_job_free(), or NULL with the reason
+ * in why (a capture that does not read is refused, with its reason).
  */
 #ifndef POSTMASK_CAPTURE_JOB_H
 #define POSTMASK_CAPTURE_JOB_H
@@ -67,7 +69,7 @@ struct capture_job {
     char *queue_id;
     time_t received;
     char *bounce_tag;           /* "valid", "expired", ...; "" when none */
-    json_t *capture;            /* owned reference: capture_to_json() form */
+    struct capture *capture;    /* owned; attachments with their bytes */
     unsigned char *raw;         /* owned */
     size_t raw_len;
 };
