@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * http_conn - the connections of one http_server: counting them, limiting
- * them per server and per client address, their deadlines, and the strict
- * framing check of what clients send (http_framing.h).  Private to the
+ * http_conn - the connections of one http_server: accepting and counting
+ * them, limiting them per server and per client address, and making room
+ * when the server is full.  What a connection sends (framing, deadlines)
+ * and closing it with a refusal are http_conn_guard.c's.  Private to the
  * server (http_server_int.h).
  *
  * Counting.  evhttp 2.1 has no connection limit and no callback for a new
@@ -10,38 +11,21 @@
  * connection it accepts.  That callback counts the connection, keeps a
  * reference on the bufferevent and activates the "adopt" event; once the
  * accept is done (still before any I/O on the new socket), adopt_pending()
- * finds the connection (evhttp's bufferevent callback argument) and sets
- * its close callback, which uncounts it.  At max_connections the listener
- * is disabled (further clients wait in the kernel's listen queue), and the
- * oldest connection that has no request in the server's hands and has had
- * at least EVICT_MIN_AGE_MS since it connected or was last answered is
- * closed to make room: a slow or idle client cannot keep a new one out,
- * and a client that has just been let in gets the time to send.  A client
- * address holding client_limit connections on this server has any more
- * closed at once.
+ * finds the connection (evhttp's bufferevent callback argument), sets its
+ * close callback, which uncounts it, and puts it under guard.  At
+ * max_connections the listener is disabled (further clients wait in the
+ * kernel's listen queue), and the oldest connection that has no request
+ * in the server's hands and has had at least EVICT_MIN_AGE_MS since it
+ * connected or was last answered is closed to make room: a slow or idle
+ * client cannot keep a new one out, and a client that has just been let
+ * in gets the time to send.  A client address holding client_limit
+ * connections on this server has any more closed at once.
  *
- * The tap.  Each adopted connection has a callback on its bufferevent's
- * input buffer, which libevent runs as soon as bytes are read from the
- * socket and before evhttp's read callback parses them.  It feeds the new
- * bytes to http_framing, which says when a request head and a whole
- * request have arrived, and refuses bad framing: then evhttp's read
- * callback is taken away (evhttp never acts on those bytes), and the kill
- * event answers the status with Connection: close (when nothing else is
- * being written) and frees the connection.
- *
- * Deadlines.  A whole request line and headers within header_timeout_s of
- * the connect or of the last answer, however slowly they trickle; a body
- * within body_timeout_s of its head.  Only while no request is in the
- * server's hands.  A missed deadline answers 408 and closes.
- *
- * Every refusal and close here is logged ("http: PEER: closed on NAME:
- * why") and counted in postmask_http_refused_total{listener, reason}.
+ * Those closes go through http_conn_kill, which logs and counts them.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "http_server_int.h"
 #include "metrics.h"
@@ -50,7 +34,6 @@
 
 #define EVICT_MIN_AGE_MS    1000
 #define EVICT_RETRY_MS      250
-#define DRAIN_MAX           65536   /* unread bytes dropped before a close */
 
 struct http_client {
     char *addr;
@@ -58,9 +41,21 @@ struct http_client {
     struct http_client *next;
 };
 
-static const char *listener_name(const struct http_server *srv)
+const char *http_listener_name(const struct http_server *srv)
 {
     return srv->name ? srv->name : "listen";
+}
+
+const char *http_peer_name(struct evhttp_connection *evcon, char *out,
+                           size_t size)
+{
+    char *addr = NULL;
+    ev_uint16_t port = 0;
+
+    evhttp_connection_get_peer(evcon, &addr, &port);
+    snprintf(out, size, addr && strchr(addr, ':') ? "[%s]:%u" : "%s:%u",
+             addr ? addr : "unknown", (unsigned) port);
+    return addr;
 }
 
 static void count_connections(struct http_server *srv)
@@ -69,23 +64,6 @@ static void count_connections(struct http_server *srv)
 
     metrics_set(srv->metrics, "postmask_http_connections",
                 srv->name ? labels : NULL, (double) srv->nconns);
-}
-
-static void count_refused(struct http_server *srv, const char *reason)
-{
-    const char *labels[] = {"listener", listener_name(srv), "reason", reason,
-                            NULL};
-
-    metrics_add(srv->metrics, "postmask_http_refused_total", labels, 1);
-}
-
-static long ms_since(const struct timespec *t)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (long) (now.tv_sec - t->tv_sec) * 1000
-        + (now.tv_nsec - t->tv_nsec) / 1000000;
 }
 
 /* Client addresses. */
@@ -164,10 +142,6 @@ static void conn_unlink(struct http_conn *conn)
     if (conn->fd >= 0 && (size_t) conn->fd < srv->by_fd_len
         && srv->by_fd[conn->fd] == conn)
         srv->by_fd[conn->fd] = NULL;
-    if (conn->deadline_ev)
-        event_free(conn->deadline_ev);
-    if (conn->kill_ev)
-        event_free(conn->kill_ev);
     if (conn->client)
         client_put(srv, conn->client);
     srv->nconns--;
@@ -181,12 +155,7 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 {
     struct http_conn *conn = arg;
 
-    if (conn->tap != NULL) {
-        evbuffer_remove_cb_entry(
-            bufferevent_get_input(evhttp_connection_get_bufferevent(evcon)),
-            conn->tap);
-        conn->tap = NULL;
-    }
+    http_conn_unguard(conn);
     if (conn->ex != NULL)
         http_exchange_lost(conn->ex);
     conn_unlink(conn);
@@ -233,209 +202,13 @@ static void by_fd_set(struct http_server *srv, int fd, struct http_conn *conn)
     srv->by_fd[fd] = conn;
 }
 
-/* Closing from the loop. */
-
-static const char *error_code(int status)
-{
-    switch (status) {
-    case 408:
-        return "request_timeout";
-    case 431:
-        return "headers_too_large";
-    case 501:
-        return "not_implemented";
-    default:
-        return "bad_request";
-    }
-}
-
-static const char *error_phrase(int status)
-{
-    switch (status) {
-    case 408:
-        return "Request Timeout";
-    case 431:
-        return "Request Header Fields Too Large";
-    case 501:
-        return "Not Implemented";
-    default:
-        return "Bad Request";
-    }
-}
-
-/*
- * Answers status directly on the socket, when no answer of evhttp's is
- * being written, then drops what the client sent and has not been read,
- * so that the close does not reset the connection under the answer.
- */
-static void answer_raw(struct http_conn *conn, int status,
-                       const char *detail)
-{
-    struct bufferevent *bev = evhttp_connection_get_bufferevent(conn->evcon);
-    char body[256], out[640];
-    char drop[4096];
-    size_t dropped = 0;
-    ssize_t n;
-    int blen, len;
-
-    if (conn->busy > 0 || conn->fd < 0
-        || evbuffer_get_length(bufferevent_get_output(bev)) > 0)
-        return;
-    blen = snprintf(body, sizeof(body), "{\"error\":\"%s\",\"message\":"
-                    "\"%s\"}", error_code(status), detail);
-    len = snprintf(out, sizeof(out), "HTTP/1.1 %d %s\r\n"
-                   "Content-Type: application/json\r\n"
-                   "Content-Length: %d\r\nConnection: close\r\n"
-                   "Cache-Control: no-store\r\n\r\n%s", status,
-                   error_phrase(status), blen, body);
-    (void) send(conn->fd, out, (size_t) len, MSG_NOSIGNAL | MSG_DONTWAIT);
-    while (dropped < DRAIN_MAX
-           && (n = recv(conn->fd, drop, sizeof(drop), MSG_DONTWAIT)) > 0)
-        dropped += (size_t) n;
-}
-
-static void on_kill(evutil_socket_t fd, short what, void *arg)
-{
-    struct http_conn *conn = arg;
-    struct http_server *srv = conn->srv;
-
-    if (conn->kill_status)
-        answer_raw(conn, conn->kill_status, conn->kill_detail);
-    msg_info("http: %s: %s on %s: %s", conn->peer,
-             conn->kill_status ? "refused" : "closed", listener_name(srv),
-             conn->kill_detail);
-    count_refused(srv, conn->kill_reason);
-    /* on_conn_close uncounts it and frees conn. */
-    evhttp_connection_free(conn->evcon);
-}
-
-/* Closes conn from the loop (not from inside libevent's callbacks). */
-static void conn_kill(struct http_conn *conn, const char *reason,
-                      const char *detail, int status)
-{
-    struct bufferevent *bev = evhttp_connection_get_bufferevent(conn->evcon);
-    bufferevent_data_cb rcb, wcb;
-    bufferevent_event_cb ecb;
-    void *cbarg;
-
-    if (conn->kill_reason != NULL)
-        return;
-    conn->kill_reason = reason;
-    conn->kill_detail = detail;
-    conn->kill_status = status;
-    /* evhttp must not act on what this connection sends any more. */
-    bufferevent_getcb(bev, &rcb, &wcb, &ecb, &cbarg);
-    bufferevent_setcb(bev, NULL, wcb, ecb, cbarg);
-    bufferevent_disable(bev, EV_READ);
-    if (conn->deadline_ev)
-        event_del(conn->deadline_ev);
-    event_active(conn->kill_ev, EV_TIMEOUT, 0);
-}
-
-/* Deadlines. */
-
-static void on_deadline(evutil_socket_t fd, short what, void *arg)
-{
-    struct http_conn *conn = arg;
-
-    /* A client that has not begun a request is closed without a word. */
-    if (conn->in_body)
-        conn_kill(conn, "body_timeout", "no whole request body within "
-                  "bridge_body_timeout", 408);
-    else
-        conn_kill(conn, "header_timeout", "no whole request line and "
-                  "headers within bridge_header_timeout",
-                  http_framing_idle(&conn->framing) ? 0 : 408);
-}
-
-static void deadline_arm(struct http_conn *conn, long seconds)
-{
-    struct timeval tv = {seconds, 0};
-
-    event_del(conn->deadline_ev);
-    if (seconds > 0)
-        event_add(conn->deadline_ev, &tv);
-}
-
-/* The tap. */
-
-static void framing_event(struct http_conn *conn, enum http_framing_event ev)
-{
-    struct http_server *srv = conn->srv;
-
-    switch (ev) {
-    case HTTP_FRAMING_HEAD:
-        conn->in_body = 1;
-        deadline_arm(conn, srv->body_timeout_s);
-        break;
-    case HTTP_FRAMING_REQUEST:
-        conn->in_body = 0;
-        conn->busy++;
-        event_del(conn->deadline_ev);
-        break;
-    case HTTP_FRAMING_ERROR:
-        conn_kill(conn, "bad_request", conn->framing.reason,
-                  conn->framing.status);
-        break;
-    default:
-        break;
-    }
-}
-
-static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
-                     void *arg)
-{
-    struct http_conn *conn = arg;
-    struct evbuffer_ptr pos;
-    char chunk[4096];
-    size_t total, left;
-
-    if (info->n_added == 0 || conn->kill_reason != NULL)
-        return;
-    total = evbuffer_get_length(buf);
-    left = info->n_added;
-    if (left > total
-        || evbuffer_ptr_set(buf, &pos, total - left, EVBUFFER_PTR_SET) < 0)
-        return;
-    while (left > 0 && conn->kill_reason == NULL) {
-        size_t want = left < sizeof(chunk) ? left : sizeof(chunk);
-        ev_ssize_t got = evbuffer_copyout_from(buf, &pos, chunk, want);
-        size_t off = 0, used;
-
-        if (got <= 0)
-            break;
-        while (off < (size_t) got && conn->kill_reason == NULL) {
-            enum http_framing_event ev =
-                http_framing_feed(&conn->framing, chunk + off,
-                                  (size_t) got - off, &used);
-
-            off += used;
-            framing_event(conn, ev);
-            if (ev == HTTP_FRAMING_MORE)
-                break;
-        }
-        left -= (size_t) got;
-        evbuffer_ptr_set(buf, &pos, (size_t) got, EVBUFFER_PTR_ADD);
-    }
-}
-
-void http_conn_answered(struct http_conn *conn)
-{
-    if (conn->busy > 0)
-        conn->busy--;
-    clock_gettime(CLOCK_MONOTONIC, &conn->since);
-    if (conn->busy == 0 && conn->kill_reason == NULL)
-        deadline_arm(conn, conn->in_body ? conn->srv->body_timeout_s
-                     : conn->srv->header_timeout_s);
-}
-
 /* Making room. */
 
 static int evictable(const struct http_conn *conn)
 {
     return conn->evcon != NULL && conn->busy == 0 && conn->ex == NULL
         && conn->kill_reason == NULL
-        && ms_since(&conn->since) >= EVICT_MIN_AGE_MS;
+        && http_ms_since(&conn->since) >= EVICT_MIN_AGE_MS;
 }
 
 /*
@@ -460,7 +233,7 @@ static void on_waiting(evutil_socket_t fd, short what, void *arg)
             oldest = conn;
     }
     if (oldest != NULL)
-        conn_kill(oldest, "listener_full", "the listener is full; closed "
+        http_conn_kill(oldest, "listener_full", "the listener is full; closed "
                   "the oldest connection without a request", 0);
     else
         evtimer_add(srv->evict_retry_ev, &tv);
@@ -479,29 +252,19 @@ static void on_evict_retry(evutil_socket_t fd, short what, void *arg)
 static void conn_adopt(struct http_conn *conn, struct bufferevent *bev)
 {
     struct http_server *srv = conn->srv;
-    char *addr = NULL;
-    ev_uint16_t port = 0;
+    const char *addr;
 
     conn->fd = (int) bufferevent_getfd(bev);
     if (conn->fd >= 0)
         by_fd_set(srv, conn->fd, conn);
     evhttp_connection_set_closecb(conn->evcon, on_conn_close, conn);
-    evhttp_connection_get_peer(conn->evcon, &addr, &port);
-    snprintf(conn->peer, sizeof(conn->peer),
-             addr && strchr(addr, ':') ? "[%s]:%u" : "%s:%u",
-             addr ? addr : "unknown", (unsigned) port);
-    http_framing_init(&conn->framing, srv->max_headers);
-    conn->deadline_ev = evtimer_new(srv->base, on_deadline, conn);
-    conn->kill_ev = event_new(srv->base, -1, 0, on_kill, conn);
-    if (conn->deadline_ev == NULL || conn->kill_ev == NULL)
-        msg_fatal("http: cannot create a connection's events");
-    conn->tap = evbuffer_add_cb(bufferevent_get_input(bev), on_input, conn);
-    deadline_arm(conn, srv->header_timeout_s);
+    addr = http_peer_name(conn->evcon, conn->peer, sizeof(conn->peer));
+    http_conn_guard(conn, bev);
     if (addr != NULL) {
         conn->client = client_get(srv, addr);
         if (++conn->client->count > srv->client_limit
             && srv->client_limit > 0)
-            conn_kill(conn, "client_limit", "too many connections from "
+            http_conn_kill(conn, "client_limit", "too many connections from "
                       "this client address", 0);
     }
 }
@@ -574,7 +337,7 @@ static void on_accept_error(struct evconnlistener *listener, void *arg)
     struct timeval second = {1, 0};
 
     msg_warn("http: accept on %s: %s; pausing for a second",
-             listener_name(srv),
+             http_listener_name(srv),
              evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
     if (!srv->listener_off) {
         evconnlistener_disable(srv->listener);

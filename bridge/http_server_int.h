@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * http_server_int - what http_server.c (exchanges, routes, answers) and
- * http_conn.c (connections: counting, limits, deadlines, framing) share.
- * Private to those two files; everyone else uses http_server.h.
+ * http_server_int - what the files of the HTTP server share (the map of
+ * who does what is at the top of http_server.c): the server, connection
+ * and exchange structures, and the calls each file offers the others.
+ * Private to http_server.c, http_route.c, http_exchange.c, http_reply.c,
+ * http_conn.c and http_conn_guard.c; everyone else uses http_server.h.
  *
- * Ownership: the server owns its connections and exchanges.  A connection
- * lives from its accept to evhttp's free of it (on_conn_close in
- * http_conn.c); an exchange until it is answered (http_server.c).
+ * Ownership: the server owns its connections, exchanges and routes.  A
+ * connection lives from its accept to evhttp's free of it (on_conn_close
+ * in http_conn.c); its guard (the tap, deadline and kill events) from its
+ * adoption to that close.  An exchange lives until it is answered
+ * (http_reply.c) or the server is freed.
  */
 #ifndef POSTMASK_HTTP_SERVER_INT_H
 #define POSTMASK_HTTP_SERVER_INT_H
@@ -40,6 +44,7 @@ struct http_conn {
     int fd;
     char peer[80];                  /* "ADDR:PORT" for the logs */
     struct http_client *client;     /* its address's count, or NULL */
+    /* The guard's (http_conn_guard.c), set up at adoption: */
     struct http_framing framing;    /* the requests as they arrive */
     struct evbuffer_cb_entry *tap;  /* on the input buffer */
     struct event *deadline_ev;      /* header or body deadline */
@@ -109,15 +114,64 @@ struct http_server {
     size_t nroutes;
 };
 
+/* Names for the log lines and the request metrics of an unknown path. */
+#define HTTP_ROUTE_UNKNOWN  "unknown"
+#define HTTP_LOG_PATH_MAX   200     /* bytes of a path in a log line */
+
+/* http_server.c */
+/* Milliseconds since start (CLOCK_MONOTONIC). */
+long http_ms_since(const struct timespec *start);
+/* evhttp's own limit for one of ours: set higher, so that ours answer. */
+ev_ssize_t http_evhttp_limit(size_t ours);
+
+/* http_route.c */
+/* evhttp's callback for every whole request (its arg is the server). */
+void http_route_dispatch(struct evhttp_request *req, void *srv);
+void http_routes_free(struct http_server *srv);
+
+/* http_exchange.c: the exchange's life; accessors are in http_server.h. */
+/*
+ * A copy of req, on the server's list; header_bytes gets the size of its
+ * request line and headers, for the dispatch's limit.
+ */
+struct http_exchange *http_exchange_new(struct http_server *srv,
+                                        struct evhttp_request *req,
+                                        size_t *header_bytes);
+/* Unlinks and frees ex (detaching it first). */
+void http_exchange_free(struct http_exchange *ex);
+/* Makes ex independent of its connection and of evhttp's request. */
+void http_exchange_detach(struct http_exchange *ex);
+/* Its handler returned unanswered: watches for the client going away. */
+void http_exchange_wait(struct http_exchange *ex);
+/* evhttp frees the connection under an unanswered ex (http_conn.c). */
+void http_exchange_lost(struct http_exchange *ex);
+
 /* http_conn.c */
 int http_conn_setup(struct http_server *srv);   /* after evhttp_new */
 void http_conn_teardown(struct http_server *srv);       /* after evhttp_free */
 struct http_conn *http_conn_of(struct http_server *srv,
                                struct evhttp_connection *evcon);
-/* The answer to one of its requests has been queued. */
-void http_conn_answered(struct http_conn *conn);
+/* The listener's name in logs and metrics: srv->name or "listen". */
+const char *http_listener_name(const struct http_server *srv);
+/*
+ * Writes "ADDR:PORT" ("[ADDR]:PORT" for IPv6) of evcon's client into out;
+ * returns ADDR (evhttp's, valid as long as evcon) or NULL.
+ */
+const char *http_peer_name(struct evhttp_connection *evcon, char *out,
+                           size_t size);
 
-/* http_server.c: evhttp frees the connection under an unanswered ex. */
-void http_exchange_lost(struct http_exchange *ex);
+/* http_conn_guard.c */
+/* At adoption: the framing check, the tap on bev's input, the deadlines. */
+void http_conn_guard(struct http_conn *conn, struct bufferevent *bev);
+/* At close (while conn->evcon still exists): undoes http_conn_guard. */
+void http_conn_unguard(struct http_conn *conn);
+/*
+ * Closes conn from the loop, answering status first (0: no answer), and
+ * logs and counts it under reason; once per connection.
+ */
+void http_conn_kill(struct http_conn *conn, const char *reason,
+                    const char *detail, int status);
+/* The answer to one of its requests has been queued (http_reply.c). */
+void http_conn_answered(struct http_conn *conn);
 
 #endif
