@@ -1,7 +1,14 @@
 # SPDX-License-Identifier: Apache-2.0
 # spool tests
 pm_unit_test(test_spool_job test_spool_job.c)
-pm_unit_test(test_spool test_spool.c)
+# The spool tests share a fixture: a fresh spool per test.
+add_library(spool_fixture STATIC spool_fixture.c)
+target_link_libraries(spool_fixture PUBLIC postmask_mail PkgConfig::CMOCKA)
+foreach(t test_spool test_spool_state test_spool_maint test_spool_failures
+        test_fsutil)
+  pm_unit_test(${t} ${t}.c)
+  target_link_libraries(${t} PRIVATE spool_fixture)
+endforeach()
 pm_unit_test(test_spool_journal test_spool_journal.c)
 target_link_libraries(test_spool_journal PRIVATE postmask_testutil)
 
