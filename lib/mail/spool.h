@@ -2,6 +2,8 @@
 /*
  * spool - postmask's durable job queue, shared by the milter (which writes
  * captured replies) and the bridge (which writes and works off jobs).
+ * Implemented by spool.c, spool_enqueue.c, spool_state.c and spool_maint.c
+ * (spool_int.h says which does what).
  *
  * Layout under the spool directory, like Postfix's queue:
  *
