@@ -41,9 +41,11 @@ static int check(const struct email_in *in, struct buf *why)
     if (!twilio_sid_valid(in->conversation_sid, "CH"))
         buf_printf(why, "email: \"%s\" is not a conversation SID",
                    in->conversation_sid ? in->conversation_sid : "");
-    else if (!twilio_sid_valid(in->message_sid, "IM"))
+    else if (in->nitems == 0 || in->items == NULL)
+        buf_printf(why, "email: no message to send");
+    else if (!twilio_sid_valid(in->items[0].message_sid, "IM"))
         buf_printf(why, "email: \"%s\" is not a message SID",
-                   in->message_sid ? in->message_sid : "");
+                   in->items[0].message_sid ? in->items[0].message_sid : "");
     else if (in->domain == NULL || !plain_ok(in->domain, 0))
         buf_printf(why, "email: bad Message-ID domain");
     else if (in->from_address == NULL || !plain_ok(in->from_address, 1))
@@ -51,8 +53,8 @@ static int check(const struct email_in *in, struct buf *why)
     else if (in->to_address == NULL || !plain_ok(in->to_address, 1))
         buf_printf(why, "email: bad To address");
     else if (!text_ok(in->from_name) || !text_ok(in->to_name)
-             || !text_ok(in->subject) || in->body == NULL
-             || !text_ok(in->body))
+             || !text_ok(in->subject) || in->items[0].body == NULL
+             || !text_ok(in->items[0].body))
         buf_printf(why, "email: a name, the subject or the body is not "
                    "UTF-8");
     else {
@@ -144,7 +146,7 @@ int email_compose(const struct email_in *in, struct buf *out,
     g_mime_message_set_date(msg, date);
     g_date_time_unref(date);
 
-    id = g_strdup_printf("%s@%s", in->message_sid, in->domain);
+    id = g_strdup_printf("%s@%s", in->items[0].message_sid, in->domain);
     g_mime_message_set_message_id(msg, id);
     g_free(id);
     id = g_strdup_printf("<%s@%s>", in->conversation_sid, in->domain);
@@ -155,10 +157,10 @@ int email_compose(const struct email_in *in, struct buf *out,
                              in->conversation_sid, NULL);
 
     if (in->nattachments == 0) {
-        body = text_part(in->body);
+        body = text_part(in->items[0].body);
     } else {
         GMimeMultipart *mixed = g_mime_multipart_new_with_subtype("mixed");
-        GMimeObject *part = text_part(in->body);
+        GMimeObject *part = text_part(in->items[0].body);
 
         g_mime_multipart_add(mixed, part);
         g_object_unref(part);

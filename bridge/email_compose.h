@@ -1,32 +1,56 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * email_compose - the email a building contact receives for one
- * conversation message, composed with GMime.
+ * email_compose - the email a building contact receives for a batch of a
+ * seeker's conversation messages (one or more, coalesced by sync_email.c),
+ * composed with GMime.
  *
  * Headers:
- *   Date          the message's creation time
+ *   Date          the newest message's creation time (in.date)
  *   From          the seeker: display name and address as given (the
  *                 bridge gives the conversation's proxy address, never the
  *                 seeker's own), RFC 2047-encoded when not ASCII
  *   To            the building contact
  *   Subject       as given, RFC 2047-encoded when not ASCII
- *   Message-ID    <MESSAGE_SID@DOMAIN>: derived from the Twilio message,
- *                 so a retried job can never make a second distinct email
+ *   Message-ID    <FIRST_MESSAGE_SID@DOMAIN>: derived from the first Twilio
+ *                 message of the batch, so a retried batch can never make
+ *                 a second distinct email
  *   In-Reply-To, References
  *                 <CONVERSATION_SID@DOMAIN>: one thread per conversation
  *                 in the contact's mail client
  *   X-Postmask-Conversation   the conversation SID (the milter masks by it
  *                 and removes it)
  *   MIME-Version, Content-*
- * Body: text/plain, quoted-printable, in the smallest charset that holds
- * the text (GMime picks us-ascii, iso-8859-1 or utf-8); with attachments a
- * multipart/mixed of that text and each attachment (base64, its content
- * type and file name).  Lines end in CRLF, ready for SMTP.
+ *
+ * Body: multipart/alternative of
+ *   text/plain    quoted-printable, in the smallest charset that holds the
+ *                 text (GMime picks us-ascii, iso-8859-1 or utf-8):
+ *                 the marker line (when in.marker is set) and a blank line;
+ *                 the listing title; each message of the batch: a heading
+ *                 line "NAME, DATE TIME CHANNEL:" and its text (and a note
+ *                 for media left out); then, when there is context, a line
+ *                 "Earlier in this conversation:" and each earlier message
+ *                 the same way, its lines quoted with "> ".
+ *   text/html     quoted-printable, UTF-8: the same content as a complete
+ *                 HTML5 document (lang="en", a <title>, meta charset and
+ *                 color-scheme "light dark") with inline CSS only, no
+ *                 remote resource, no script, no tracking, tables only for
+ *                 layout that Outlook needs; the marker line first (small,
+ *                 grey), each message in a block with its heading, the
+ *                 earlier ones in a <blockquote> under a heading "Earlier
+ *                 in this conversation".  Every field that comes from a
+ *                 person or from Twilio (names, listing title, message
+ *                 text, channel, file names) is HTML-escaped (& < > " ');
+ *                 line breaks in a message become <br>; text passes
+ *                 `tidy -errors -q` without an error.
+ * With attachments: multipart/mixed of that multipart/alternative and each
+ * attachment (base64, its content type and file name).  Lines end in CRLF,
+ * ready for SMTP.  Times are shown in the bridge's local time zone
+ * ("Thu 3 Dec 14:02").
  *
  * email_compose() appends the message to out and returns 0, or -1 with
  * why (a SID that is not CH/IM + 32 hex, an address or domain with
- * characters that do not belong in one, text that is not UTF-8).  It calls
- * capture_init() (g_mime_init) itself.
+ * characters that do not belong in one, text that is not UTF-8, no
+ * message in the batch).  It calls capture_init() (g_mime_init) itself.
  */
 #ifndef POSTMASK_EMAIL_COMPOSE_H
 #define POSTMASK_EMAIL_COMPOSE_H
@@ -43,16 +67,32 @@ struct email_attachment {
     size_t len;
 };
 
+/* One conversation message, as the email shows it. */
+struct email_item {
+    const char *message_sid;        /* IM...; only the batch's first is
+                                     * used (Message-ID) */
+    const char *author;             /* display name, UTF-8, or NULL */
+    const char *channel;            /* "by SMS", "on WhatsApp", "in chat",
+                                     * "by email", or NULL */
+    time_t date;
+    const char *body;               /* UTF-8, may be "" */
+    const char *note;               /* e.g. media left out, or NULL */
+};
+
 struct email_in {
     const char *conversation_sid;   /* CH... */
-    const char *message_sid;        /* IM... */
     const char *domain;             /* right side of Message-ID: a proxy domain */
     const char *from_name;          /* or NULL */
     const char *from_address;
     const char *to_name;            /* or NULL */
     const char *to_address;
     const char *subject;
-    const char *body;               /* UTF-8 */
+    const char *listing_title;      /* or NULL */
+    const char *marker;             /* the formatted marker line, or NULL */
+    const struct email_item *items; /* the batch, oldest first; at least one */
+    size_t nitems;
+    const struct email_item *context;   /* earlier messages, oldest first */
+    size_t ncontext;
     time_t date;
     const struct email_attachment *attachments;
     size_t nattachments;

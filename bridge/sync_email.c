@@ -353,6 +353,7 @@ static void submit_next(struct run *run)
     const struct config *cfg = run->br->cfg;
     struct email_attachment *atts;
     struct email_in in;
+    struct email_item item;
     struct buf *mail, *why, *body;
     char *name;
     size_t i, n = 0;
@@ -380,15 +381,18 @@ static void submit_next(struct run *run)
         buf_printf(body, "\n\n[%s]", run->skipped->data);
     name = mask_display_name(cfg->masked_display_format, run->seeker_name);
     memset(&in, 0, sizeof(in));
+    memset(&item, 0, sizeof(item));
+    item.message_sid = run->msg;
+    item.body = body->data;
+    in.items = &item;
+    in.nitems = 1;
     in.conversation_sid = run->conv;
-    in.message_sid = run->msg;
     in.domain = cfg->proxy_domains.items[0];
     in.from_name = name;
     in.from_address = run->proxy;
     in.to_name = run->rcpt_names[run->cur_rcpt];
     in.to_address = run->rcpts[run->cur_rcpt];
     in.subject = run->subject;
-    in.body = body->data;
     in.date = message_date(run);
     in.attachments = atts;
     in.nattachments = n;

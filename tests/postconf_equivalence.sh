@@ -31,7 +31,10 @@ smtpd_restriction_classes = proxy_domains, address_keys_file,
     bridge_header_timeout, bridge_body_timeout,
     bridge_client_connection_limit,
     webhook_url, twilio_webhook_token_file, smtp_submit_url,
-    smtp_submit_timeout, email_subject_format, unauthenticated_sender_action,
+    smtp_submit_timeout, email_subject_format,
+    email_coalesce_delay, email_coalesce_limit, email_context_messages,
+    email_rate_limit, email_reply_marker, email_loop_window,
+    unauthenticated_sender_action,
     reply_part_limit, reply_cut_marker, inline_reply_note,
     forwarded_part_note,
     auto_reply_action, participant_cache_ttl, participant_cache_limit,
@@ -98,6 +101,12 @@ twilio_webhook_token_file = $twilio_auth_token_file
 smtp_submit_url = smtp://127.0.0.1:10026
 smtp_submit_timeout = 2m
 email_subject_format = Re: %s (Example Homes)
+email_coalesce_delay = 45s
+email_coalesce_limit = 4m
+email_context_messages = 2
+email_rate_limit = 12
+email_reply_marker = Write your answer above this line; %s reads it %c.
+email_loop_window = 5m
 unauthenticated_sender_action = post
 reply_part_limit = 3
 reply_cut_marker = (cut; see ${log_facility})

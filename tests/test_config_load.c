@@ -147,6 +147,13 @@ static const struct error_case errors[] = {
      CONFIG_FOR_MILTER, "smtp_submit_url: \"http://x\" is not an smtp://"},
     {"proxy_domains = a.example\nemail_subject_format = 100% %s\n",
      CONFIG_FOR_MILTER, "email_subject_format: \"100% %s\": at most one %s"},
+    {"proxy_domains = a.example\nemail_reply_marker = Reply: %s %c\n",
+     CONFIG_FOR_MILTER, "email_reply_marker: \"Reply: %s %c\": needs at "
+     "least 12 bytes of its own text"},
+    {"proxy_domains = a.example\nemail_reply_marker = Reply above this "
+     "line to %s %s\n", CONFIG_FOR_MILTER, "%s and %c may each appear once"},
+    {"proxy_domains = a.example\nemail_reply_marker = Reply above this "
+     "line to %d\n", CONFIG_FOR_MILTER, "are the only conversions"},
     {"proxy_domains = a.example\nunauthenticated_sender_action = drop\n",
      CONFIG_FOR_MILTER, "unauthenticated_sender_action: \"drop\" is not one of: "
      "hold|post|reject"},

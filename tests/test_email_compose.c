@@ -22,20 +22,24 @@
 static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a,
                                     '\n', 0x00, 0xff, 0x10};
 
+static struct email_item sample_item = {
+    MSG, NULL, NULL, 1764000000, "Hi Bob,\nis 4B still free? ½ price?\n", NULL
+};
+
 static struct email_in sample(void)
 {
     struct email_in in;
 
     memset(&in, 0, sizeof(in));
     in.conversation_sid = CONV;
-    in.message_sid = MSG;
+    in.items = &sample_item;
+    in.nitems = 1;
     in.domain = "reply.example.com";
     in.from_name = "Zoë Seeker";
     in.from_address = "zoe@example.org";
     in.to_name = "Bob Builder";
     in.to_address = "bob@example.net";
     in.subject = "Re: Unit 4B – sunny";
-    in.body = "Hi Bob,\nis 4B still free? ½ price?\n";
     in.date = 1764000000;
     return in;
 }
@@ -116,7 +120,7 @@ static void test_plain(void **state)
     assert_true(GMIME_IS_TEXT_PART(body));
     text = g_mime_text_part_get_text(GMIME_TEXT_PART(body));
     strip_cr(text);
-    assert_string_equal(text, in.body);
+    assert_string_equal(text, in.items[0].body);
     g_free(text);
     g_object_unref(msg);
     buf_free(out);
@@ -216,12 +220,15 @@ static void test_refusals(void **state)
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct email_in in = sample();
+        struct email_item item = sample_item;
         struct buf *out = buf_create(64), *why = buf_create(64);
+
+        in.items = &item;
 
         if (strcmp(cases[i].field, "conv") == 0)
             in.conversation_sid = cases[i].value;
         else if (strcmp(cases[i].field, "msg") == 0)
-            in.message_sid = cases[i].value;
+            item.message_sid = cases[i].value;
         else if (strcmp(cases[i].field, "from") == 0)
             in.from_address = cases[i].value;
         else if (strcmp(cases[i].field, "to") == 0)
@@ -229,7 +236,7 @@ static void test_refusals(void **state)
         else if (strcmp(cases[i].field, "domain") == 0)
             in.domain = cases[i].value;
         else
-            in.body = cases[i].value;
+            item.body = cases[i].value;
         assert_int_equal(email_compose(&in, out, why), -1);
         assert_non_null(strstr(why->data, cases[i].want));
         assert_int_equal(out->len, 0);

@@ -108,6 +108,12 @@ struct config {
     char *smtp_submit_url;
     long smtp_submit_timeout;       /* seconds */
     char *email_subject_format;     /* with one %s */
+    long email_coalesce_delay;      /* seconds of quiet that end a batch; 0: none */
+    long email_coalesce_limit;      /* seconds a batch stays open at most */
+    long email_context_messages;    /* earlier messages quoted in an email */
+    long email_rate_limit;          /* emails per conversation and hour; 0: no limit */
+    char *email_reply_marker;       /* reply_marker.h; "": none */
+    long email_loop_window;         /* seconds; 0: no loop guard */
     char *unauthenticated_sender_action;    /* hold | post | reject */
     long reply_part_limit;          /* Twilio messages one reply becomes */
     char *reply_cut_marker;         /* ends the last part of a cut reply */

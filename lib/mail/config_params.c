@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "config_params.h"
+#include "reply_marker.h"
 #include "twilio_sid.h"
 #include "utf8.h"
 #include "xalloc.h"
@@ -48,6 +49,8 @@ static int check_subject_format(const char *name, const char *value,
                                 struct buf *why);
 static int check_note_line(const char *name, const char *value,
                             struct buf *why);
+static int check_reply_marker(const char *name, const char *value,
+                              struct buf *why);
 
 const struct config_param config_params[] = {
     /* Proxy addresses. */
@@ -224,6 +227,29 @@ const struct config_param config_params[] = {
     {"email_subject_format", CONFIG_STRING, "Re: %s", 0, 0, NULL,
      check_subject_format, 0, OFF(email_subject_format),
      "Subject of emails to building contacts; %s is the listing title"},
+    {"email_coalesce_delay", CONFIG_TIME, "60s", 0, 3600, NULL, NULL, 0,
+     OFF(email_coalesce_delay),
+     "seeker messages this close to each other go out as one email "
+     "(0: each as soon as it comes)"},
+    {"email_coalesce_limit", CONFIG_TIME, "5m", 0, DAY, NULL, NULL, 0,
+     OFF(email_coalesce_limit),
+     "longest the first message of a coalesced email waits for more"},
+    {"email_context_messages", CONFIG_INT, "3", 0, 20, NULL, NULL, 0,
+     OFF(email_context_messages),
+     "earlier messages of the conversation quoted under the new ones"},
+    {"email_rate_limit", CONFIG_INT, "20", 0, 100000, NULL, NULL, 0,
+     OFF(email_rate_limit),
+     "most emails per hour to one conversation's building contacts "
+     "(0: no limit); above it messages wait and coalesce"},
+    {"email_reply_marker", CONFIG_STRING,
+     "Reply above this line to answer %s %c.", 0, 0, NULL,
+     check_reply_marker, 0, OFF(email_reply_marker),
+     "line above each email's content that ends a reply; %s is the "
+     "seeker's name, %c how they read it (by SMS); empty: none"},
+    {"email_loop_window", CONFIG_TIME, "10m", 0, DAY, NULL, NULL, 0,
+     OFF(email_loop_window),
+     "a reply whose text was posted from email this recently is held "
+     "as a mail loop (0: no check)"},
     {"unauthenticated_sender_action", CONFIG_ENUM, "hold", 0, 0,
      "hold|post|reject", NULL, 0, OFF(unauthenticated_sender_action),
      "what happens to a reply not authenticated as the building contact"},
@@ -743,4 +769,16 @@ static int check_note_line(const char *name, const char *value,
     buf_printf(why, "%s: at most 200 bytes of UTF-8 text on one line, "
                "without control characters", name);
     return -1;
+}
+
+static int check_reply_marker(const char *name, const char *value,
+                              struct buf *why)
+{
+    struct buf *detail = buf_create(128);
+    int ret = reply_marker_check(value, detail);
+
+    if (ret < 0)
+        buf_printf(why, "%s: \"%s\": %s", name, value, detail->data);
+    buf_free(detail);
+    return ret;
 }
