@@ -33,9 +33,12 @@ check: check-build check-asan
 
 # The full local demo: a private Postfix on loopback, postmask-milter,
 # postmask-bridge and the Twilio stand-in play one conversation and print
-# each hop; everything started is stopped at the end.  As root.
+# each hop, then what the building contact receives (a burst of SMS as one
+# email, both parts, the reply trimmed at the marker, the flood limit);
+# everything started is stopped at the end.  As root.
 demo: build
 	PM_DEMO=1 BIN=$(CURDIR)/$(BUILD) SRC=$(CURDIR) sh tests/postfix/e2e_flow.sh
+	PM_DEMO=1 BIN=$(CURDIR)/$(BUILD) SRC=$(CURDIR) sh tests/postfix/e2e_email.sh
 
 fuzz: deps
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DPOSTMASK_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo

@@ -141,15 +141,17 @@ static void job_free(struct job *job)
 }
 
 /* Ends a job: the spool call, one log line, and more work. */
-enum job_end { END_DONE, END_RETRY, END_HOLD, END_DEAD };
+enum job_end { END_DONE, END_RETRY, END_HOLD, END_DEAD, END_WAIT };
 
-static void job_end(struct job *job, enum job_end how, const char *fmt,
-                    va_list ap) __attribute__((format(printf, 3, 0)));
+static void job_end(struct job *job, enum job_end how, time_t until,
+                    const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
-static void job_end(struct job *job, enum job_end how, const char *fmt,
-                    va_list ap)
+static void job_end(struct job *job, enum job_end how, time_t until,
+                    const char *fmt, va_list ap)
 {
-    static const char *const words[] = {"done", "deferred", "held", "dead"};
+    static const char *const words[] = {"done", "deferred", "held", "dead",
+                                        "waiting"};
     struct job_runner *jr = job->jr;
     struct spool *spool = jr->br->spool;
     struct buf *detail = buf_create(256), *why = buf_create(128);
@@ -177,6 +179,11 @@ static void job_end(struct job *job, enum job_end how, const char *fmt,
     case END_DEAD:
         ret = spool_bury(spool, id, detail->data, why);
         break;
+    case END_WAIT:
+        ret = spool_postpone(spool, id, detail->data, until, why);
+        if (ret == 0 && (jr->next_release == 0 || until < jr->next_release))
+            jr->next_release = until;
+        break;
     }
     if (ret == SPOOL_NOTFOUND)
         msg_warn("%s: %s: %s: the job was moved meanwhile (by an admin?)",
@@ -201,7 +208,7 @@ static void job_end(struct job *job, enum job_end how, const char *fmt,
     { \
         va_list ap; \
         va_start(ap, fmt); \
-        job_end(job, how, fmt, ap); \
+        job_end(job, how, 0, fmt, ap); \
         va_end(ap); \
     }
 
@@ -209,6 +216,15 @@ END_FUNCTION(job_done, END_DONE)
 END_FUNCTION(job_retry, END_RETRY)
 END_FUNCTION(job_hold, END_HOLD)
 END_FUNCTION(job_dead, END_DEAD)
+
+void job_wait(struct job *job, time_t until, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    job_end(job, END_WAIT, until, fmt, ap);
+    va_end(ap);
+}
 
 static const struct handler *find_handler(const struct job_runner *jr,
                                           const char *kind)

@@ -29,8 +29,12 @@
  *                spool's backoff; a dead letter after job_maximal_lifetime);
  *   job_hold()   policy: the job goes to hold/ with the reason, visible in
  *                postmaskctl queue, released by postmaskctl queue requeue;
- *   job_dead()   a permanent failure: dead/ with the reason.
- * Each logs one line "JOBID: done|deferred|held|dead: KIND: detail"; the
+ *   job_dead()   a permanent failure: dead/ with the reason;
+ *   job_wait()   nothing failed, the handler wants to look again at a
+ *                given time (spool_postpone: deferred/ until then, no
+ *                attempt counted; the detail is what postmaskctl queue
+ *                shows); the runner takes it again when it is due.
+ * Each logs one line "JOBID: done|deferred|held|dead|waiting: KIND: detail"; the
  * handler puts the conversation SID (and the message SID or Postfix queue
  * ID) in the detail so that an admin can grep one message's story.
  * A job of an unknown kind, or whose payload cannot be loaded, is dead at
@@ -75,5 +79,7 @@ void job_hold(struct job *job, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void job_dead(struct job *job, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+void job_wait(struct job *job, time_t until, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

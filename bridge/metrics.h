@@ -18,6 +18,9 @@
  *   postmask_twilio_pending_requests               gauge
  *   postmask_catchup_messages_total                counter (catchup.h)
  *   postmask_catchup_passes_total{result}          counter
+ *   postmask_email_rate_limited_total              counter (sync_email.c)
+ *   postmask_emails_sent_total                     counter
+ *   postmask_email_messages_total                  counter
  * status is the HTTP status as text, "0" for no answer.
  *
  * Ownership: one struct metrics per process, created and freed by main().

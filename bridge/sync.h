@@ -54,12 +54,15 @@ int sync_made_from_email(const char *attributes);
 /*
  * The emailed marker: after Postfix accepted a message's email,
  * sync_email.c sets the message's attributes "postmask": {"emailed":
- * "<ISO 8601 time>"} at Twilio (X-Twilio-Webhook-Enabled: false), and
+ * "<ISO 8601 time>", "email": "IM..."} at Twilio (X-Twilio-Webhook-Enabled: false), and
  * catch-up (catchup.h) skips messages that carry it, so that neither a
  * second bridge nor one whose dedupe markers expired emails it again.
  * sync_emailed() is 1 when attributes (JSON text, or NULL) carry it.
  */
 #define SYNC_EMAILED_KEY    "emailed"
+/* Beside it, "email": the MessageSid of the first message of the email
+ * that carried the message (a batch, sync_email.c). */
+#define SYNC_EMAIL_KEY      "email"
 int sync_emailed(const char *attributes);
 
 /*

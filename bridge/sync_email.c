@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sync_email - conversation messages to the building contacts' mailboxes
- * (sync.h): the handler of SYNC_KIND_MESSAGE jobs.
+ * (sync.h): the handler of SYNC_KIND_MESSAGE jobs.  A seeker who writes
+ * in bursts ("Hi", "is 4B still free?", "I can come Monday") gives the
+ * building contact one email, not three.
  *
- * For one onMessageAdded event:
+ * For one onMessageAdded event (a job; jobs of one conversation are worked
+ * on one at a time, the others wait in memory behind it):
  *   0. the message as Twilio has it now: when it carries the emailed
- *      marker (another bridge, or this one before a crash, emailed it),
- *      or is gone, the job is done without an email;
+ *      marker (another job's email took it along, another bridge emailed
+ *      it, or this one did before a crash), or is gone, the job is done
+ *      without an email;
  *   1. the conversation and its participants (conv_cache.h);
  *   2. the author: the participant with the event's ParticipantSid, else
  *      the one the Author names (asking Twilio again once when neither is
@@ -14,123 +18,65 @@
  *      (they wrote on SMS or WhatsApp) or the system's is done with;
  *   3. the recipients: every building contact participant with an email
  *      address in its attributes, each address once;
- *   4. the message's media, downloaded from Twilio's Media Content Service,
- *      each at most attachment_size_limit bytes (a larger one is left out
- *      and the body says so);
- *   5. one email per recipient (email_compose.h): From the seeker's name
- *      (through masked_display_format) and the conversation's proxy
- *      address, which is also the envelope sender, so that no log on the
- *      way (Postfix's maillog included) ever holds the seeker's address;
- *      the seeker's email, where the text carries it, is masked into the
- *      proxy address here (mask_body); Subject from email_subject_format
- *      and the listing title, Message-ID <MessageSid@proxy-domain>;
- *      submitted (smtp_submit.h) to the masking listener, where
- *      postmask-milter checks and masks it again as a safety net.
+ *   4. the batch (email_batch.h): the conversation's newest messages from
+ *      Twilio (the system of record: no batch state is kept here); the
+ *      seeker's messages without the emailed marker that have a job in
+ *      this spool (or are this job's) are the pending ones.  Not due yet:
+ *      the job waits (job_wait) until it is, and looks again; due but
+ *      over email_rate_limit: it waits for the limit (a log line, the
+ *      metric postmask_email_rate_limited_total) while more messages
+ *      join; due: step 5.  Every job of a batch decides the same way, so
+ *      whichever runs first sends it, and the others find their message
+ *      marked in step 0.  A crash anywhere leaves the jobs in the spool:
+ *      after the restart they decide again, from the same state at
+ *      Twilio, and the batch goes once, with every message;
+ *   5. sync_email_send.c: the media of the batch's messages, one email per
+ *      recipient (email_compose.h) with the batch, the
+ *      email_context_messages messages before it as context and the
+ *      reply marker (reply_marker.h), its Message-ID from the batch's
+ *      first message (a batch sent again is the same email), From the
+ *      seeker's masked name and the conversation's proxy address (also
+ *      the envelope sender: no log on the way ever holds the seeker's
+ *      address), the seeker's email masked in the text (mask_body),
+ *      submitted to Postfix's masking listener (smtp_submit.h), where
+ *      postmask-milter checks and masks it again; then every message of
+ *      the batch gets the emailed marker at Twilio, the email is counted
+ *      for the rate limit, and the job is done.
  * Privacy: log lines and job reasons (which postmaskctl queue shows) name
  * participants by their SIDs, never by their phone numbers or email
  * addresses; with -v (msg_verbose()) the addresses are logged too.
- * Emailed marker: once every recipient was accepted and the job is done,
- * the message's attributes at Twilio get "postmask": {"emailed": TIME}
- * (sync.h), set with X-Twilio-Webhook-Enabled: false; catch-up skips such
- * messages.
  * Results: every recipient accepted: done.  A 4xx, a timeout, Twilio
  * unavailable: the job is deferred and retried by the spool (an email
  * already accepted for another recipient is then sent again with the same
  * Message-ID, which mail clients show once).  A 5xx (the masking listener
  * refused it), a conversation that is gone (after step 0), Twilio
- * refusing: a dead letter
- * with the reason, visible in postmaskctl queue.
+ * refusing: a dead letter with the reason, visible in postmaskctl queue.
  */
 #include <stdlib.h>
-#include <sys/queue.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
 #include "conv_cache.h"
-#include "email_compose.h"
+#include "email_batch.h"
 #include "iso8601.h"
-#include "job_runner.h"
 #include "mask.h"
+#include "message_job.h"
+#include "metrics.h"
 #include "msg.h"
 #include "proxy_address.h"
-#include "smtp_submit.h"
+#include "reply_marker.h"
+#include "spool.h"
 #include "sync.h"
-#include "twilio_api.h"
+#include "sync_email_int.h"
 #include "xalloc.h"
 
-struct media {
-    char *sid;
-    char *filename;
-    char *content_type;
-    unsigned char *data;
-    size_t len;
-};
+#define LISTED_MESSAGES     50      /* newest messages read for a batch */
 
-struct run {
-    struct sync_email *owner;
-    LIST_ENTRY(run) entry;      /* in the owner's runs */
-    struct bridge *br;
-    struct job *job;
-    json_t *event;              /* the webhook's fields */
-    const char *conv, *msg;     /* SIDs, in event */
-    int refetched;
-    char *seeker_name, *seeker_email, *proxy, *subject, *chat_service_sid;
-    char **rcpts, **rcpt_names, **rcpt_sids;   /* sids: for the logs */
-    size_t nrcpts, cur_rcpt;
-    struct media *media;
-    size_t nmedia, cur_media;
-    struct buf *skipped;        /* media left out, for the body */
-    struct buf *replies;        /* SMTP answers, for the log */
-};
-
-/* An emailed marker on its way to Twilio (sync.h), after its job ended. */
-struct marker {
-    struct sync_email *owner;
-    LIST_ENTRY(marker) entry;
-    char *conv, *msg;
-};
-
-struct sync_email {
-    struct smtp_submitter *smtp;
-    LIST_HEAD(, run) runs;      /* jobs in hand */
-    LIST_HEAD(, marker) markers;    /* markers in flight */
-};
-
+static void run_begin(struct run *run);
 static void start_conversation(struct run *run, int fresh);
 
-static void run_free(struct run *run)
-{
-    size_t i;
-
-    LIST_REMOVE(run, entry);
-    json_decref(run->event);
-    free(run->seeker_name);
-    free(run->seeker_email);
-    free(run->proxy);
-    free(run->subject);
-    free(run->chat_service_sid);
-    for (i = 0; i < run->nrcpts; i++) {
-        free(run->rcpts[i]);
-        free(run->rcpt_names[i]);
-        free(run->rcpt_sids[i]);
-    }
-    free(run->rcpts);
-    free(run->rcpt_names);
-    free(run->rcpt_sids);
-    for (i = 0; i < run->nmedia; i++) {
-        free(run->media[i].sid);
-        free(run->media[i].filename);
-        free(run->media[i].content_type);
-        free(run->media[i].data);
-    }
-    free(run->media);
-    buf_free(run->skipped);
-    buf_free(run->replies);
-    free(run);
-}
-
-static const char *ev(const struct run *run, const char *name)
+const char *run_ev(const struct run *run, const char *name)
 {
     return json_string_value(json_object_get(run->event, name));
 }
@@ -140,8 +86,83 @@ static const char *or_else(const char *s, const char *dflt)
     return s != NULL ? s : dflt;
 }
 
-static void twilio_failed(struct run *run, const struct twilio_result *res,
-                          const char *what)
+static void shown_clear(struct shown *list, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        json_decref(list[i].event);
+        free(list[i].author);
+        free(list[i].note);
+    }
+    free(list);
+}
+
+void run_batch_clear(struct run *run)
+{
+    size_t i;
+
+    shown_clear(run->batch, run->nbatch);
+    shown_clear(run->context, run->ncontext);
+    run->batch = run->context = NULL;
+    run->nbatch = run->ncontext = run->cur_mark = 0;
+    for (i = 0; i < run->nmedia; i++) {
+        free(run->media[i].sid);
+        free(run->media[i].filename);
+        free(run->media[i].content_type);
+        free(run->media[i].data);
+    }
+    free(run->media);
+    run->media = NULL;
+    run->nmedia = run->cur_media = 0;
+    run->cur_rcpt = 0;
+    run->own_in_batch = 0;
+    buf_reset(run->replies);
+}
+
+/*
+ * Ends a run.  The next run of the same conversation that waited behind
+ * it starts (unless the bridge is shutting down).
+ */
+void run_free(struct run *run)
+{
+    struct sync_email *se = run->owner;
+    struct run *next = NULL, *r;
+    size_t i;
+
+    LIST_REMOVE(run, entry);
+    if (!run->queued && !se->closing)
+        LIST_FOREACH(r, &se->runs, entry)
+            if (r->queued && strcmp(r->conv, run->conv) == 0)
+                next = r;       /* the last in the list: the oldest */
+    run_batch_clear(run);
+    json_decref(run->event);
+    json_decref(run->participants);
+    free(run->seeker_name);
+    free(run->seeker_shown);
+    free(run->seeker_email);
+    free(run->proxy);
+    free(run->subject);
+    free(run->title);
+    free(run->chat_service_sid);
+    for (i = 0; i < run->nrcpts; i++) {
+        free(run->rcpts[i]);
+        free(run->rcpt_names[i]);
+        free(run->rcpt_sids[i]);
+    }
+    free(run->rcpts);
+    free(run->rcpt_names);
+    free(run->rcpt_sids);
+    buf_free(run->replies);
+    free(run);
+    if (next != NULL) {
+        next->queued = 0;
+        run_begin(next);
+    }
+}
+
+void run_twilio_failed(struct run *run, const struct twilio_result *res,
+                       const char *what)
 {
     struct buf *about = buf_create(80);
 
@@ -151,7 +172,7 @@ static void twilio_failed(struct run *run, const struct twilio_result *res,
     run_free(run);
 }
 
-static void start_failed(struct run *run, const char *what, struct buf *why)
+void run_failed(struct run *run, const char *what, struct buf *why)
 {
     job_retry(run->job, "%s: %s: cannot %s: %s", run->conv, run->msg, what,
               why->data);
@@ -179,323 +200,246 @@ static char *format_subject(const char *format, const char *title)
     return buf_detach(b, NULL);
 }
 
-static time_t message_date(const struct run *run)
+static void clock_text(time_t t, char out[16])
+{
+    struct tm tm;
+
+    localtime_r(&t, &tm);
+    strftime(out, 16, "%H:%M:%S", &tm);
+}
+
+/* The participant of a listed message (event shape), or NULL. */
+static const json_t *author_of(const struct run *run, const json_t *event)
+{
+    struct conv_info ci;
+    const char *psid, *author;
+    const json_t *p = NULL;
+
+    memset(&ci, 0, sizeof(ci));
+    ci.participants = run->participants;
+    psid = json_string_value(json_object_get(event, "ParticipantSid"));
+    author = json_string_value(json_object_get(event, "Author"));
+    if (psid != NULL && *psid)
+        p = participant_by_sid(&ci, psid);
+    if (p == NULL && author != NULL)
+        p = participant_by_author(&ci, author);
+    return p;
+}
+
+static int is_seekers(const struct run *run, const json_t *event)
+{
+    const json_t *p = author_of(run, event);
+    const char *sid = p ? json_string_value(json_object_get(p, "sid")) : NULL;
+
+    return sid != NULL && strcmp(sid, run->seeker_sid) == 0;
+}
+
+/* A participant's channel phrase: its binding, or chat. */
+static const char *channel_of(const json_t *participant)
+{
+    const json_t *binding = json_object_get(participant, "messaging_binding");
+
+    return reply_marker_channel(json_string_value(json_object_get(binding,
+                                                                  "type")));
+}
+
+/*
+ * Whether a listed message of the seeker waits for an email of this
+ * bridge: it is this job's, or a job of this spool has it (active or
+ * waiting in deferred/).  History from before postmask, or messages
+ * another bridge works on, have none.
+ */
+static int pending_here(const struct run *run, const char *sid)
+{
+    struct spool_job *sj;
+    struct buf *why;
+    char id[SPOOL_ID_LEN + 1];
+    int ret = 0;
+
+    if (strcmp(sid, run->msg) == 0)
+        return 1;
+    why = buf_create(64);
+    if (spool_dedupe_lookup(run->br->spool, SYNC_KIND_MESSAGE, sid, id,
+                            why) == 0
+        && spool_load(run->br->spool, id, 0, &sj, why) == 0) {
+        ret = sj->state == SPOOL_ACTIVE || sj->state == SPOOL_DEFERRED;
+        spool_job_free(sj);
+    }
+    buf_free(why);
+    return ret;
+}
+
+static time_t event_date(const json_t *event, time_t dflt)
 {
     time_t t;
 
-    if (iso8601_parse(ev(run, "DateCreated"), &t) == 0)
+    if (iso8601_parse(json_string_value(json_object_get(event, "DateCreated")),
+                      &t) == 0)
         return t;
-    return (time_t) json_integer_value(json_object_get(run->event,
-                                                       "_received"));
+    return dflt;
 }
 
-/* Step 5: one email per recipient, one after the other. */
-static void submit_next(struct run *run);
-
-/*
- * The server's answer for the log, with the recipient's address (Postfix
- * names it in "550 5.1.1 <bob@...>: Recipient address rejected") replaced
- * by the participant SID (ASCII case ignored).
- */
-static void append_scrubbed(struct buf *out, const char *text,
-                            const char *addr, const char *sid)
+/* A message of the batch or context as the email shows it. */
+static void show(struct run *run, struct shown *s, json_t *event)
 {
-    size_t len = strlen(addr);
-    const char *cp;
+    const json_t *p = author_of(run, event);
+    json_t *attrs;
+    const char *name;
 
-    for (cp = text; *cp;) {
-        if (len > 0 && strncasecmp(cp, addr, len) == 0) {
-            buf_append_str(out, sid);
-            cp += len;
-        } else {
-            buf_append_char(out, *cp++);
-        }
-    }
-}
-
-static void on_submitted(enum smtp_result result, const char *detail,
-                         void *arg)
-{
-    struct run *run = arg;
-    const char *rcpt = run->rcpts[run->cur_rcpt];
-    const char *sid = run->rcpt_sids[run->cur_rcpt];
-    struct buf *answer = buf_create(128);
-
-    if (msg_verbose())
-        msg_info("%s: %s: email to %s (%s): %s", run->conv, run->msg, sid,
-                 rcpt, detail);
-    append_scrubbed(answer, detail, rcpt, sid);
-    if (result == SMTP_TEMPFAIL) {
-        job_retry(run->job, "%s: %s: email to %s deferred: %s", run->conv,
-                  run->msg, sid, answer->data);
-        buf_free(answer);
-        run_free(run);
+    s->event = json_incref(event);
+    if (p != NULL && is_seekers(run, event)) {
+        s->author = xstrdup(run->seeker_shown);
+        s->channel = run->seeker_channel;
         return;
     }
-    if (result == SMTP_REFUSED) {
-        job_dead(run->job, "%s: %s: email to %s refused: %s", run->conv,
-                 run->msg, sid, answer->data);
-        buf_free(answer);
-        run_free(run);
-        return;
-    }
-    buf_printf(run->replies, "%s%s (%s)", run->replies->len ? ", " : "", sid,
-               answer->data);
-    buf_free(answer);
-    run->cur_rcpt++;
-    submit_next(run);
-}
-
-/*
- * The seeker's email in the composed text (they may write it in an SMS)
- * becomes the proxy address, as postmask-milter would do it: the milter
- * no longer learns the address from the envelope or From.  Returns 0, or
- * -1 with why when the message could not be masked.
- */
-static int mask_seeker(const struct run *run, struct buf *mail,
-                       struct buf *why)
-{
-    struct mask_list originals;
-    char *addr;
-    const char *end;
-    struct buf *body;
-    size_t head;
-    int ret;
-
-    if (run->seeker_email == NULL || strchr(run->seeker_email, '@') == NULL)
-        return 0;
-    if ((end = strstr(mail->data, "\r\n\r\n")) == NULL) {
-        buf_printf(why, "the composed email has no end of header");
-        return -1;
-    }
-    head = (size_t) (end - mail->data) + 4;
-    addr = xstrdup(run->seeker_email);
-    originals.count = 1;
-    originals.items = &addr;
-    body = buf_create(mail->len + 64);
-    ret = mask_body(mail->data, mail->len, &originals, run->proxy, body, why);
-    if (ret > 0) {
-        buf_truncate(mail, head);
-        buf_append(mail, body->data, body->len);
-    }
-    buf_free(body);
-    free(addr);
-    return ret < 0 ? -1 : 0;
-}
-
-static void marker_free(struct marker *mk)
-{
-    LIST_REMOVE(mk, entry);
-    free(mk->conv);
-    free(mk->msg);
-    free(mk);
-}
-
-static void on_marked(const struct twilio_result *res, void *arg)
-{
-    struct marker *mk = arg;
-
-    if (TWILIO_OK(res))
-        msg_info("%s: %s: emailed marker set", mk->conv, mk->msg);
-    else
-        msg_warn("%s: %s: cannot set the emailed marker: HTTP %d%s%s", mk->conv,
-                 mk->msg, res->status, res->message ? ": " : "",
-                 res->message ? res->message : "");
-    marker_free(mk);
-}
-
-/*
- * Postfix accepted every email of the message (its job is done): the
- * message's attributes at Twilio get "postmask": {"emailed": "<now>"},
- * without a webhook, so that catch-up never queues it again (sync.h).  The
- * attributes are the webhook's (or catch-up's) with the marker added.  A
- * failure is logged only: the spool's dedupe marker still guards this
- * bridge until dedupe_lifetime.
- */
-static void mark_emailed(struct run *run)
-{
-    const char *text = ev(run, "Attributes");
-    json_t *attrs = text ? json_loads(text, 0, NULL) : NULL, *pm;
-    struct marker *mk;
-    struct buf *why;
-    char now[ISO8601_SIZE];
-
-    if (!json_is_object(attrs)) {
-        json_decref(attrs);
-        attrs = json_object();
-    }
-    pm = json_object_get(attrs, "postmask");
-    if (!json_is_object(pm)) {
-        pm = json_object();
-        json_object_set_new(attrs, "postmask", pm);
-    }
-    iso8601_format(time(NULL), now);
-    json_object_set_new(pm, SYNC_EMAILED_KEY, json_string(now));
-    mk = xcalloc(1, sizeof(*mk));
-    mk->owner = run->owner;
-    mk->conv = xstrdup(run->conv);
-    mk->msg = xstrdup(run->msg);
-    LIST_INSERT_HEAD(&run->owner->markers, mk, entry);
-    why = buf_create(128);
-    if (twilio_message_update_attributes(run->br->twilio, run->conv, run->msg,
-                                         attrs, "false", on_marked, mk,
-                                         why) < 0) {
-        msg_warn("%s: %s: cannot set the emailed marker: %s", run->conv,
-                 run->msg, why->data);
-        marker_free(mk);
-    }
-    buf_free(why);
+    attrs = p ? participant_attributes(p) : NULL;
+    name = json_string_value(json_object_get(attrs, "name"));
+    s->author = name ? xstrdup(name) : NULL;
+    s->channel = sync_made_from_email(json_string_value(json_object_get(
+        event, "Attributes"))) ? "by email" : p ? channel_of(p) : NULL;
     json_decref(attrs);
 }
 
-static void submit_next(struct run *run)
+/*
+ * Step 4: the newest messages, the pending ones among them, and the plan.
+ * msgs is newest first.
+ */
+static void plan_batch(struct run *run, json_t *msgs)
 {
     const struct config *cfg = run->br->cfg;
-    struct email_attachment *atts;
-    struct email_in in;
-    struct email_item item;
-    struct buf *mail, *why, *body;
-    char *name;
-    size_t i, n = 0;
-    int ret;
+    struct email_batch_plan plan;
+    json_t **events, *m, *self = NULL;
+    time_t *dates, now = time(NULL);
+    const time_t *sent;
+    size_t n = 0, total = json_array_size(msgs), i, nsent, k;
+    char when[16];
+    const char *attrs;
 
-    if (run->cur_rcpt == run->nrcpts) {
-        job_done(run->job, "%s: %s: emailed to %zu building contact(s): %s",
-                 run->conv, run->msg, run->nrcpts, run->replies->data);
-        mark_emailed(run);
-        run_free(run);
-        return;
+    /* Oldest first, as events; the pending ones marked by their dates. */
+    events = xcalloc(total + 1, sizeof(*events));
+    dates = xcalloc(total + 1, sizeof(*dates));
+    for (i = 0; i < total; i++)
+        events[i] = message_job_event_from_rest(json_array_get(msgs,
+                                                               total - 1 - i));
+    for (i = 0; i < total; i++) {
+        const char *sid = json_string_value(json_object_get(events[i],
+                                                            "MessageSid"));
+
+        attrs = json_string_value(json_object_get(events[i], "Attributes"));
+        if (sid != NULL && strcmp(sid, run->msg) == 0)
+            self = events[i];
+        if (sid == NULL || !is_seekers(run, events[i]) || sync_emailed(attrs)
+            || sync_made_from_email(attrs) || !pending_here(run, sid))
+            continue;
+        /* Move it into place: pending messages to the front, in order. */
+        m = events[i];
+        events[i] = events[n];
+        events[n] = m;
+        dates[n] = event_date(m, now);
+        n++;
     }
-    atts = xcalloc(run->nmedia + 1, sizeof(*atts));
-    for (i = 0; i < run->nmedia; i++)
-        if (run->media[i].data != NULL) {
-            atts[n].filename = run->media[i].filename;
-            atts[n].content_type = run->media[i].content_type;
-            atts[n].data = run->media[i].data;
-            atts[n].len = run->media[i].len;
-            n++;
+    if (self == NULL) {
+        /* Older than the newest LISTED_MESSAGES: this message alone. */
+        for (i = 0; i < total; i++)
+            json_decref(events[i]);
+        events[0] = json_incref(run->event);
+        dates[0] = event_date(run->event, now);
+        total = n = 1;
+    }
+    nsent = email_rate_times(run->owner->rate, run->conv, now, &sent);
+    email_batch_plan(dates, n, cfg->email_coalesce_delay,
+                     cfg->email_coalesce_limit, sent, nsent,
+                     cfg->email_rate_limit, now, &plan);
+    if (plan.action == EMAIL_BATCH_WAIT) {
+        clock_text(plan.until, when);
+        job_wait(run->job, plan.until, "%s: %s: waiting for more messages "
+                 "until %s (%zu message(s) so far)", run->conv, run->msg,
+                 when, plan.count);
+        goto out_free;
+    }
+    if (plan.action == EMAIL_BATCH_RATE_LIMITED) {
+        clock_text(plan.until, when);
+        metrics_add(run->br->metrics, "postmask_email_rate_limited_total",
+                    NULL, 1);
+        job_wait(run->job, plan.until, "%s: %s: rate limit: %zu email(s) in "
+                 "the last hour (email_rate_limit = %ld); %zu message(s) "
+                 "wait for the next email at %s", run->conv, run->msg, nsent,
+                 cfg->email_rate_limit, plan.count, when);
+        goto out_free;
+    }
+    /* The batch: events[0 .. count); the context: the messages listed
+     * before its first, newest email_context_messages of them. */
+    run->batch = xcalloc(plan.count, sizeof(*run->batch));
+    for (k = 0; k < plan.count; k++) {
+        show(run, &run->batch[k], events[k]);
+        if (strcmp(or_else(json_string_value(json_object_get(
+            events[k], "MessageSid")), ""), run->msg) == 0)
+            run->own_in_batch = 1;
+    }
+    run->nbatch = plan.count;
+    if (self != NULL && cfg->email_context_messages > 0) {
+        long long top = json_integer_value(json_object_get(
+            json_array_get(msgs, 0), "index"));
+        const char *idx = json_string_value(json_object_get(events[0],
+                                                            "Index"));
+        long long first_index = idx ? strtoll(idx, NULL, 10) : top;
+        json_t *ctx[20];
+        size_t nctx = 0, j;
+
+        /* msgs is newest first: walk it for messages before the batch. */
+        for (j = 0; j < json_array_size(msgs)
+             && nctx < (size_t) cfg->email_context_messages; j++) {
+            json_t *rm = json_array_get(msgs, j);
+
+            if (json_integer_value(json_object_get(rm, "index"))
+                < first_index)
+                ctx[nctx++] = rm;
         }
-    body = buf_create(256);
-    buf_append_str(body, or_else(ev(run, "Body"), ""));
-    if (run->skipped->len)
-        buf_printf(body, "\n\n[%s]", run->skipped->data);
-    name = mask_display_name(cfg->masked_display_format, run->seeker_name);
-    memset(&in, 0, sizeof(in));
-    memset(&item, 0, sizeof(item));
-    item.message_sid = run->msg;
-    item.body = body->data;
-    in.items = &item;
-    in.nitems = 1;
-    in.conversation_sid = run->conv;
-    in.domain = cfg->proxy_domains.items[0];
-    in.from_name = name;
-    in.from_address = run->proxy;
-    in.to_name = run->rcpt_names[run->cur_rcpt];
-    in.to_address = run->rcpts[run->cur_rcpt];
-    in.subject = run->subject;
-    in.date = message_date(run);
-    in.attachments = atts;
-    in.nattachments = n;
-    mail = buf_create(4096);
-    why = buf_create(128);
-    ret = email_compose(&in, mail, why);
-    if (ret == 0)
-        ret = mask_seeker(run, mail, why);
-    free(atts);
-    free(name);
-    buf_free(body);
-    if (ret < 0) {
-        job_dead(run->job, "%s: %s: cannot compose the email: %s", run->conv,
-                 run->msg, why->data);
-        buf_free(mail);
-        buf_free(why);
-        run_free(run);
-        return;
+        run->context = xcalloc(nctx + 1, sizeof(*run->context));
+        for (j = 0; j < nctx; j++) {
+            json_t *e = message_job_event_from_rest(ctx[nctx - 1 - j]);
+
+            show(run, &run->context[j], e);
+            json_decref(e);
+        }
+        run->ncontext = nctx;
     }
-    ret = smtp_submit(run->owner->smtp, in.from_address, in.to_address,
-                      mail->data, mail->len, on_submitted, run, why);
-    buf_free(mail);
-    if (ret < 0)
-        start_failed(run, "submit the email", why);
-    else
-        buf_free(why);
+    for (i = 0; i < total; i++)
+        json_decref(events[i]);
+    free(events);
+    free(dates);
+    send_batch(run);
+    return;
+
+out_free:
+    for (i = 0; i < total; i++)
+        json_decref(events[i]);
+    free(events);
+    free(dates);
+    run_free(run);
 }
 
-/* Step 4: the media, one download after the other. */
-static void download_next(struct run *run);
-
-static void on_downloaded(const struct twilio_result *res, void *arg)
+static void on_listed(const struct twilio_result *res, void *arg)
 {
     struct run *run = arg;
-    struct media *m = &run->media[run->cur_media];
 
     if (!TWILIO_OK(res)) {
-        twilio_failed(run, res, "download the message's media");
+        run_twilio_failed(run, res, "read the conversation's messages");
         return;
     }
-    if (res->body_len > (size_t) run->br->cfg->attachment_size_limit) {
-        buf_printf(run->skipped, "%s%s (%zu bytes) is too large to attach",
-                   run->skipped->len ? "; " : "", m->filename, res->body_len);
-    } else {
-        m->data = xmemdup(res->body_len ? (const void *) res->body : "",
-                          res->body_len);
-        m->len = res->body_len;
-        if (res->content_type && m->content_type == NULL)
-            m->content_type = xstrdup(res->content_type);
-    }
-    run->cur_media++;
-    download_next(run);
+    plan_batch(run, json_object_get(res->json, "messages"));
 }
 
-static void download_next(struct run *run)
+void run_list(struct run *run)
 {
-    struct buf *why;
+    struct buf *why = buf_create(128);
 
-    if (run->cur_media == run->nmedia || run->chat_service_sid == NULL) {
-        submit_next(run);
-        return;
-    }
-    why = buf_create(128);
-    if (twilio_media_download(run->br->twilio, run->chat_service_sid,
-                              run->media[run->cur_media].sid, on_downloaded,
-                              run, why) < 0)
-        start_failed(run, "download the message's media", why);
+    run_batch_clear(run);
+    if (twilio_message_list_recent(run->br->twilio, run->conv,
+                                   LISTED_MESSAGES, on_listed, run, why) < 0)
+        run_failed(run, "read the conversation's messages", why);
     else
         buf_free(why);
-}
-
-/* The event's Media: a JSON array as text; REST and Event Streams spell
- * the keys differently, so both are read. */
-static void collect_media(struct run *run)
-{
-    const char *text = ev(run, "Media");
-    json_t *list = text ? json_loads(text, 0, NULL) : NULL, *m;
-    const char *sid, *name, *type;
-    size_t i;
-
-    json_array_foreach(list, i, m) {
-        sid = json_string_value(json_object_get(m, "sid"));
-        if (sid == NULL)
-            sid = json_string_value(json_object_get(m, "Sid"));
-        if (sid == NULL)
-            sid = json_string_value(json_object_get(m, "MediaSid"));
-        if (sid == NULL)
-            continue;
-        name = json_string_value(json_object_get(m, "filename"));
-        if (name == NULL)
-            name = json_string_value(json_object_get(m, "Filename"));
-        type = json_string_value(json_object_get(m, "content_type"));
-        if (type == NULL)
-            type = json_string_value(json_object_get(m, "ContentType"));
-        run->media = xrealloc(run->media, (run->nmedia + 1) *
-                              sizeof(*run->media));
-        memset(&run->media[run->nmedia], 0, sizeof(*run->media));
-        run->media[run->nmedia].sid = xstrdup(sid);
-        run->media[run->nmedia].filename = xstrdup(name ? name : "attachment");
-        run->media[run->nmedia].content_type = type ? xstrdup(type) : NULL;
-        run->nmedia++;
-    }
-    json_decref(list);
 }
 
 static void add_recipient(struct run *run, const char *email,
@@ -522,7 +466,8 @@ static void on_conversation(const struct conv_info *info,
 {
     struct run *run = arg;
     const struct config *cfg = run->br->cfg;
-    const char *psid = ev(run, "ParticipantSid"), *author = ev(run, "Author");
+    const char *psid = run_ev(run, "ParticipantSid");
+    const char *author = run_ev(run, "Author");
     const json_t *p = NULL, *q;
     const char *role, *title;
     json_t *attrs;
@@ -530,7 +475,7 @@ static void on_conversation(const struct conv_info *info,
     size_t i;
 
     if (info == NULL) {
-        twilio_failed(run, failure, "read the conversation");
+        run_twilio_failed(run, failure, "read the conversation");
         return;
     }
     if (psid != NULL && *psid)
@@ -557,9 +502,20 @@ static void on_conversation(const struct conv_info *info,
         run_free(run);
         return;
     }
+    run->participants = json_incref(info->participants);
+    run->seeker_sid = json_string_value(json_object_get(p, "sid"));
+    if (run->seeker_sid == NULL) {
+        job_dead(run->job, "%s: %s: the seeker participant has no SID",
+                 run->conv, run->msg);
+        run_free(run);
+        return;
+    }
+    run->seeker_channel = channel_of(p);
     attrs = participant_attributes(p);
     run->seeker_name = xstrdup(or_else(json_string_value(
         json_object_get(attrs, "name")), ""));
+    run->seeker_shown = mask_display_name(cfg->masked_display_format,
+                                          run->seeker_name);
     if (json_string_value(json_object_get(attrs, "email")))
         run->seeker_email = xstrdup(json_string_value(
             json_object_get(attrs, "email")));
@@ -598,13 +554,12 @@ static void on_conversation(const struct conv_info *info,
     run->proxy = buf_detach(addr, NULL);
     title = json_string_value(json_object_get(info->conversation_attributes,
                                               "listing_title"));
-    if (title == NULL)
-        title = or_else(info->friendly_name, "your listing");
-    run->subject = format_subject(cfg->email_subject_format, title);
+    run->title = xstrdup(title ? title : or_else(info->friendly_name, ""));
+    run->subject = format_subject(cfg->email_subject_format,
+                                  *run->title ? run->title : "your listing");
     if (info->chat_service_sid)
         run->chat_service_sid = xstrdup(info->chat_service_sid);
-    collect_media(run);
-    download_next(run);
+    run_list(run);
 }
 
 static void start_conversation(struct run *run, int fresh)
@@ -613,22 +568,22 @@ static void start_conversation(struct run *run, int fresh)
 
     if (conv_cache_get(run->br->convs, run->conv, fresh, on_conversation, run,
                        why) < 0)
-        start_failed(run, "read the conversation", why);
+        run_failed(run, "read the conversation", why);
     else
         buf_free(why);
 }
 
 /*
  * Step 0: the message as Twilio has it now.  Its emailed marker may have
- * been set since the webhook (or catch-up) saw it: by another bridge that
- * caught up while this one was down, or by this one before a crash.  Then
- * there is nothing to send.  Otherwise its current attributes replace the
- * event's, so that the marker set later keeps whatever was added since.
+ * been set since the webhook (or catch-up) saw it: by the email of an
+ * earlier job's batch, by another bridge that caught up while this one
+ * was down, or by this one before a crash.  Then there is nothing to send.
  */
 static void on_message_fetched(const struct twilio_result *res, void *arg)
 {
     struct run *run = arg;
-    const char *attrs;
+    const char *attrs, *in;
+    json_t *parsed;
 
     if (res->status == 404) {
         job_done(run->job, "%s: %s: the message is gone at Twilio; no email",
@@ -637,13 +592,22 @@ static void on_message_fetched(const struct twilio_result *res, void *arg)
         return;
     }
     if (!TWILIO_OK(res)) {
-        twilio_failed(run, res, "read the message");
+        run_twilio_failed(run, res, "read the message");
         return;
     }
     attrs = json_string_value(json_object_get(res->json, "attributes"));
     if (sync_emailed(attrs)) {
-        job_done(run->job, "%s: %s: already emailed (the emailed marker is "
-                 "set at Twilio); no email", run->conv, run->msg);
+        parsed = json_loads(attrs, 0, NULL);
+        in = json_string_value(json_object_get(json_object_get(
+            parsed, "postmask"), SYNC_EMAIL_KEY));
+        if (in != NULL && strcmp(in, run->msg) != 0)
+            job_done(run->job, "%s: %s: already emailed, in the email of "
+                     "%s; no email", run->conv, run->msg, in);
+        else
+            job_done(run->job, "%s: %s: already emailed (the emailed "
+                     "marker is set at Twilio); no email", run->conv,
+                     run->msg);
+        json_decref(parsed);
         run_free(run);
         return;
     }
@@ -652,13 +616,20 @@ static void on_message_fetched(const struct twilio_result *res, void *arg)
     start_conversation(run, 0);
 }
 
-static void check_emailed(struct run *run)
+static void run_begin(struct run *run)
 {
-    struct buf *why = buf_create(128);
+    struct buf *why;
 
+    if (sync_made_from_email(run_ev(run, "Attributes"))) {
+        job_done(run->job, "%s: %s: made from email; no email", run->conv,
+                 run->msg);
+        run_free(run);
+        return;
+    }
+    why = buf_create(128);
     if (twilio_message_fetch(run->br->twilio, run->conv, run->msg,
                              on_message_fetched, run, why) < 0)
-        start_failed(run, "read the message", why);
+        run_failed(run, "read the message", why);
     else
         buf_free(why);
 }
@@ -669,7 +640,7 @@ static void handle_message(struct bridge *br, struct job *job, void *arg)
     const struct spool_job *sj = job_spool(job);
     json_t *payload, *event;
     json_error_t err;
-    struct run *run;
+    struct run *run, *r;
 
     payload = json_loadb((const char *) sj->payload, sj->payload_len, 0, &err);
     event = json_object_get(payload, "event");
@@ -683,47 +654,60 @@ static void handle_message(struct bridge *br, struct job *job, void *arg)
     }
     run = xcalloc(1, sizeof(*run));
     run->owner = se;
-    LIST_INSERT_HEAD(&se->runs, run, entry);
     run->br = br;
     run->job = job;
     run->event = json_incref(event);
-    json_object_set(run->event, "_received", json_object_get(payload,
-                                                             "received"));
     json_decref(payload);
-    run->conv = ev(run, "ConversationSid");
-    run->msg = ev(run, "MessageSid");
-    run->skipped = buf_create(64);
+    run->conv = run_ev(run, "ConversationSid");
+    run->msg = run_ev(run, "MessageSid");
     run->replies = buf_create(128);
-    if (sync_made_from_email(ev(run, "Attributes"))) {
-        job_done(job, "%s: %s: made from email; no email", run->conv,
-                 run->msg);
-        run_free(run);
-        return;
-    }
-    check_emailed(run);
+    /* One run per conversation at a time: the others wait behind it. */
+    LIST_FOREACH(r, &se->runs, entry)
+        if (strcmp(r->conv, run->conv) == 0)
+            run->queued = 1;
+    LIST_INSERT_HEAD(&se->runs, run, entry);
+    if (!run->queued)
+        run_begin(run);
 }
 
 int sync_email_init(struct bridge *br, struct job_runner *jr, struct buf *why)
 {
-    (void) why;
-    br->sync_email = xcalloc(1, sizeof(*br->sync_email));
-    br->sync_email->smtp = smtp_submitter_create(br->base,
-                                                 br->cfg->smtp_submit_url,
-                                                 br->cfg->smtp_submit_timeout);
-    job_runner_register(jr, SYNC_KIND_MESSAGE, handle_message,
-                        br->sync_email);
+    struct sync_email *se = xcalloc(1, sizeof(*se));
+
+    if ((se->rate = email_rate_open(br->cfg->spool_directory, why)) == NULL) {
+        free(se);
+        return -1;
+    }
+    se->smtp = smtp_submitter_create(br->base, br->cfg->smtp_submit_url,
+                                     br->cfg->smtp_submit_timeout);
+    LIST_INIT(&se->runs);
+    br->sync_email = se;
+    metrics_describe(br->metrics, "postmask_email_rate_limited_total",
+                     "counter", "times a due email waited for "
+                     "email_rate_limit");
+    metrics_describe(br->metrics, "postmask_emails_sent_total", "counter",
+                     "emails Postfix accepted for building contacts (one "
+                     "per recipient)");
+    metrics_describe(br->metrics, "postmask_email_messages_total", "counter",
+                     "conversation messages those emails carried");
+    metrics_add(br->metrics, "postmask_email_rate_limited_total", NULL, 0);
+    metrics_add(br->metrics, "postmask_emails_sent_total", NULL, 0);
+    metrics_add(br->metrics, "postmask_email_messages_total", NULL, 0);
+    job_runner_register(jr, SYNC_KIND_MESSAGE, handle_message, se);
     return 0;
 }
 
 void sync_email_free(struct bridge *br)
 {
-    if (br->sync_email == NULL)
+    struct sync_email *se = br->sync_email;
+
+    if (se == NULL)
         return;
-    while (!LIST_EMPTY(&br->sync_email->runs))
-        run_free(LIST_FIRST(&br->sync_email->runs));
-    while (!LIST_EMPTY(&br->sync_email->markers))
-        marker_free(LIST_FIRST(&br->sync_email->markers));
-    smtp_submitter_free(br->sync_email->smtp);
-    free(br->sync_email);
+    se->closing = 1;
+    while (!LIST_EMPTY(&se->runs))
+        run_free(LIST_FIRST(&se->runs));
+    smtp_submitter_free(se->smtp);
+    email_rate_free(se->rate);
+    free(se);
     br->sync_email = NULL;
 }

@@ -130,6 +130,46 @@ static void test_defer_dead_after_lifetime(void **state)
     assert_string_equal(fx->why->data, "");
 }
 
+/* A worker that chose to wait: deferred until then, no attempt counted,
+ * no lifetime applied, the note shown as its last error. */
+static void test_postpone(void **state)
+{
+    struct fixture *fx = *state;
+    static const struct spool_policy policy = {60, 600, 3600};
+    char id[SPOOL_ID_LEN + 1];
+    struct spool_job *job;
+    time_t created;
+
+    spool_set_policy(fx->sp, &policy);
+    enqueue_ok(fx, "twilio_message", "IM1", "payload", id);
+    job = load_ok(fx, id, 0);
+    created = job->created;
+    spool_job_free(job);
+    assert_int_equal(spool_postpone(fx->sp, id, "waiting for more messages",
+                                     created + 9999, fx->why), 0);
+    job = load_ok(fx, id, 1);
+    assert_int_equal(job->state, SPOOL_DEFERRED);
+    assert_int_equal(job->attempts, 0);
+    assert_int_equal(job->next_attempt, created + 9999);
+    assert_string_equal(job->last_error, "waiting for more messages");
+    assert_memory_equal(job->payload, "payload", 7);
+    spool_job_free(job);
+    /* Not due before its time; due at it, still without an attempt. */
+    assert_int_equal(spool_release_due(fx->sp, created + 9998, NULL, fx->why), 0);
+    assert_int_equal(spool_release_due(fx->sp, created + 9999, NULL, fx->why), 1);
+    job = load_ok(fx, id, 0);
+    assert_int_equal(job->state, SPOOL_ACTIVE);
+    assert_int_equal(job->attempts, 0);
+    spool_job_free(job);
+    /* Only an active job can be postponed. */
+    assert_int_equal(spool_hold(fx->sp, id, NULL, fx->why), 0);
+    assert_int_equal(spool_postpone(fx->sp, id, "x", created, fx->why),
+                     SPOOL_NOTFOUND);
+    assert_int_equal(spool_postpone(fx->sp, "../../etc/passwd", "x", created,
+                                    fx->why), -1);
+    assert_int_equal(count_files(fx, "incoming"), 0);
+}
+
 static void test_bury_and_finish(void **state)
 {
     struct fixture *fx = *state;
@@ -436,6 +476,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_defer_backoff),
         T(test_defer_dead_after_lifetime),
+        T(test_postpone),
         T(test_bury_and_finish),
         T(test_hold_requeue_delete),
         T(test_release),

@@ -237,7 +237,7 @@ const struct config_param config_params[] = {
     {"email_context_messages", CONFIG_INT, "3", 0, 20, NULL, NULL, 0,
      OFF(email_context_messages),
      "earlier messages of the conversation quoted under the new ones"},
-    {"email_rate_limit", CONFIG_INT, "20", 0, 100000, NULL, NULL, 0,
+    {"email_rate_limit", CONFIG_INT, "20", 0, 1000, NULL, NULL, 0,
      OFF(email_rate_limit),
      "most emails per hour to one conversation's building contacts "
      "(0: no limit); above it messages wait and coalesce"},

@@ -172,4 +172,15 @@ const char *mask_check(const struct mask_header *headers, size_t count,
 int mask_body(const void *raw, size_t len, const struct mask_list *originals,
               const char *proxy, struct buf *out, struct buf *why);
 
+/*
+ * mask_string() returns text (UTF-8 or ASCII, NUL-terminated) with every
+ * whole occurrence of an original address replaced by proxy, matched as
+ * mask_body() matches them, as a new string the caller frees (a copy
+ * when none occurs; NULL for NULL).  For text that is about to be put
+ * into a message in a form mask_body() could not see through (the bridge
+ * escapes it into HTML).
+ */
+char *mask_string(const char *text, const struct mask_list *originals,
+                  const char *proxy);
+
 #endif

@@ -297,3 +297,18 @@ void mask_list_unique(struct mask_list *list)
     free(drop);
     free(e);
 }
+
+char *mask_string(const char *text, const struct mask_list *originals,
+                  const char *proxy)
+{
+    struct mask_matcher m;
+    struct buf *out;
+
+    if (text == NULL)
+        return NULL;
+    out = buf_create(strlen(text) + 64);
+    mask_matcher_init(&m, originals);
+    mask_replace(&m, text, strlen(text), proxy, out);
+    mask_matcher_free(&m);
+    return buf_detach(out, NULL);
+}

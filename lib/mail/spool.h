@@ -250,12 +250,18 @@ void spool_job_list_free(struct spool_job **jobs, size_t count);
  * when now - created exceeds maximal_lifetime, to dead/ with a last_error
  * naming job_maximal_lifetime, the attempts and the last error.
  * spool_bury() moves the job to dead/ with reason as its last_error.
+ * spool_postpone() moves the job to deferred/ until the given time without
+ * counting an attempt or looking at its lifetime: the worker chose to wait
+ * (the bridge's email coalescing), nothing failed; note, when not NULL,
+ * becomes its last_error, so that postmaskctl queue shows why it waits.
  */
 int spool_finish(struct spool *spool, const char *id, struct buf *why);
 int spool_defer(struct spool *spool, const char *id, const char *error,
                 time_t now, struct buf *why);
 int spool_bury(struct spool *spool, const char *id, const char *reason,
                struct buf *why);
+int spool_postpone(struct spool *spool, const char *id, const char *note,
+                   time_t until, struct buf *why);
 
 /*
  * Admin actions (postmaskctl queue ...), for a job in any state.  Each

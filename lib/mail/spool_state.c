@@ -213,6 +213,22 @@ int spool_defer(struct spool *spool, const char *id, const char *error,
     return spool_put(spool, job, SPOOL_DEFERRED, 1, why);
 }
 
+int spool_postpone(struct spool *spool, const char *id, const char *note,
+                   time_t until, struct buf *why)
+{
+    struct spool_job *job;
+    int rc;
+
+    if ((rc = spool_take(spool, id, SPOOL_MASK(SPOOL_ACTIVE), 1, &job,
+                         why)) != 0)
+        return rc;
+    if (note)
+        spool_set_error(job, note);
+    job->next_attempt = until < 0 ? 0 : until > SPOOL_TIME_MAX
+        ? (time_t) SPOOL_TIME_MAX : until;
+    return spool_put(spool, job, SPOOL_DEFERRED, 1, why);
+}
+
 int spool_bury(struct spool *spool, const char *id, const char *reason,
                struct buf *why)
 {

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * email_batch - coalescing and the rate limit as a decision; see
+ * email_batch.h.
+ */
+#include "email_batch.h"
+#include "email_rate.h"
+
+time_t email_batch_rate_next(const time_t *sent, size_t nsent,
+                             long rate_limit, time_t t)
+{
+    size_t i, inside = 0, first = 0;
+
+    if (rate_limit <= 0)
+        return t;
+    /* The emails in (t - window, t]: sent is oldest first. */
+    for (i = 0; i < nsent; i++) {
+        if (sent[i] > t)
+            break;
+        if (sent[i] > t - EMAIL_RATE_WINDOW) {
+            if (inside == 0)
+                first = i;
+            inside++;
+        }
+    }
+    if (inside < (size_t) rate_limit)
+        return t;
+    /* The limit-th newest of them must age out first. */
+    return sent[first + inside - (size_t) rate_limit] + EMAIL_RATE_WINDOW;
+}
+
+void email_batch_plan(const time_t *pending, size_t n, long delay,
+                      long limit, const time_t *sent, size_t nsent,
+                      long rate_limit, time_t now,
+                      struct email_batch_plan *plan)
+{
+    size_t k = 1;
+    time_t due, allowed;
+
+    while (delay > 0 && k < n && k < EMAIL_BATCH_MAX
+           && pending[k] - pending[k - 1] <= delay
+           && pending[k] - pending[0] <= limit)
+        k++;
+    due = pending[k - 1] + delay;
+    if (pending[0] + limit < due)
+        due = pending[0] + limit;
+    if (k < n)
+        due = pending[k - 1] < due ? pending[k - 1] : due;   /* closed */
+    plan->count = k;
+    if (due > now) {
+        plan->action = EMAIL_BATCH_WAIT;
+        plan->until = due;
+        return;
+    }
+    allowed = email_batch_rate_next(sent, nsent, rate_limit, now);
+    if (allowed > now) {
+        plan->action = EMAIL_BATCH_RATE_LIMITED;
+        plan->until = allowed;
+        plan->count = n < EMAIL_BATCH_MAX ? n : EMAIL_BATCH_MAX;
+        return;
+    }
+    /* Held back by the limit when it became due: all that waited. */
+    if (email_batch_rate_next(sent, nsent, rate_limit, due) > due)
+        plan->count = n < EMAIL_BATCH_MAX ? n : EMAIL_BATCH_MAX;
+    plan->action = EMAIL_BATCH_SEND;
+    plan->until = now;
+}

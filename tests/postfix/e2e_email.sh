@@ -1,0 +1,156 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# e2e_email - the email a building contact gets, against a real Postfix,
+# postmask-milter, postmask-bridge and the Twilio stand-in:
+#
+#   1. a burst of three SMS becomes one email (email_coalesce_delay): its
+#      Message-ID from the first SMS, each text once and in order, a
+#      multipart/alternative with a text and an HTML part that parse without
+#      MIME defects, the HTML free of errors under `tidy -errors -q`, the
+#      reply marker first in both, no seeker address in any byte or decoded
+#      part; every SMS carries the emailed marker naming the first;
+#   2. the bridge is killed (SIGKILL) while a batch waits: after the restart
+#      one email carries both texts;
+#   3. email_rate_limit holds: with the limit reached, a new SMS waits (log
+#      line, metric, postmaskctl queue shows why), across a restart too, and
+#      goes out once the limit allows it (here: the limit raised and the
+#      job requeued), nothing dropped.
+# With PM_DEMO=1 (make demo) it prints what the contact receives.
+. "$SRC/tests/postfix/e2e_lib.sh"
+
+e2e_setup
+restart_bridge() {
+    t_bridge_stop
+    t_bridge_run "$PF_PM_DIR" || t_fail "the bridge did not start again"
+}
+pf_pmconf -e "email_coalesce_delay = 3s" "email_coalesce_limit = 30s"
+restart_bridge
+e2e_start_conversation
+
+# parts N: the Nth email's MIME tree into $T_WORK/parts.N, its decoded text
+# and HTML parts into $T_WORK/mail.N/.
+parts() {
+    pf_sink_message "$(pf_sink_files | sed -n "${1}p")" > "$T_WORK/mail.$1.eml"
+    mkdir -p "$T_WORK/mail.$1"
+    python3 "$SRC/tests/postfix/mime_parts.py" "$T_WORK/mail.$1.eml" "$T_WORK/mail.$1" \
+        > "$T_WORK/parts.$1" || t_fail "email $1 is not valid MIME: $(cat "$T_WORK/mail.$1.eml")"
+}
+job_logged() { grep -c -- "$1" "$T_BRIDGE_LOG"; }
+jobs_ended() { [ "$(grep -c "done: twilio_message: $SID: " "$T_BRIDGE_LOG")" -ge "$1" ]; }
+
+# --- 1. A burst.
+step "1. The seeker sends three SMS in a burst (email_coalesce_delay = 3s)"
+e2e_sms "Hi Bob"
+M1=$MSG
+e2e_sms "is 4B still free? Write to me at $SEEKER_EMAIL & I'll come <today>."
+M2=$MSG
+e2e_sms "I can come Monday 🙂"
+M3=$MSG
+say "Twilio messages $M1, $M2, $M3"
+pf_wait_delivered 1 || t_fail "no email: $(tail -5 "$T_BRIDGE_LOG")"
+wait_for "the three jobs to end" jobs_ended 3
+[ "$(pf_sink_count)" = 1 ] || t_fail "the burst became $(pf_sink_count) emails, want 1"
+bridge_logged "waiting: twilio_message: $SID: $M1: waiting for more messages" \
+    || t_fail "no log line for the waiting batch"
+bridge_logged "done: twilio_message: $SID: [^ ]*: emailed 3 message(s) as one email (Message-ID from $M1)" \
+    || t_fail "no log line for the batch: $(grep "twilio_message: $SID" "$T_BRIDGE_LOG")"
+[ "$(job_logged "already emailed, in the email of $M1")" = 2 ] \
+    || t_fail "the other two jobs did not find their message emailed: $(grep "twilio_message: $SID" "$T_BRIDGE_LOG")"
+parts 1
+step "What Bob receives: the MIME structure"
+show "$T_WORK/parts.1"
+grep -q "^multipart/alternative$" "$T_WORK/parts.1" || t_fail "not multipart/alternative: $(cat "$T_WORK/parts.1")"
+grep -qi "^Message-I[dD]: <$M1@reply.example.com>" "$T_WORK/mail.1.eml" || t_fail "Message-ID not from $M1"
+step "The text part"
+show "$T_WORK/mail.1/text.txt"
+step "The HTML part"
+show "$T_WORK/mail.1/html.html"
+# The texts, once each and in order, in both parts.
+for part in text.txt html.html; do
+    f=$T_WORK/mail.1/$part
+    head -3 "$f" | grep -q "Reply above this line to answer Ann Seeker by SMS" \
+        || grep -m1 -o "Reply above this line[^<]*" "$f" | head -1 | grep -q "answer Ann Seeker by SMS" \
+        || t_fail "$part: no reply marker: $(head -5 "$f")"
+    n1=$(grep -n "Hi Bob" "$f" | head -1 | cut -d: -f1)
+    n2=$(grep -n "is 4B still free" "$f" | head -1 | cut -d: -f1)
+    n3=$(grep -n "I can come Monday 🙂" "$f" | head -1 | cut -d: -f1)
+    [ -n "$n1" ] && [ -n "$n2" ] && [ -n "$n3" ] && [ "$n1" -lt "$n2" ] && [ "$n2" -lt "$n3" ] \
+        || t_fail "$part: the three texts are not there in order ($n1, $n2, $n3)"
+    [ "$(grep -c "is 4B still free" "$f")" = 1 ] || t_fail "$part: a text appears twice"
+    grep -qi "seeker\.example" "$f" && t_fail "$part: the seeker's address reached the contact"
+    grep -q "$SEEKER_PHONE" "$f" && t_fail "$part: the seeker's phone number reached the contact"
+done
+grep -q "Write to me at $PROXY & I'll come <today>" "$T_WORK/mail.1/text.txt" \
+    || t_fail "the address in the text was not masked: $(cat "$T_WORK/mail.1/text.txt")"
+grep -q "Write to me at $PROXY &amp; I'll come &lt;today&gt;\|Write to me at $PROXY &amp; I&#39;ll come &lt;today&gt;\|Write to me at $PROXY &amp; I&#x27;ll come &lt;today&gt;" \
+    "$T_WORK/mail.1/html.html" || t_fail "the HTML part does not hold the text, escaped: $(grep -o "Write to me[^<]*" "$T_WORK/mail.1/html.html")"
+grep -qi "seeker\.example" "$T_WORK/mail.1.eml" && t_fail "the seeker's address is in the email's bytes"
+perl -0pe 's/=\r?\n//g' "$T_WORK/mail.1.eml" | grep -qi "seeker\.example" \
+    && t_fail "the seeker's address is in the email's bytes (quoted-printable joined)"
+grep -qi "<script\|src=\|https\?://" "$T_WORK/mail.1/html.html" && t_fail "the HTML has a script or a remote resource"
+tidy -errors -q "$T_WORK/mail.1/html.html" > "$T_WORK/tidy.out" 2>&1 \
+    || t_fail "tidy finds errors in the HTML part: $(cat "$T_WORK/tidy.out")"
+say "tidy -errors -q: no errors"
+for m in $M1 $M2 $M3; do
+    got=$(messages | jq -r --arg m "$m" '.messages[] | select(.sid == $m) | .attributes | fromjson | .postmask.email')
+    [ "$got" = "$M1" ] || t_fail "message $m: emailed marker names $got, want $M1"
+done
+
+# --- 2. A crash while a batch waits.
+step "2. Two more SMS; the bridge is killed while they wait for the batch to close"
+pf_pmconf -e "email_coalesce_delay = 20s"
+restart_bridge
+e2e_sms "One more question:"
+C1=$MSG
+e2e_sms "is there a bike room?"
+C2=$MSG
+wait_for "both jobs to wait" sh -c "grep -q 'waiting: twilio_message: $SID: $C2' '$T_BRIDGE_LOG' && grep -q 'waiting: twilio_message: $SID: $C1' '$T_BRIDGE_LOG'"
+t_bridge_kill
+[ "$(pf_sink_count)" = 1 ] || t_fail "an email left before the batch closed"
+pf_pmconf -e "email_coalesce_delay = 2s"
+t_bridge_run "$PF_PM_DIR" || t_fail "the bridge did not start after the crash"
+pf_wait_delivered 2 || t_fail "the batch was lost in the crash: $(tail -5 "$T_BRIDGE_LOG")"
+wait_for "the two jobs to end" jobs_ended 5
+[ "$(pf_sink_count)" = 2 ] || t_fail "the batch became $(pf_sink_count) emails in all, want 2"
+parts 2
+grep -q "One more question:" "$T_WORK/mail.2/text.txt" && grep -q "is there a bike room?" "$T_WORK/mail.2/text.txt" \
+    || t_fail "the email after the crash does not hold both texts: $(cat "$T_WORK/mail.2/text.txt")"
+grep -qi "^Message-I[dD]: <$C1@reply.example.com>" "$T_WORK/mail.2.eml" || t_fail "Message-ID not from $C1"
+# The context: the burst's last texts, quoted as earlier.
+grep -q "^> .*I can come Monday" "$T_WORK/mail.2/text.txt" || t_fail "no earlier messages quoted: $(cat "$T_WORK/mail.2/text.txt")"
+say "after SIGKILL and restart: one email with both texts, Message-ID from $C1"
+
+# --- 3. The flood limit.
+step "3. email_rate_limit = 2: two emails went this hour, so a new SMS waits"
+pf_pmconf -e "email_rate_limit = 2" "email_coalesce_delay = 0"
+restart_bridge
+e2e_sms "Hello? Are you there?"
+R1=$MSG
+wait_for "the rate limit" bridge_logged "waiting: twilio_message: $SID: $R1: rate limit: 2 email(s) in the last hour (email_rate_limit = 2)"
+say "-> $(grep "twilio_message: $SID: $R1: rate limit" "$T_BRIDGE_LOG" | sed 's/.*waiting: //' | head -1)"
+v=$(metric postmask_email_rate_limited_total)
+[ "${v:-0}" -ge 1 ] || t_fail "postmask_email_rate_limited_total is ${v:-absent}"
+"$BIN/postmaskctl" -c "$PF_PM_DIR" queue list > "$T_WORK/queue" 2>&1
+grep -q "rate limit" "$T_WORK/queue" || t_fail "postmaskctl queue does not say why the job waits: $(cat "$T_WORK/queue")"
+show "$T_WORK/queue"
+# Across a restart the limit still holds (its record is on disk).
+restart_bridge
+e2e_sms "Hello again"
+R2=$MSG
+wait_for "the rate limit after the restart" bridge_logged "waiting: twilio_message: $SID: $R2: rate limit"
+[ "$(pf_sink_count)" = 2 ] || t_fail "an email went out over the limit"
+# The limit raised and the jobs requeued: both wait no more, one email.
+pf_pmconf -e "email_rate_limit = 20"
+restart_bridge
+for id in $("$BIN/postmaskctl" -c "$PF_PM_DIR" queue list 2>/dev/null | awk '/deferred/ { print $1 }'); do
+    "$BIN/postmaskctl" -c "$PF_PM_DIR" queue requeue "$id" || t_fail "requeue $id"
+done
+pf_wait_delivered 3 || t_fail "the held messages never went out: $(tail -5 "$T_BRIDGE_LOG")"
+wait_for "the held jobs to end" jobs_ended 7
+[ "$(pf_sink_count)" = 3 ] || t_fail "the held messages became $(pf_sink_count) emails in all, want 3"
+parts 3
+grep -q "Hello? Are you there?" "$T_WORK/mail.3/text.txt" && grep -q "Hello again" "$T_WORK/mail.3/text.txt" \
+    || t_fail "what the limit held did not go as one email: $(cat "$T_WORK/mail.3/text.txt")"
+say "limit raised: the two held texts went as one email"
+t_bridge_stop
+t_pass
