@@ -21,36 +21,55 @@
  *                 and removes it)
  *   MIME-Version, Content-*
  *
- * Body: multipart/alternative of
+ * Body: multipart/alternative of (email_render.h says each to the byte)
  *   text/plain    quoted-printable, in the smallest charset that holds the
  *                 text (GMime picks us-ascii, iso-8859-1 or utf-8):
  *                 the marker line (when in.marker is set) and a blank line;
- *                 the listing title; each message of the batch: a heading
- *                 line "NAME, DATE TIME CHANNEL:" and its text (and a note
- *                 for media left out); then, when there is context, a line
- *                 "Earlier in this conversation:" and each earlier message
- *                 the same way, its lines quoted with "> ".
+ *                 the listing title (when set) and a blank line; each
+ *                 message of the batch: a heading line "NAME, Thu 3 Dec
+ *                 14:02 by SMS:" (no "NAME, " without an author, no
+ *                 channel phrase without a channel), its text, and its
+ *                 note in brackets ("[A photo was left out: ...]"), a
+ *                 blank line between messages; then, when there is
+ *                 context, a line "Earlier in this conversation:" and each
+ *                 earlier message the same way, its lines quoted with "> ".
  *   text/html     quoted-printable, UTF-8: the same content as a complete
- *                 HTML5 document (lang="en", a <title>, meta charset and
- *                 color-scheme "light dark") with inline CSS only, no
- *                 remote resource, no script, no tracking, tables only for
- *                 layout that Outlook needs; the marker line first (small,
- *                 grey), each message in a block with its heading, the
- *                 earlier ones in a <blockquote> under a heading "Earlier
- *                 in this conversation".  Every field that comes from a
- *                 person or from Twilio (names, listing title, message
- *                 text, channel, file names) is HTML-escaped (& < > " ');
- *                 line breaks in a message become <br>; text passes
- *                 `tidy -errors -q` without an error.
+ *                 HTML5 document (lang="en", a <title> that is the
+ *                 subject, meta charset, viewport, color-scheme and
+ *                 supported-color-schemes "light dark") with inline CSS
+ *                 only, no remote resource, no image, no script, no
+ *                 tracking, one centred role="presentation" table for
+ *                 Outlook, no background colour; the marker line first
+ *                 (small, grey), the listing title as <h1>, each message
+ *                 in a block with its heading (<h2>) and its text in
+ *                 <p dir="auto">, the earlier ones in a <blockquote> under
+ *                 a heading "Earlier in this conversation".  Every field
+ *                 that comes from a person or from Twilio (names, listing
+ *                 title, subject, message text, channel, note, marker) is
+ *                 HTML-escaped (& < > " '); line breaks in a message
+ *                 become <br>; the document passes `tidy -errors -q`
+ *                 without an error or a warning (tests/email_compose_tidy.sh).
+ * Control characters in any shown field become U+FFFD in both parts, and
+ * line breaks in one-line fields spaces (email_render.h).
+ * Masking: mask_body() on the composed email matches decoded bytes, so an
+ * address whose local part holds ' or & (o'brien@example.org) stands in
+ * the HTML part escaped (o&#39;brien@...) where it does not match; the
+ * caller masks the seeker's addresses in the texts it gives (or mask_body
+ * learns the escaped forms) for the HTML part to be masked as surely as
+ * the text part.
  * With attachments: multipart/mixed of that multipart/alternative and each
- * attachment (base64, its content type and file name).  Lines end in CRLF,
- * ready for SMTP.  Times are shown in the bridge's local time zone
- * ("Thu 3 Dec 14:02").
+ * attachment (base64, its content type and file name).  The multipart
+ * boundaries derive from the first message SID, so the same input makes
+ * the same bytes.  Lines end in CRLF, ready for SMTP.  Times are shown in
+ * the bridge's local time zone ("Thu 3 Dec 14:02", English names).
  *
  * email_compose() appends the message to out and returns 0, or -1 with
  * why (a SID that is not CH/IM + 32 hex, an address or domain with
- * characters that do not belong in one, text that is not UTF-8, no
- * message in the batch).  It calls capture_init() (g_mime_init) itself.
+ * characters that do not belong in one, text that is not UTF-8 in any
+ * field of in, of an item or of a context message, an item without a
+ * body, no message in the batch: nitems 0 or items NULL) and nothing
+ * appended.  It calls capture_init() (g_mime_init) itself.  in and
+ * everything it points to stay the caller's; nothing is kept.
  */
 #ifndef POSTMASK_EMAIL_COMPOSE_H
 #define POSTMASK_EMAIL_COMPOSE_H

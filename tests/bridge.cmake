@@ -16,6 +16,11 @@ include(twilio_client.cmake)
 
 # Sync: Twilio messages to email, email replies to Twilio.
 pm_bridge_test(test_email_compose test_email_compose.c)
+# The HTML part of a hostile sample under Debian's `tidy -errors -q`
+# (scripts/install-deps installs tidy; the test fails without it).
+add_executable(email_compose_driver email_compose_driver.c)
+target_link_libraries(email_compose_driver PRIVATE postmask_bridge)
+pm_script_test(email_compose_tidy email_compose_tidy.sh)
 pm_bridge_test(test_message_split test_message_split.c)
 pm_bridge_test(test_email_batch test_email_batch.c)
 pm_bridge_test(test_email_rate test_email_rate.c)
