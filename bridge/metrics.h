@@ -21,6 +21,7 @@
  *   postmask_email_rate_limited_total              counter (sync_email.c)
  *   postmask_emails_sent_total                     counter
  *   postmask_email_messages_total                  counter
+ *   postmask_replies_held_total{reason}            counter (sync_reply.c)
  * status is the HTTP status as text, "0" for no answer.
  *
  * Ownership: one struct metrics per process, created and freed by main().

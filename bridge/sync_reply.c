@@ -60,6 +60,25 @@
  * and part count (the same email captured by another MX host, or again
  * after the dedupe marker expired), are not posted again.
  *
+ * Loop guard (email_loop_window; 0 turns it off): the signature of a mail
+ * loop between an autoresponder and a forwarder.  A reply is held (hold/,
+ * with the reason; postmaskctl queue release posts it) instead of posted
+ * when
+ *   - its References list one of postmask's own Message-IDs (<CH...@d>,
+ *     <IM...@d>, d a proxy domain) twice or more (loop_guard.h; a normal
+ *     reply lists each once), checked after the sender and structure
+ *     checks: "loop guard: References repeat our Message-ID <...>"; or
+ *   - its first part, as it would be posted, is the text of a message
+ *     among the recent messages read back above that was posted from
+ *     another email (attributes origin "email", another job and another
+ *     Message-ID: the same ones are the exactly-once case) and that Twilio
+ *     created at most email_loop_window before now (white space runs read
+ *     as one space, the ends left out): "loop guard: the same text was
+ *     posted from email 42s ago (IM..., job ...)".  Only replies: an
+ *     auto-reply's note is postmask's own text.  A job with parts already
+ *     in the conversation passed the guard before and is not checked.
+ * Each hold counts in postmask_replies_held_total{reason="loop"}.
+ *
  * Failures: Twilio unavailable (429, 5xx, network, after the client's own
  * retries) defers the job (the spool retries with backoff); Twilio
  * refusing, or a conversation that is gone or closed, makes it a dead
@@ -76,7 +95,9 @@
 #include "conv_cache.h"
 #include "iso8601.h"
 #include "job_runner.h"
+#include "loop_guard.h"
 #include "message_split.h"
+#include "metrics.h"
 #include "msg.h"
 #include "sync.h"
 #include "twilio_api.h"
@@ -84,6 +105,7 @@
 
 #define RECENT_MESSAGES 100     /* read back to find parts already posted */
 #define RECENT_MAX      3200    /* ... growing 4-fold up to this many */
+#define METRIC_HELD     "postmask_replies_held_total"
 
 struct item {
     char *body;                 /* or NULL */
@@ -531,6 +553,118 @@ static time_t message_time(const json_t *m)
     return t;
 }
 
+/*
+ * A message's attributes, parsed (the caller's to json_decref(); NULL when
+ * it has none that parse), and in *pm their "postmask" object or NULL.
+ */
+static json_t *message_postmask(const json_t *m, json_t **pm)
+{
+    const char *text = json_string_value(json_object_get(m, "attributes"));
+    json_t *attrs = text ? json_loads(text, 0, NULL) : NULL;
+
+    *pm = json_object_get(attrs, "postmask");
+    return attrs;
+}
+
+/* The loop guard holds a reply (1, the run is freed) unless released. */
+static int loop_held(struct run *run, const char *why)
+{
+    if (job_spool(run->job)->released) {
+        msg_info("%s: job %s: loop guard: %s; released by the admin, posted "
+                 "(queue id %s)", run->cj->conversation_sid,
+                 job_spool(run->job)->id, why, queue_id(run));
+        return 0;
+    }
+    metrics_add(run->br->metrics, METRIC_HELD,
+                (const char *[]){"reason", "loop", NULL}, 1);
+    job_hold(run->job, "%s: loop guard: %s; held (queue id %s; postmaskctl "
+             "queue release posts it)", run->cj->conversation_sid, why,
+             queue_id(run));
+    run_free(run);
+    return 1;
+}
+
+/*
+ * Loop guard, own Message-IDs: a reply whose References list one of
+ * postmask's own Message-IDs twice or more (loop_guard.h).
+ */
+static int references_held(struct run *run)
+{
+    const struct config *cfg = run->br->cfg;
+    const char *rep;
+    size_t len;
+    struct buf *why;
+    int held;
+
+    if (cfg->email_loop_window <= 0
+        || !loop_guard_references(run->cap->references,
+                                  cfg->proxy_domains.items,
+                                  cfg->proxy_domains.count, &rep, &len))
+        return 0;
+    why = buf_create(128);
+    buf_printf(why, "References repeat our Message-ID %.*s", (int) len, rep);
+    held = loop_held(run, why->data);
+    buf_free(why);
+    return held;
+}
+
+/*
+ * Loop guard, same text: a reply whose first part is the text of a message
+ * posted from another email (not this job, not the same Message-ID: those
+ * are the exactly-once case) within email_loop_window.  A job with parts
+ * already in the conversation passed the guard before.
+ */
+static int same_text_held(struct run *run, const json_t *msgs)
+{
+    const struct config *cfg = run->br->cfg;
+    const char *id = job_spool(run->job)->id, *job, *mid, *origin;
+    const json_t *m;
+    json_t *attrs, *pm;
+    time_t now = time(NULL), created;
+    long age;
+    size_t i;
+    struct buf *why;
+    int held;
+
+    if (cfg->email_loop_window <= 0 || run->cap->classification != CAPTURE_REPLY
+        || run->items[0].body == NULL)
+        return 0;
+    for (i = 0; i < run->nitems; i++)
+        if (run->items[i].posted)
+            return 0;
+    json_array_foreach(msgs, i, m) {
+        if ((created = message_time(m)) == 0)
+            continue;
+        age = now > created ? (long) (now - created) : 0;
+        if (age > cfg->email_loop_window
+            || !loop_guard_same_text(json_string_value(json_object_get(m,
+                                                                 "body")),
+                                     run->items[0].body))
+            continue;
+        attrs = message_postmask(m, &pm);
+        origin = json_string_value(json_object_get(pm, "origin"));
+        job = json_string_value(json_object_get(pm, "job"));
+        mid = json_string_value(json_object_get(pm, "message_id"));
+        if (origin == NULL || strcmp(origin, SYNC_ORIGIN_EMAIL) != 0
+            || (job && strcmp(job, id) == 0)
+            || (mid && run->cap->message_id
+                && strcmp(mid, run->cap->message_id) == 0)) {
+            json_decref(attrs);
+            continue;
+        }
+        why = buf_create(128);
+        buf_printf(why, "the same text was posted from email %lds ago (%s, "
+                   "job %s)", age,
+                   or_else(json_string_value(json_object_get(m, "sid")), "?"),
+                   or_else(job, "?"));
+        json_decref(attrs);
+        held = loop_held(run, why->data);
+        buf_free(why);
+        return held;
+    }
+    return 0;
+}
+
 static void on_recent(const struct twilio_result *res, void *arg);
 
 static void read_recent(struct run *run, unsigned count)
@@ -573,9 +707,7 @@ static void on_recent(const struct twilio_result *res, void *arg)
     json_array_foreach(msgs, i, m) {
         const char *mid;
 
-        text = json_string_value(json_object_get(m, "attributes"));
-        attrs = text ? json_loads(text, 0, NULL) : NULL;
-        pm = json_object_get(attrs, "postmask");
+        attrs = message_postmask(m, &pm);
         text = json_string_value(json_object_get(pm, "job"));
         mid = json_string_value(json_object_get(pm, "message_id"));
         part = json_integer_value(json_object_get(pm, "part"));
@@ -598,6 +730,8 @@ static void on_recent(const struct twilio_result *res, void *arg)
         }
         json_decref(attrs);
     }
+    if (same_text_held(run, msgs))
+        return;
     post_next(run);
 }
 
@@ -763,7 +897,7 @@ static void on_conversation(const struct conv_info *info,
                                                             "identity")));
     run->contact_sid = xstrdup(or_else(json_string_value(json_object_get(contact,
                                                                  "sid")), ""));
-    if (structure_held(run, info->sid))
+    if (structure_held(run, info->sid) || references_held(run))
         return;
     if (run->cap->classification == CAPTURE_AUTO_REPLY) {
         note = buf_create(128);
@@ -821,6 +955,11 @@ int sync_reply_init(struct bridge *br, struct job_runner *jr,
 {
     (void) why;
     br->sync_reply = xcalloc(1, sizeof(*br->sync_reply));
+    metrics_describe(br->metrics, METRIC_HELD, "counter", "captured replies "
+                     "held instead of posted, by reason (loop: the loop "
+                     "guard, email_loop_window)");
+    metrics_add(br->metrics, METRIC_HELD,
+                (const char *[]){"reason", "loop", NULL}, 0);
     job_runner_register(jr, CAPTURE_JOB_KIND, handle_capture, br->sync_reply);
     return 0;
 }
