@@ -6,6 +6,17 @@
 #include "email_batch.h"
 #include "email_rate.h"
 
+/* How many of sent lie in the hour before t: (t - window, t]. */
+static size_t within_hour(const time_t *sent, size_t nsent, time_t t)
+{
+    size_t i, inside = 0;
+
+    for (i = 0; i < nsent; i++)
+        if (sent[i] > t - EMAIL_RATE_WINDOW && sent[i] <= t)
+            inside++;
+    return inside;
+}
+
 time_t email_batch_rate_next(const time_t *sent, size_t nsent,
                              long rate_limit, time_t t)
 {
@@ -59,8 +70,9 @@ void email_batch_plan(const time_t *pending, size_t n, long delay,
         plan->count = n < EMAIL_BATCH_MAX ? n : EMAIL_BATCH_MAX;
         return;
     }
-    /* Held back by the limit when it became due: all that waited. */
-    if (email_batch_rate_next(sent, nsent, rate_limit, due) > due)
+    /* The last email the limit allows for now: all that waits goes. */
+    if (rate_limit > 0 && within_hour(sent, nsent, now) + 1
+        >= (size_t) rate_limit)
         plan->count = n < EMAIL_BATCH_MAX ? n : EMAIL_BATCH_MAX;
     plan->action = EMAIL_BATCH_SEND;
     plan->until = now;

@@ -18,10 +18,11 @@
  * delay after its last message, or limit after its first, whichever is
  * earlier; a batch that another pending message already follows (it came
  * later than those bounds) or that is full is due at once.
- * When the rate limit stopped the batch at the time it became due (the
- * limit's number of emails lay within the hour before that time), the
- * messages were held back: then the batch is every pending message, up to
- * EMAIL_BATCH_MAX, so that what the limit held goes as one email.
+ * When the email would be the last the rate limit allows for now (the
+ * hour before now holds limit - 1 emails; with the limit reached the
+ * batch waits instead), the batch is every pending message, up to
+ * EMAIL_BATCH_MAX: nothing after it could go before a slot frees, so what
+ * the limit held back, and what follows it meanwhile, goes as one email.
  *
  * Result (struct email_batch_plan):
  *   EMAIL_BATCH_WAIT          not due yet: look again at until;

@@ -177,8 +177,8 @@ static void test_rate_limit_holds_and_coalesces(void **state)
     p = plan_of(m, 3, sent, 3, 3, T + 600);
     assert_int_equal(p.action, EMAIL_BATCH_SEND);
     assert_int_equal(p.count, 3);
-    /* Below the limit nothing is held: the first batch alone. */
-    p = plan_of(m, 3, sent + 1, 2, 3, T + 600);
+    /* Two slots free: the first batch alone. */
+    p = plan_of(m, 3, sent + 1, 2, 4, T + 600);
     assert_int_equal(p.action, EMAIL_BATCH_SEND);
     assert_int_equal(p.count, 1);
 }
