@@ -215,6 +215,7 @@ int ctl_capture(const struct config *cfg, int argc, char **argv)
     opts.attachment_size_limit = (size_t) cfg->attachment_size_limit;
     opts.trusted_authserv_ids = cfg->trusted_authserv_ids.items;
     opts.trusted_authserv_count = cfg->trusted_authserv_ids.count;
+    opts.reply_marker = cfg->email_reply_marker;
     capture_init();
     m.queue_id = queue_id;
     m.sender = sender;

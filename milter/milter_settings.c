@@ -19,6 +19,7 @@ struct milter_settings *milter_settings_create(struct config *cfg,
     set->capture.attachment_size_limit = (size_t) cfg->attachment_size_limit;
     set->capture.trusted_authserv_ids = cfg->trusted_authserv_ids.items;
     set->capture.trusted_authserv_count = cfg->trusted_authserv_ids.count;
+    set->capture.reply_marker = cfg->email_reply_marker;
     if (cfg->trusted_authserv_ids.count == 0)
         msg_warn("trusted_authserv_ids is empty: no reply can be "
                  "authenticated as its building contact's; every reply "

@@ -11,6 +11,8 @@ target_link_libraries(test_capture_json PRIVATE postmask_testutil)
 target_compile_definitions(test_capture_json PRIVATE
                            CORPUS_DIR="${CMAKE_CURRENT_SOURCE_DIR}/data/replies")
 pm_unit_test(test_capture_text test_capture_text.c)
+# The reply marker (lib/mail/reply_marker.c) and the cut at it.
+pm_unit_test(test_reply_marker test_reply_marker.c)
 pm_unit_test(test_capture_clean test_capture_clean.c)
 pm_unit_test(test_reply_patterns test_reply_patterns.c)
 pm_unit_test(test_capture_signature test_capture_signature.c)

@@ -34,7 +34,7 @@ static const char message[] =
 
 static struct capture *parse(const char *raw, size_t len)
 {
-    struct capture_options opts = { 1024 * 1024, NULL, 0 };
+    struct capture_options opts = { 1024 * 1024, NULL, 0, NULL };
     struct capture *cap;
     struct buf *why = buf_create(64);
 

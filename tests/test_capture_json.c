@@ -87,7 +87,7 @@ static char *corpus_sender(const char *name)
 static void corpus_message(const char *name, size_t *classes,
                            size_t *attachments)
 {
-    struct capture_options opts = {ATTACH_LIMIT, trusted, 1};
+    struct capture_options opts = {ATTACH_LIMIT, trusted, 1, NULL};
     struct buf *why = buf_create(64);
     struct capture *cap;
     char path[4096], *raw, *sender = corpus_sender(name);

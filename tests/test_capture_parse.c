@@ -25,8 +25,9 @@
 #define HDR "From: Jan <jan@example.org>\nTo: k1-x@reply.example.com\n"
 
 static char *trusted_ids[] = {"mx1.reply.example.com", "MX2.reply.example.com"};
-static const struct capture_options opts_trusted = {1000, trusted_ids, 2};
-static const struct capture_options opts_plain = {1000, NULL, 0};
+static const struct capture_options opts_trusted = {1000, trusted_ids, 2,
+                                                    NULL};
+static const struct capture_options opts_plain = {1000, NULL, 0, NULL};
 
 static struct capture *parse_with(const char *raw, const char *sender,
                                   const struct capture_options *opts)
@@ -311,7 +312,8 @@ static void test_authres(void **state)
     /* A trusted id that matches none: no results, values still kept. */
     {
         static char *other[] = {"mx9.example.net"};
-        static const struct capture_options opts_other = {1000, other, 1};
+        static const struct capture_options opts_other = {1000, other, 1,
+                                                          NULL};
 
         cap = parse_with(raw, "a@a.example", &opts_other);
         assert_null(cap->dkim_result);
@@ -428,7 +430,7 @@ static void test_attachment_limit(void **state)
 {
     struct buf *raw = buf_create(4096);
     struct capture *cap;
-    const struct capture_options small = {4, NULL, 0};
+    const struct capture_options small = {4, NULL, 0, NULL};
 
     buf_append_str(raw, HDR "Content-Type: multipart/mixed; boundary=b\n\n"
                    "--b\nContent-Type: text/plain\n\n\n"
@@ -751,7 +753,7 @@ static void test_structure_errors(void **state)
                      "hello world", "");
     /* A file that is over the size limit, or broken, is still a file. */
     {
-        const struct capture_options small = {4, NULL, 0};
+        const struct capture_options small = {4, NULL, 0, NULL};
         struct capture *cap = parse_with(
             HDR "Content-Type: multipart/mixed; boundary=b\n\n"
             "--b\nContent-Type: text/plain\n\nsee the photo\n"

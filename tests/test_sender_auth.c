@@ -91,7 +91,7 @@ static const struct auth_case cases[] = {
 };
 
 static char *trusted[] = {"mx.postmask.test"};
-static const struct capture_options opts = {1000, trusted, 1};
+static const struct capture_options opts = {1000, trusted, 1, NULL};
 
 static void test_cases(void **state)
 {

@@ -19,7 +19,8 @@
  *   6. take the text: the text/plain body when it has any non-blank
  *      character, else text made from the HTML body
  *      (capture_html_to_text()); then the new text only
- *      (capture_text_extract_report(), which also gives reply_inline and
+ *      (capture_text_extract_marker(): cut at opts->reply_marker when the
+ *      reply quotes it, else by the rules; it also gives reply_inline and
  *      forward_dropped, and with capture_parse_explain() the spans), for
  *      every class;
  *   7. for a bounce, read the delivery-status part (or X-Failed-Recipients);
@@ -262,7 +263,7 @@ static void read_headers(GMimeMessage *msg, GMimeParserOptions *popts,
 }
 
 static void take_text(struct capture *cap, struct capture_body *body,
-                      struct capture_explain *explain)
+                      const char *marker, struct capture_explain *explain)
 {
     struct buf *source = body->plain;
     struct buf *html_text = NULL;
@@ -285,7 +286,8 @@ static void take_text(struct capture *cap, struct capture_body *body,
     if (explain != NULL)
         explain->source = source == html_text ? "text/html converted"
             : body->plain_parts > 0 ? "text/plain" : "none";
-    capture_text_extract_report(source->data, source->len, text, report);
+    capture_text_extract_marker(source->data, source->len, marker, text,
+                                report);
     cap->reply_inline = report->reply_inline;
     cap->forward_dropped = report->forward;
     capture_clean_text(text->data, text->len, clean);
@@ -386,7 +388,7 @@ int capture_parse_explain(const void *raw, size_t len,
     if (bounded < len && cap->structure_error == NULL)
         cap->structure_error = xstrdup("message cut at the MIME structure "
                                        "bounds");
-    take_text(cap, &body, explain);
+    take_text(cap, &body, opts->reply_marker, explain);
     if (cap->classification == CAPTURE_BOUNCE) {
         if (body.have_dsn)
             capture_dsn_parse(body.dsn->data, body.dsn->len, cap);

@@ -22,6 +22,10 @@
  *               MAILER-DAEMON or postmaster, a bounce subject);
  *   reply       a person's reply: text holds the new text only (see
  *               capture_text.h), attachments the parts that are files;
+ *               when opts->reply_marker is set and the text quotes
+ *               postmask's marker line, it is cut there, with the
+ *               client's attribution above it, before any other rule
+ *               (capture_text_extract_marker());
  *   empty       a reply whose new text is empty and that has no attachment.
  * envelope_sender NULL means unknown, which is not null.  For every class
  * text is the new text of the message's body (capture_text.h); details of
@@ -141,6 +145,9 @@ struct capture_options {
     size_t attachment_size_limit;
     char **trusted_authserv_ids;
     size_t trusted_authserv_count;
+    const char *reply_marker;   /* email_reply_marker's format (borrowed,
+                                 * checked: reply_marker.h); NULL or "":
+                                 * none */
 };
 
 struct capture_explain {

@@ -45,6 +45,29 @@
  * only lines above the cut are listed (a CAPTURE_TEXT_CUT* span covers all
  * below it); blank lines are not listed.  The caller frees the spans with
  * capture_text_report_release(); without explain nothing is allocated.
+ * capture_text_extract_marker() is capture_text_extract_report() for a
+ * reply to one of postmask's own emails: marker is email_reply_marker's
+ * format (reply_marker.h; NULL or "": none, and it is
+ * capture_text_extract_report()).  When the text holds the marker line
+ * (where the format puts its key: at a line's start, or after the name a
+ * format that starts with %s gives it; quoted at any depth, wrapped,
+ * with HTML's white space; a writer's sentence that mentions it mid-line
+ * is not it, a quoted line that does is), that line and everything after
+ * it are cut, before and instead of every rule above but the signature,
+ * footer and quote rules of the text kept above it; and so are the
+ * client's attribution lines directly above it (blank and ">"-only lines
+ * between do not count): an Outlook header block in any language (a
+ * rule or "-----Original Message-----", then "Label: value" lines, the
+ * first with an address or a known From label), a quote introduction of
+ * the patterns, one "---- ... ----" line, or one to three lines ending in
+ * ":" that carry a date, a time or an address and stand alone (a blank
+ * line above); the writer's own line that ends in ":" without a date or
+ * address stays, as does an attribution that has neither ("Ann wrote:").
+ * Exception: a ">"-quoted marker under which the writer answered (their
+ * text after a quoted line: inline, or a bottom post) does not cut; the
+ * rules keep their text.  report->marker is the marker's line (1-based),
+ * or 0 when it did not cut; the spans name "marker.reply" (cut) and
+ * "marker.attribution" (dropped).
  * capture_text_action_text() describes an action ("dropped", "cut here
  * (this line and everything after)"); the string is static.
  * capture_html_to_text() turns HTML into plain text, dropping style,
@@ -91,6 +114,8 @@ struct capture_text_report {
     int explain;                        /* in: collect spans */
     int reply_inline;                   /* out */
     int forward;                        /* out: the forwarded part dropped */
+    size_t marker;                      /* out: the reply marker's line
+                                         * (1-based) that cut, or 0 */
     size_t lines;                       /* out: lines of the text read */
     struct capture_text_span *spans;    /* out, with explain; by first */
     size_t span_count;
@@ -99,6 +124,9 @@ struct capture_text_report {
 int capture_text_extract(const char *text, size_t len, struct buf *out);
 int capture_text_extract_report(const char *text, size_t len,
                                 struct buf *out,
+                                struct capture_text_report *report);
+int capture_text_extract_marker(const char *text, size_t len,
+                                const char *marker, struct buf *out,
                                 struct capture_text_report *report);
 void capture_text_report_release(struct capture_text_report *report);
 const char *capture_text_action_text(enum capture_text_action action);

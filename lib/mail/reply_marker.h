@@ -28,7 +28,25 @@
  * another line wrapping, with the white space of HTML made text.  It
  * returns the byte offset of the start of the first line that holds the
  * key (case ignored for ASCII), or -1 when none does or the format is
- * empty.  No state is kept; every function is thread-safe.
+ * empty.  In detail: each line is read without its quote prefix (white
+ * space, ">", "|" and "*" before anything else), runs of white space
+ * (ASCII, NBSP, narrow NBSP, zero width space, BOM) count as one space in
+ * the text and in the key (which loses a leading prefix as a line does;
+ * a key that is nothing else is never found), and consecutive non-blank lines are read as one
+ * (a line wrapped anywhere between words, over any number of lines; a
+ * blank line ends that); the line returned is the one holding the key's
+ * first byte.  It reads at most REPLY_MARKER_SCAN_MAX bytes of text, never
+ * past len, in time linear in them and fixed memory.
+ * reply_marker_locate() is reply_marker_find() that says more of what it
+ * found, in *hit (when not NULL): it returns 0 (found) or -1 (not).  The
+ * caller that wants the marker line, not any line that mentions its text
+ * (capture_text.h), reads in_place: the key stands where the marker line
+ * has it, with before it on its line (after the prefix) no more than the
+ * format puts there (its own bytes, and REPLY_MARKER_NAME_ROOM bytes for
+ * each %s or %c before the key); "Reply above this line ..." at the start
+ * of a line, "Ann: reply above this line ..." for "%s: reply above ...",
+ * but not "I don't get what Reply above this line ... means".
+ * No state is kept; every function is thread-safe.
  */
 #ifndef POSTMASK_REPLY_MARKER_H
 #define POSTMASK_REPLY_MARKER_H
@@ -40,6 +58,19 @@
 
 #define REPLY_MARKER_MAX        200
 #define REPLY_MARKER_KEY_MIN    12
+#define REPLY_MARKER_SCAN_MAX   (1024 * 1024)   /* text read by find */
+#define REPLY_MARKER_NAME_ROOM  100     /* bytes a %s or %c may take */
+
+struct reply_marker_hit {
+    size_t line;                /* offset of the line holding the key's
+                                 * first byte (what find returns) */
+    size_t next;                /* offset of the line after the one holding
+                                 * its last byte (len when none) */
+    size_t lead;                /* bytes before the key on its first line,
+                                 * after the quote prefix */
+    int quoted;                 /* that line's prefix has ">" or "|" */
+    int in_place;               /* lead fits what the format puts there */
+};
 
 int reply_marker_check(const char *format, struct buf *why);
 char *reply_marker_format(const char *format, const char *name,
@@ -47,5 +78,7 @@ char *reply_marker_format(const char *format, const char *name,
 const char *reply_marker_channel(const char *binding_type);
 void reply_marker_key(const char *format, struct buf *out);
 ssize_t reply_marker_find(const char *format, const char *text, size_t len);
+int reply_marker_locate(const char *format, const char *text, size_t len,
+                        struct reply_marker_hit *hit);
 
 #endif

@@ -187,6 +187,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         opts.trusted_authserv_ids = trusted;
         opts.trusted_authserv_count = 1;
     }
+    if (flags & 32)
+        opts.reply_marker = "Reply above this line to answer %s %c.";
     sender = (flags & 16) ? NULL : (flags & 1) ? "" : "jan@example.org";
 
     why = buf_create(64);
