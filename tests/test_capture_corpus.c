@@ -7,7 +7,8 @@
  * other way round, and there are at least CORPUS_MIN messages.
  *
  * Options are fixed: attachment_size_limit 65536, trusted_authserv_ids
- * "mx1.reply.example.com".  The envelope sender is the "sender:" line of
+ * "mx1.reply.example.com", reply_marker the default email_reply_marker
+ * ("Reply above this line to answer %s %c.").  The envelope sender is the "sender:" line of
  * the expectation.  On a mismatch the test prints a line diff (- expected,
  * + actual) and writes the actual rendering to
  * $POSTMASK_TEST_TMP/NAME.actual, which can be reviewed and copied over the
@@ -33,6 +34,8 @@
 
 #define CORPUS_MIN      200
 #define ATTACH_LIMIT    65536
+#define REPLY_MARKER    "Reply above this line to answer %s %c."   /* the
+                                                 * email_reply_marker default */
 
 static char *trusted[] = {"mx1.reply.example.com"};
 
@@ -270,7 +273,7 @@ static void test_message(void **state)
     char path[4096];
     char *raw, *expected, *body = NULL, *sender;
     size_t raw_len, exp_len;
-    struct capture_options opts = {ATTACH_LIMIT, trusted, 1};
+    struct capture_options opts = {ATTACH_LIMIT, trusted, 1, REPLY_MARKER};
     struct capture *cap = NULL;
     struct buf *why = buf_create(64);
     struct buf *actual = buf_create(1024);
