@@ -9,7 +9,8 @@
  * tests/fuzz/corpus/capture/): bit 0 a null envelope sender (else an
  * address; bit 4 instead gives NULL, unknown), bit 1 attachment data in the
  * JSON, bit 2 a trusted authserv-id list (else none is trusted), bit 3
- * a 16-byte attachment limit (else 1 MiB).  The rest is the message.
+ * a 16-byte attachment limit (else 1 MiB), bit 5 the default reply
+ * marker (else none).  The rest is the message.
  *
  * Beyond "no crash, no leak, no undefined behaviour": a refusal says why
  * and returns no capture; a capture has a known class, only valid UTF-8
