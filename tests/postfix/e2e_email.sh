@@ -9,6 +9,9 @@
 #      MIME defects, the HTML free of errors under `tidy -errors -q`, the
 #      reply marker first in both, no seeker address in any byte or decoded
 #      part; every SMS carries the emailed marker naming the first;
+#   1b. the contact replies from a client whose quoting no pattern knows
+#      (its own attribution line, the email quoted without "> "): the text
+#      posted to the seeker is cut at the reply marker;
 #   2. the bridge is killed (SIGKILL) while a batch waits: after the restart
 #      one email carries both texts;
 #   3. email_rate_limit holds: with the limit reached, a new SMS waits (log
@@ -97,6 +100,35 @@ for m in $M1 $M2 $M3; do
     [ "$got" = "$M1" ] || t_fail "message $m: emailed marker names $got, want $M1"
 done
 
+# --- 1b. Bob answers from a mail client whose quoting no pattern knows: an
+# attribution line of its own and the email quoted without "> ".  The
+# milter cuts at the reply marker (and the line above it).
+step "1b. Bob replies; his client quotes the email its own way"
+{
+    echo "From: Bob Builder <$CONTACT_EMAIL>"
+    echo "To: Ann Seeker <$PROXY>"
+    echo "Subject: Re: Unit 4B, 12 Harbour St"
+    echo "Message-ID: <marker-reply-1@mail.building.example>"
+    echo "In-Reply-To: <$M1@reply.example.com>"
+    echo "References: <$SID@reply.example.com> <$M1@reply.example.com>"
+    echo "Content-Type: text/plain; charset=\"UTF-8\""
+    echo
+    echo "Yes, 4B is free. Monday at 10 works."
+    echo
+    echo "Bob"
+    echo
+    echo "---- Ann Seeker schrieb am Fr., 4. Dez. 2026 ----"
+    cat "$T_WORK/mail.1/text.txt"
+} > "$T_WORK/reply1.eml"
+show "$T_WORK/reply1.eml"
+contact_swaks --from "$CONTACT_EMAIL" --to "$PROXY" --data "$T_WORK/reply1.eml"
+wait_for "the reply in the conversation" count_is 4
+REPLY=$(messages | jq -r '.messages[3].body')
+[ "$REPLY" = "Yes, 4B is free. Monday at 10 works.
+
+Bob" ] || t_fail "the reply was not trimmed at the marker: $REPLY"
+say "-> posted to Ann: $(printf '%s' "$REPLY" | tr '\n' ' ')"
+
 # --- 2. A crash while a batch waits.
 step "2. Two more SMS; the bridge is killed while they wait for the batch to close"
 pf_pmconf -e "email_coalesce_delay = 20s"
@@ -119,7 +151,8 @@ grep -q "One more question:" "$T_WORK/mail.2/text.txt" && grep -q "is there a bi
 grep -qi "^Message-I[dD]: <$C1@reply.example.com>" "$T_WORK/mail.2.eml" || t_fail "Message-ID not from $C1"
 # The context: the burst's last texts, quoted as earlier.
 grep -q "^> .*I can come Monday" "$T_WORK/mail.2/text.txt" || t_fail "no earlier messages quoted: $(cat "$T_WORK/mail.2/text.txt")"
-say "after SIGKILL and restart: one email with both texts, Message-ID from $C1"
+say "after SIGKILL and restart: one email with both texts, Message-ID from $C1:"
+show "$T_WORK/mail.2/text.txt"
 
 # --- 3. The flood limit.
 step "3. email_rate_limit = 2: two emails went this hour, so a new SMS waits"
