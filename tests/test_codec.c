@@ -115,6 +115,25 @@ static void test_utf8(void **state)
     }
 }
 
+/* The spaces mail clients write: each counted whole, nothing else. */
+static void test_utf8_space_at(void **state)
+{
+    (void) state;
+    assert_int_equal(utf8_space_at(" x", 2), 1);
+    assert_int_equal(utf8_space_at("\tx", 2), 1);
+    assert_int_equal(utf8_space_at("\xc2\xa0x", 3), 2);          /* NBSP */
+    assert_int_equal(utf8_space_at("\xe2\x80\xaf", 3), 3);        /* narrow */
+    assert_int_equal(utf8_space_at("\xe2\x80\x8b", 3), 3);        /* ZWSP */
+    assert_int_equal(utf8_space_at("\xef\xbb\xbf", 3), 3);        /* BOM */
+    /* Cut short, or something else: none. */
+    assert_int_equal(utf8_space_at("\xc2\xa0", 1), 0);
+    assert_int_equal(utf8_space_at("\xe2\x80\xaf", 2), 0);
+    assert_int_equal(utf8_space_at("\xe2\x80\x8c", 3), 0);        /* ZWNJ */
+    assert_int_equal(utf8_space_at("\r", 1), 0);
+    assert_int_equal(utf8_space_at("x", 1), 0);
+    assert_int_equal(utf8_space_at("", 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -122,6 +141,7 @@ int main(void)
         cmocka_unit_test(test_base64_large_binary),
         cmocka_unit_test(test_base64_refusals),
         cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_utf8_space_at),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,6 +20,7 @@
 #include "capture_signature.h"
 #include "msg.h"
 #include "signature_patterns.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #define LINE_CAP      400   /* bytes of a line classified */
@@ -38,21 +39,12 @@ static const char *match_kind(enum sig_kind kind, const char *s, size_t len,
     return signature_patterns_match(kind, s, len, md, end);
 }
 
-/* Length of the white space (ASCII, NBSP, narrow NBSP, ZWSP, BOM) at s. */
+/* Length of the white space at s (utf8_space_at(), and CR). */
 static size_t space_at(const char *s, size_t len)
 {
-    const unsigned char *u = (const unsigned char *) s;
-
-    if (len >= 1 && (u[0] == ' ' || u[0] == '\t' || u[0] == '\r'))
+    if (len >= 1 && s[0] == '\r')
         return 1;
-    if (len >= 2 && u[0] == 0xc2 && u[1] == 0xa0)
-        return 2;
-    if (len >= 3 && u[0] == 0xe2 && u[1] == 0x80
-        && (u[2] == 0xaf || u[2] == 0x8b))
-        return 3;
-    if (len >= 3 && u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf)
-        return 3;
-    return 0;
+    return utf8_space_at(s, len);
 }
 
 /*

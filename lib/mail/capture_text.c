@@ -57,6 +57,7 @@
 #include "capture_text.h"
 #include "reply_marker.h"
 #include "reply_patterns.h"
+#include "utf8.h"
 #include "xalloc.h"
 
 #define INTRO_MAX   600     /* longest quote introduction, joined */
@@ -76,22 +77,10 @@ struct line {
     const char *footer_rule;    /* its rule name, when footer */
 };
 
-/* Length of the white space (ASCII, NBSP, narrow NBSP) at s, or 0. */
+/* Length of the white space at s, or 0 (utf8.h). */
 static size_t space_at(const char *s, size_t len)
 {
-    if (len >= 1 && (s[0] == ' ' || s[0] == '\t'))
-        return 1;
-    if (len >= 2 && (unsigned char) s[0] == 0xc2
-        && (unsigned char) s[1] == 0xa0)
-        return 2;
-    if (len >= 3 && (unsigned char) s[0] == 0xe2
-        && (unsigned char) s[1] == 0x80
-        && ((unsigned char) s[2] == 0xaf || (unsigned char) s[2] == 0x8b))
-        return 3;
-    if (len >= 3 && (unsigned char) s[0] == 0xef
-        && (unsigned char) s[1] == 0xbb && (unsigned char) s[2] == 0xbf)
-        return 3;                       /* BOM, as white space */
-    return 0;
+    return utf8_space_at(s, len);
 }
 
 /* Length of s without trailing white space. */

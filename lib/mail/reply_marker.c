@@ -161,19 +161,10 @@ void reply_marker_key(const char *format, struct buf *out)
  * bytes of the stream, where each came from.
  */
 
-/* Length of the white space at s (see capture_text.c's space_at()). */
+/* Length of the white space at s (utf8.h). */
 static size_t space_at(const unsigned char *s, size_t len)
 {
-    if (len >= 1 && (s[0] == ' ' || s[0] == '\t'))
-        return 1;
-    if (len >= 2 && s[0] == 0xc2 && s[1] == 0xa0)
-        return 2;
-    if (len >= 3 && s[0] == 0xe2 && s[1] == 0x80
-        && (s[2] == 0xaf || s[2] == 0x8b))
-        return 3;
-    if (len >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
-        return 3;
-    return 0;
+    return utf8_space_at((const char *) s, len);
 }
 
 static unsigned char fold(unsigned char c)

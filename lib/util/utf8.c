@@ -87,3 +87,19 @@ size_t utf8_decode(const unsigned char *s, unsigned long *cp)
         | ((unsigned long) (s[2] & 0x3f) << 6) | (s[3] & 0x3f);
     return 4;
 }
+
+size_t utf8_space_at(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *) s;
+
+    if (len >= 1 && (u[0] == ' ' || u[0] == '\t'))
+        return 1;
+    if (len >= 2 && u[0] == 0xc2 && u[1] == 0xa0)
+        return 2;
+    if (len >= 3 && u[0] == 0xe2 && u[1] == 0x80
+        && (u[2] == 0xaf || u[2] == 0x8b))
+        return 3;
+    if (len >= 3 && u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf)
+        return 3;
+    return 0;
+}

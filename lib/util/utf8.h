@@ -10,6 +10,10 @@
  * len bytes, len > 0), or 0 when it is ill-formed.
  * utf8_decode() decodes the sequence at s of text already known to be
  * valid UTF-8: it returns its length in bytes and the code point in *cp.
+ * utf8_space_at() returns the length of the white space character at s
+ * (at most len bytes): space or tab (1), NO-BREAK SPACE (2), NARROW
+ * NO-BREAK SPACE, ZERO WIDTH SPACE or the BOM (3), which mail clients put
+ * where a space goes; 0 for anything else.
  */
 #ifndef POSTMASK_UTF8_H
 #define POSTMASK_UTF8_H
@@ -22,5 +26,6 @@ int utf8_valid(const char *text, size_t len);
 void utf8_sanitize_append(const char *text, size_t len, struct buf *out);
 size_t utf8_seq(const unsigned char *s, size_t len);
 size_t utf8_decode(const unsigned char *s, unsigned long *cp);
+size_t utf8_space_at(const char *s, size_t len);
 
 #endif
