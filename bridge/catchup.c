@@ -54,6 +54,20 @@ struct catchup {
     int young;                  /* messages left for being too young */
 };
 
+/*
+ * How old a message must be before catch-up takes it: catchup_minimal_age,
+ * plus email_coalesce_limit when emails are coalesced -- the bridge the
+ * webhook went to may hold a seeker's message that long, waiting for the
+ * rest of the burst (sync_email.c), and it must not look abandoned.
+ */
+static long minimal_age(const struct catchup *cu)
+{
+    const struct config *cfg = cu->br->cfg;
+
+    return cfg->catchup_minimal_age + (cfg->email_coalesce_delay > 0
+                                       ? cfg->email_coalesce_limit : 0);
+}
+
 static void request(struct catchup *cu);
 static void next_conversation(struct catchup *cu);
 
@@ -111,12 +125,10 @@ static void pass_end(struct catchup *cu)
     if (cu->again) {
         cu->again = 0;
         schedule(cu, SOON_SECONDS);
-    } else if (cu->young
-               && cu->br->cfg->catchup_minimal_age
-               < cu->br->cfg->catchup_interval) {
+    } else if (cu->young && minimal_age(cu) < cu->br->cfg->catchup_interval) {
         /* Back as soon as the messages left are old enough. */
-        schedule(cu, cu->br->cfg->catchup_minimal_age > SOON_SECONDS
-                 ? cu->br->cfg->catchup_minimal_age : SOON_SECONDS);
+        schedule(cu, minimal_age(cu) > SOON_SECONDS ? minimal_age(cu)
+                 : SOON_SECONDS);
     } else {
         schedule(cu, cu->br->cfg->catchup_interval);
     }
@@ -124,19 +136,19 @@ static void pass_end(struct catchup *cu)
 }
 
 /*
- * 1 when the message was created less than catchup_minimal_age ago: the
- * bridge its webhook went to is still on it (with an active and a standby
- * bridge, catch-up on the standby would race it otherwise).
+ * 1 when the message was created less than minimal_age() ago: the bridge
+ * its webhook went to is still on it (with an active and a standby bridge,
+ * catch-up on the standby would race it otherwise).
  */
 static int too_young(const struct catchup *cu, const json_t *m)
 {
     time_t created;
 
-    if (cu->br->cfg->catchup_minimal_age <= 0
+    if (minimal_age(cu) <= 0
         || iso8601_parse(json_string_value(json_object_get(m, "date_created")),
                          &created) < 0)
         return 0;
-    return time(NULL) - created < cu->br->cfg->catchup_minimal_age;
+    return time(NULL) - created < minimal_age(cu);
 }
 
 /* Queues the messages found in the current conversation, oldest first. */

@@ -21,7 +21,9 @@
  *      dedupe, so a message reached both ways is one job -- except those
  *      postmask made from email and those carrying the emailed marker
  *      (sync.h); and records the highest index handled.  A message
- *      younger than catchup_minimal_age ends the conversation's queueing
+ *      younger than catchup_minimal_age (plus email_coalesce_limit while
+ *      emails are coalesced: the webhook's bridge may hold it that long,
+ *      sync_email.c) ends the conversation's queueing
  *      (it and the newer ones wait for a later pass, scheduled as soon as
  *      they are old enough): its webhook may be with a bridge right now,
  *      this one or, in an active/standby deployment, another.
