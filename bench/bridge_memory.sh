@@ -27,7 +27,9 @@
 # bridge's CPU seconds.  The bridge is not asked to trim its heap
 # (malloc_trim): what is printed is what the process holds.  The bridge
 # runs with the main.cf defaults except for what the setup needs (ports,
-# secrets, smtp_submit_timeout = 3600s); EXTRA_MAIN_CF adds lines.
+# secrets, smtp_submit_timeout = 3600s) and one email per message (no
+# coalescing, no rate limit: a backlog of one conversation would otherwise
+# be a handful of emails); EXTRA_MAIN_CF adds lines.
 #
 # Needs smtp-sink (Postfix), curl, python3.  Nothing here is part of
 # `make check`.  Run after `make build` (as root: smtp-sink drops to
@@ -166,6 +168,8 @@ api_token_file = $B/api_token
 smtp_submit_url = smtp://127.0.0.1:$SINK_PORT
 smtp_submit_timeout = 3600s
 sms_proxy_numbers = +15005550006
+email_coalesce_delay = 0
+email_rate_limit = 0
 ${EXTRA_MAIN_CF:-}
 CF
 T_BRIDGE_LOG=$T_WORK/bridge.log
