@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * capture_text - the new text of a reply; see capture_text.h.
+ * capture_text - the new text of a reply; see capture_text.h.  The reply
+ * marker's lines are found by capture_text_marker.c (capture_text_int.h).
  *
  * A line classifier in the manner of the reply trimmers (talon,
  * email_reply_trimmer), written for postmask.  The text is split into
@@ -34,7 +35,7 @@
  * With a reply marker (capture_text_extract_marker()), the marker line
  * found by reply_marker_locate() takes the place of that scan: the cut is
  * there, or at the client's attribution just above it
- * (marker_attribution()), and the lines above keep only the quote,
+ * (ctext_marker_attribution()), and the lines above keep only the quote,
  * signature and footer rules.
  *
  * capture_text_extract_report() also says what it did: the kept text and
@@ -55,27 +56,12 @@
 #include "capture_int.h"
 #include "capture_signature.h"
 #include "capture_text.h"
+#include "capture_text_int.h"
 #include "reply_marker.h"
 #include "reply_patterns.h"
 #include "utf8.h"
 #include "xalloc.h"
 
-#define INTRO_MAX   600     /* longest quote introduction, joined */
-#define LABEL_MAX   40      /* longest header label, bytes ("Отправлено") */
-#define FOOTER_MAX  160     /* longest mobile footer line */
-#define SEPARATOR_MAX 160   /* longest separator line */
-#define SHARED_TRIES 4      /* intro words tried in one line */
-
-struct line {
-    const char *s;          /* first byte */
-    size_t len;             /* without line end and trailing white space */
-    unsigned quoted:1;
-    unsigned blank:1;
-    unsigned sig:1;         /* "-- " or "--" */
-    unsigned drop:1;        /* an introduction dropped in an inline reply */
-    unsigned footer:1;      /* a mobile/app footer (footer_line) */
-    const char *footer_rule;    /* its rule name, when footer */
-};
 
 /* Length of the white space at s, or 0 (utf8.h). */
 static size_t space_at(const char *s, size_t len)
@@ -98,7 +84,7 @@ static size_t trim_end(const char *s, size_t len)
     }
 }
 
-static size_t skip_space(const char *s, size_t len)
+size_t ctext_skip_space(const char *s, size_t len)
 {
     size_t i = 0, n;
 
@@ -179,7 +165,7 @@ static int starts_intro_word(const struct line *l, struct buf *scratch)
 }
 
 /* The line ends inside "<...>" or "(...)": an address wrapped after it. */
-static int unclosed(const struct line *l)
+int ctext_unclosed(const struct line *l)
 {
     size_t i = l->len;
 
@@ -200,8 +186,8 @@ static int unclosed(const struct line *l)
  * in the last case none of its later lines may be an introduction alone
  * ("Call me (mornings)" above "On ... wrote:" is the writer's line).
  */
-static size_t intro_at(const struct line *lines, size_t n, size_t i,
-                       struct buf *scratch, const char **rule)
+size_t ctext_intro_at(const struct line *lines, size_t n, size_t i,
+                      struct buf *scratch, const char **rule)
 {
     size_t k;
     int word;
@@ -210,7 +196,7 @@ static size_t intro_at(const struct line *lines, size_t n, size_t i,
         return 0;
     if ((*rule = intro_lines(lines, i, 1, scratch)) != NULL)
         return 1;
-    word = starts_intro_word(&lines[i], scratch) || unclosed(&lines[i]);
+    word = starts_intro_word(&lines[i], scratch) || ctext_unclosed(&lines[i]);
     if (!word && memchr(lines[i].s, '<', lines[i].len) == NULL
         && memchr(lines[i].s, '(', lines[i].len) == NULL)
         return 0;
@@ -232,8 +218,8 @@ static size_t intro_at(const struct line *lines, size_t n, size_t i,
  * the full-width "："; "From:", "De :", "*Von:*", "发件人："), in at most
  * LABEL_MAX bytes?
  */
-static const char *label_is(const struct line *l, enum reply_kind kind,
-                            struct buf *scratch)
+const char *ctext_label_is(const struct line *l, enum reply_kind kind,
+                           struct buf *scratch)
 {
     size_t n, i;
 
@@ -268,7 +254,7 @@ static int names_sender(const struct line *l)
     if (colon == NULL)                  /* the full-width colon: CJK names */
         return 1;
     off = (size_t) (colon + 1 - l->s);
-    off += skip_space(l->s + off, l->len - off);
+    off += ctext_skip_space(l->s + off, l->len - off);
     return off >= l->len || l->s[off] < '0' || l->s[off] > '9'
         || memchr(l->s, '@', l->len) != NULL;
 }
@@ -283,15 +269,16 @@ static const char *header_block_at(const struct line *lines, size_t n,
     const char *rule;
     size_t j, found = 0;
 
-    if ((rule = label_is(&lines[i], REPLY_FROM_LABEL, scratch)) != NULL) {
+    if ((rule = ctext_label_is(&lines[i], REPLY_FROM_LABEL, scratch))
+        != NULL) {
         if (!names_sender(&lines[i]))
             return NULL;
-    } else if ((rule = label_is(&lines[i], REPLY_DATE_LABEL,
-                                scratch)) == NULL) {
+    } else if ((rule = ctext_label_is(&lines[i], REPLY_DATE_LABEL,
+                                      scratch)) == NULL) {
         return NULL;
     }
     for (j = i + 1; j < n && j <= i + 6; j++)
-        if (label_is(&lines[j], REPLY_HEADER_LABEL, scratch))
+        if (ctext_label_is(&lines[j], REPLY_HEADER_LABEL, scratch))
             found++;
     return found >= 2 ? rule : NULL;
 }
@@ -300,7 +287,7 @@ static const char *header_block_at(const struct line *lines, size_t n,
  * A date or time (4 digits, or digit [:./-] digit) before the first "<" or
  * "@" of s: what a verb-last introduction has and a name does not.
  */
-static int date_before_address(const char *s, size_t len)
+int ctext_date_before_address(const char *s, size_t len)
 {
     size_t i, run = 0;
 
@@ -357,8 +344,9 @@ static size_t shared_intro_at(const struct line *lines, size_t n, size_t i,
         while (before > 0 && (l->s[before - 1] == ' '
                               || l->s[before - 1] == '-'))
             before--;
-        if (skip_space(l->s, before) == before  /* nothing of the writer's */
-            || !date_before_address(l->s + p, l->len - p))
+        /* nothing of the writer's before it, or no date before it */
+        if (ctext_skip_space(l->s, before) == before
+            || !ctext_date_before_address(l->s + p, l->len - p))
             continue;
         for (k = 1; k <= 3 && i + k <= n; k++) {
             const struct line *last = &lines[i + k - 1];
@@ -375,9 +363,9 @@ static size_t shared_intro_at(const struct line *lines, size_t n, size_t i,
 }
 
 /* A line of 8 or more underscores or dashes, nothing else. */
-static int rule_line(const struct line *l)
+int ctext_rule_line(const struct line *l)
 {
-    size_t i, off = skip_space(l->s, l->len);
+    size_t i, off = ctext_skip_space(l->s, l->len);
 
     if (l->len - off < 8)
         return 0;
@@ -392,8 +380,8 @@ static int rule_line(const struct line *l)
  * "Begin forwarded message:", "---- Anna wrote ----" and the like: the
  * rule name, or NULL; *forward says whether it is a forward separator.
  */
-static const char *original_marker(const struct line *l, struct buf *scratch,
-                                   int *forward)
+const char *ctext_original_marker(const struct line *l, struct buf *scratch,
+                                  int *forward)
 {
     const char *rule;
 
@@ -436,7 +424,7 @@ static const char *footer_line(const struct line *l, struct buf *scratch)
 /* Line l is one address and nothing else ("Tenants@lists.b.example"). */
 static int bare_address(const struct line *l)
 {
-    size_t off = skip_space(l->s, l->len), i, at = 0;
+    size_t off = ctext_skip_space(l->s, l->len), i, at = 0;
 
     if (l->quoted || l->len - off < 3 || l->len - off > 254)
         return 0;
@@ -490,7 +478,7 @@ static void kmap_add(struct kmap *km, size_t line)
 static int rule_above_footer(const struct line *lines, size_t n, size_t i,
                              struct buf *scratch)
 {
-    if (!rule_line(&lines[i]))
+    if (!ctext_rule_line(&lines[i]))
         return 0;
     while (++i < n && lines[i].blank)
         ;
@@ -529,7 +517,7 @@ static size_t split_lines(const char *text, size_t len, struct line **out)
         memset(l, 0, sizeof(*l));
         l->s = s;
         l->len = trim_end(s, raw);
-        off = skip_space(s, l->len);
+        off = ctext_skip_space(s, l->len);
         l->blank = off == l->len;
         /* ">>> http://www.b.example <<<" is decoration, not a quote. */
         l->quoted = !l->blank && s[off] == '>'
@@ -563,7 +551,7 @@ static unsigned char *inline_map(const struct line *lines, size_t n,
             if (writer_after)
                 map[i] = 1;
         } else if (!l->blank && !l->footer
-                   && !original_marker(l, scratch, &forward)
+                   && !ctext_original_marker(l, scratch, &forward)
                    && !intro_lines(lines, i, 1, scratch)
                    && !header_block_at(lines, n, i, scratch)) {
             writer_after = 1;
@@ -616,7 +604,7 @@ static void note(struct capture_text_report *r, const struct line *lines,
     sp->last = last + 1;
     sp->rule = rule;
     sp->action = action;
-    off = skip_space(l->s, l->len);
+    off = ctext_skip_space(l->s, l->len);
     n = l->len - off;
     if (n > CAPTURE_TEXT_EXCERPT) {
         n = CAPTURE_TEXT_EXCERPT;
@@ -625,243 +613,6 @@ static void note(struct capture_text_report *r, const struct line *lines,
     }
     memcpy(sp->excerpt, l->s + off, n);
     sp->excerpt[n] = '\0';
-}
-
-/* The line holding the byte at p (a line start), by binary search. */
-static size_t line_of(const struct line *lines, size_t n, const char *p)
-{
-    size_t lo = 0, hi = n;
-
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-
-        if (lines[mid].s <= p)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-/*
- * The reply marker's line (reply_marker.h), or n: the first line holding
- * the key where the marker line has it, or holding it anywhere when
- * quoted; a writer's line that mentions the marker's text in a sentence
- * is passed over.  A quoted marker under which the writer answered (their
- * text after a quoted line: inline, or a bottom post) is not used: the
- * rules keep what they wrote.
- */
-static size_t marker_line(const struct line *lines, size_t n,
-                          const char *text, size_t len, const char *marker,
-                          const unsigned char *inline_after)
-{
-    struct reply_marker_hit hit;
-    size_t from = 0, m;
-
-    if (marker == NULL || *marker == '\0' || n == 0)
-        return n;
-    while (from < len
-           && reply_marker_locate(marker, text + from, len - from,
-                                  &hit) == 0) {
-        m = line_of(lines, n, text + from + hit.line);
-        if (hit.in_place || hit.quoted)
-            return lines[m].quoted && inline_after[m] ? n : m;
-        if (m + 1 >= n)
-            break;
-        from = (size_t) (lines[m + 1].s - text);
-    }
-    return n;
-}
-
-/* A line of nothing but ">" and white space. */
-static int quote_only(const struct line *l)
-{
-    size_t i = 0, w;
-
-    if (!l->quoted)
-        return 0;
-    while (i < l->len) {
-        if ((w = space_at(l->s + i, l->len - i)) > 0)
-            i += w;
-        else if (l->s[i] == '>')
-            i++;
-        else
-            return 0;
-    }
-    return 1;
-}
-
-/* The line ends in ":" or the full-width "：". */
-static int ends_in_colon(const struct line *l)
-{
-    return (l->len >= 1 && l->s[l->len - 1] == ':')
-        || (l->len >= 3 && memcmp(l->s + l->len - 3, "\xef\xbc\x9a", 3) == 0);
-}
-
-/*
- * The line is one "---- Ann schrieb am Do. ----": three or more dashes at
- * both ends, and something else between them.
- */
-static int dashed_line(const struct line *l)
-{
-    size_t off = skip_space(l->s, l->len), i;
-
-    if (l->len - off < 8 || l->len > SEPARATOR_MAX)
-        return 0;
-    for (i = 0; i < 3; i++)
-        if (l->s[off + i] != '-' || l->s[l->len - 1 - i] != '-')
-            return 0;
-    for (i = off; i < l->len; i++)
-        if (l->s[i] != '-' && l->s[i] != ' ')
-            return 1;
-    return 0;
-}
-
-/*
- * A "Label: value" line of an Outlook header block in any language: a
- * label of one to three words, with no digit, then ":" (or "："; " :" in
- * French) and a value.
- */
-static int header_line(const struct line *l)
-{
-    size_t off = skip_space(l->s, l->len), i, words = 1;
-
-    if (l->quoted || l->blank)
-        return 0;
-    for (i = off; i < l->len && i - off <= LABEL_MAX; i++) {
-        unsigned char c = (unsigned char) l->s[i];
-
-        if (c == ':' || (i + 3 <= l->len
-                         && memcmp(l->s + i, "\xef\xbc\x9a", 3) == 0))
-            return i > off && l->s[i - 1 - (l->s[i - 1] == ' ')] != ' ';
-        if (c >= '0' && c <= '9')
-            return 0;
-        if (c == ' ' && ++words > 3)
-            return 0;
-        if (c == '.' || c == ',' || c == '!' || c == '?')
-            return 0;
-    }
-    return 0;
-}
-
-/* A date, a time or an address in lines first .. last. */
-static int has_clue(const struct line *lines, size_t first, size_t last)
-{
-    size_t i;
-
-    for (i = first; i <= last; i++)
-        if (memchr(lines[i].s, '@', lines[i].len) != NULL
-            || memchr(lines[i].s, '<', lines[i].len) != NULL
-            || date_before_address(lines[i].s, lines[i].len))
-            return 1;
-    return 0;
-}
-
-/*
- * Lines first .. last (a block with a blank line or the text's start
- * above it) are an Outlook header block: a rule line or a separator
- * ("-----Original Message-----", "________"), then two or more label
- * lines, the first naming a sender (an address, or a known "From:"
- * label), with at most one line in between that continues the one above
- * (a wrapped subject).
- */
-static int header_block(const struct line *lines, size_t first, size_t last,
-                        struct buf *scratch)
-{
-    size_t i, labels = 0, wrapped = 0;
-    int forward;
-
-    if (rule_line(&lines[first]) || dashed_line(&lines[first])
-        || original_marker(&lines[first], scratch, &forward))
-        first++;
-    if (first > last || !header_line(&lines[first])
-        || (memchr(lines[first].s, '@', lines[first].len) == NULL
-            && !label_is(&lines[first], REPLY_FROM_LABEL, scratch)
-            && !label_is(&lines[first], REPLY_DATE_LABEL, scratch)))
-        return 0;
-    for (i = first; i <= last; i++) {
-        if (header_line(&lines[i]))
-            labels++;
-        else if (i == first || ++wrapped > 1)
-            return 0;
-    }
-    return labels >= 2;
-}
-
-/*
- * The attribution above the marker at line m: the non-blank lines directly
- * above it (blank and quote-only lines between do not count), when they
- * are the client's and not the writer's:
- *   - the whole block (a blank line, a quoted line or the text's start
- *     above it, at most MARKER_BLOCK_MAX lines) is an Outlook header block
- *     (header_block());
- *   - or its last one to three lines are a quote introduction of the
- *     patterns (reply_patterns.h; wrapped as intro_at() allows);
- *   - or the whole block is one "---- Ann schrieb am Do. ----" line, or
- *     one to three lines that end in ":" and carry a date, a time or an
- *     address, each line but the last with one of its own or ending
- *     inside "<...>" ("[03.12.2026 14:02] Ann <...>:", the shapes no
- *     pattern knows);
- *   - or, when the writer's text runs into it with no blank line, its
- *     last line ends in ":" and has a date and an address.
- * The writer's own line that ends in ":" ("Ring at the side door:") has
- * no date and no address, and stays.  Returns 1 and the lines in *first,
- * *last, or 0.
- */
-#define MARKER_BLOCK_MAX 8
-
-static int marker_attribution(const struct line *lines, size_t m,
-                              struct buf *scratch, size_t *first,
-                              size_t *last)
-{
-    size_t j = m, b, k, size;
-    const char *rule;
-    int whole;
-
-    while (j > 0 && (lines[j - 1].blank || quote_only(&lines[j - 1])))
-        j--;
-    if (j == 0 || lines[j - 1].quoted || lines[j - 1].sig
-        || lines[j - 1].footer)
-        return 0;
-    *last = j - 1;
-    for (b = *last; b > 0 && *last - b + 1 <= MARKER_BLOCK_MAX; b--)
-        if (lines[b - 1].blank || lines[b - 1].quoted || lines[b - 1].sig
-            || lines[b - 1].footer)
-            break;
-    size = *last - b + 1;
-    whole = size <= MARKER_BLOCK_MAX;
-    if (whole && header_block(lines, b, *last, scratch)) {
-        *first = b;
-        return 1;
-    }
-    for (k = size < 3 ? size : 3; k >= 1; k--)
-        if (intro_at(lines, m, *last - k + 1, scratch, &rule) == k) {
-            *first = *last - k + 1;
-            return 1;
-        }
-    if (whole && size == 1 && dashed_line(&lines[b])) {
-        *first = b;
-        return 1;
-    }
-    if (whole && size <= 3 && ends_in_colon(&lines[*last])
-        && has_clue(lines, b, *last)) {
-        /* Wrapped: each line above the last carries a clue of its own
-         * or ends inside "<...>" or "(...)". */
-        for (k = b; k < *last; k++)
-            if (!has_clue(lines, k, k) && !unclosed(&lines[k]))
-                break;
-        if (k == *last) {
-            *first = b;
-            return 1;
-        }
-    }
-    if (ends_in_colon(&lines[*last])
-        && memchr(lines[*last].s, '@', lines[*last].len) != NULL
-        && date_before_address(lines[*last].s, lines[*last].len)) {
-        *first = *last;
-        return 1;
-    }
-    return 0;
 }
 
 /*
@@ -886,7 +637,7 @@ static size_t rules_cut(struct line *lines, size_t n,
             continue;
         if (l->sig)
             break;
-        if ((rule = original_marker(l, scratch, &fwd)) != NULL) {
+        if ((rule = ctext_original_marker(l, scratch, &fwd)) != NULL) {
             cut = i;
             *forward = fwd;
             note(report, lines, i, i, rule, CAPTURE_TEXT_CUT, span_cap);
@@ -897,7 +648,7 @@ static size_t rules_cut(struct line *lines, size_t n,
 
             while (p > 0 && lines[p - 1].blank)
                 p--;
-            cut = (p > 0 && rule_line(&lines[p - 1])) ? p - 1 : i;
+            cut = (p > 0 && ctext_rule_line(&lines[p - 1])) ? p - 1 : i;
             note(report, lines, cut, i, rule, CAPTURE_TEXT_CUT, span_cap);
             break;
         }
@@ -914,7 +665,7 @@ static size_t rules_cut(struct line *lines, size_t n,
             lines[i].len = keep;
             while (--k > 0)
                 lines[++i].drop = 1;
-        } else if ((k = intro_at(lines, n, i, scratch, &rule)) > 0) {
+        } else if ((k = ctext_intro_at(lines, n, i, scratch, &rule)) > 0) {
             if (!inline_after[i + k]) {
                 cut = i;
                 note(report, lines, i, i + k - 1, rule, CAPTURE_TEXT_CUT,
@@ -1014,13 +765,14 @@ int capture_text_extract_marker(const char *text, size_t len,
 
     /* Where the new text ends: at the reply marker, or by the rules. */
     cut = n;
-    if ((m = marker_line(lines, n, text, len, marker, inline_after)) < n) {
+    m = ctext_marker_line(lines, n, text, len, marker, inline_after);
+    if (m < n) {
         size_t first, last;
 
         cut = m;
         if (report != NULL)
             report->marker = m + 1;
-        if (marker_attribution(lines, m, scratch, &first, &last)) {
+        if (ctext_marker_attribution(lines, m, scratch, &first, &last)) {
             note(report, lines, first, last, "marker.attribution",
                  CAPTURE_TEXT_DROPPED, &span_cap);
             cut = first;
@@ -1078,7 +830,8 @@ int capture_text_extract_marker(const char *text, size_t len,
                 kmap_add(kmap, i);
             kmap_add(kmap, i);
         } else {
-            size_t off = skip_space(l->s, l->len);  /* the text's start */
+            /* the text's start */
+            size_t off = ctext_skip_space(l->s, l->len);
 
             buf_append(kept, l->s + off, l->len - off);
             kmap_add(kmap, i);
