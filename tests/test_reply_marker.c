@@ -491,6 +491,7 @@ static void test_extract_report(void **state)
     capture_text_extract_marker(in, sizeof(in) - 1, NULL, out, &r);
     assert_string_equal(out->data, "Yes.");
     assert_int_equal(r.marker, 0);
+    capture_text_report_release(&r);
     buf_reset(out);
     capture_text_extract_marker(in, sizeof(in) - 1, DEFAULT_FORMAT, out,
                                 NULL);
