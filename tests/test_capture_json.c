@@ -71,7 +71,7 @@ static char *slurp(const char *path, size_t *len)
 /* The envelope sender of NAME.expected's first line, "sender: <ADDR>". */
 static char *corpus_sender(const char *name)
 {
-    char path[4096], *text, *end, *sender;
+    char path[4096], *text, *end = NULL, *sender;
     size_t len;
 
     snprintf(path, sizeof(path), "%s/%s.expected", CORPUS_DIR, name);
