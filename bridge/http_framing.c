@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hex.h"
 #include "http_framing.h"
 
 enum {
@@ -47,19 +48,6 @@ static int is_tchar(unsigned char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
         || (c >= 'A' && c <= 'Z') || strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-static int is_hex(unsigned char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')
-        || (c >= 'A' && c <= 'F');
-}
-
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    return (c | 0x20) - 'a' + 10;
 }
 
 /* A field value's characters: VCHAR, obs-text, SP, HTAB. */
@@ -314,12 +302,12 @@ static enum http_framing_event step(struct http_framing *f, unsigned char c)
         token_add(f, f->value, &f->value_long, c);
         return HTTP_FRAMING_MORE;
     case S_CHUNK_SIZE:
-        if (!is_hex(c))
+        if (hex_digit_value(c) < 0)
             return fail(f, 400, c == ';' ? "chunk extensions"
                         : "malformed chunk size");
         if (++f->hex_digits > CHUNK_HEX_MAX)
             return fail(f, 400, "chunk size too large");
-        f->remaining = f->remaining * 16 + (uint64_t) hex_value(c);
+        f->remaining = f->remaining * 16 + (uint64_t) hex_digit_value(c);
         return HTTP_FRAMING_MORE;
     case S_CHUNK_END:
         return fail(f, 400, "chunk data longer than its size");

@@ -13,6 +13,7 @@
 
 #include "base64.h"
 #include "buf.h"
+#include "hex.h"
 #include "utf8.h"
 
 static const char *const b64_vectors[][2] = {
@@ -134,6 +135,26 @@ static void test_utf8_space_at(void **state)
     assert_int_equal(utf8_space_at("", 0), 0);
 }
 
+static void test_hex_digit_value(void **state)
+{
+    static const char digits[] = "0123456789abcdef";
+    int i;
+
+    (void) state;
+    for (i = 0; i < 16; i++) {
+        assert_int_equal(hex_digit_value(digits[i]), i);
+        if (i >= 10)
+            assert_int_equal(hex_digit_value(digits[i] - 'a' + 'A'), i);
+    }
+    assert_int_equal(hex_digit_value('g'), -1);
+    assert_int_equal(hex_digit_value('G'), -1);
+    assert_int_equal(hex_digit_value('/'), -1);
+    assert_int_equal(hex_digit_value(':'), -1);
+    assert_int_equal(hex_digit_value('@'), -1);
+    assert_int_equal(hex_digit_value(0xe0), -1);
+    assert_int_equal(hex_digit_value(-1), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -142,6 +163,7 @@ int main(void)
         cmocka_unit_test(test_base64_refusals),
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_utf8_space_at),
+        cmocka_unit_test(test_hex_digit_value),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,6 +24,7 @@
 #include <openssl/crypto.h>
 
 #include "base32.h"
+#include "hex.h"
 #include "msg.h"
 #include "proxy_address.h"
 #include "twilio_sid.h"
@@ -53,16 +54,6 @@ static int ascii_alnum(int c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
         || (c >= '0' && c <= '9');
-}
-
-static int hex_value(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = ascii_lower(c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
 }
 
 static int ascii_caseequal(const char *a, const char *b)
@@ -133,8 +124,9 @@ int proxy_address_encode(const struct address_keys *keys, const char *domain,
         return -1;
     }
     for (i = 0; i < SID_BYTES; i++)
-        raw[i] = (unsigned char) (hex_value((unsigned char) sid[2 + 2 * i]) << 4
-                                  | hex_value((unsigned char) sid[3 + 2 * i]));
+        raw[i] = (unsigned char)
+            (hex_digit_value((unsigned char) sid[2 + 2 * i]) << 4
+             | hex_digit_value((unsigned char) sid[3 + 2 * i]));
     proxy_tag(key, raw, raw + SID_BYTES);
     buf_append_str(out, key->id);
     buf_append_char(out, '-');

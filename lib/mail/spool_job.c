@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "msg.h"
 #include "spool_job.h"
 #include "xalloc.h"
@@ -167,17 +168,6 @@ static int spool_parse_number(const char *cp, size_t len,
     return 0;
 }
 
-static int spool_hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    return -1;
-}
-
 /* Decodes a percent-encoded dedupe key; NULL with the reason in why. */
 static char *spool_decode_key(const char *cp, size_t len, unsigned line,
                               struct buf *why)
@@ -192,8 +182,9 @@ static char *spool_decode_key(const char *cp, size_t len, unsigned line,
         unsigned char ch = (unsigned char) cp[i];
 
         if (ch == '%') {
-            if (len - i < 3 || (hi = spool_hexval(cp[i + 1])) < 0
-                || (lo = spool_hexval(cp[i + 2])) < 0) {
+            if (len - i < 3
+                || (hi = hex_digit_value((unsigned char) cp[i + 1])) < 0
+                || (lo = hex_digit_value((unsigned char) cp[i + 2])) < 0) {
                 buf_printf(why, "line %u: bad percent-encoding in field "
                            "\"dedupe\" at offset %zu", line, i);
                 free(key);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "form.h"
+#include "hex.h"
 #include "xalloc.h"
 
 static const char form_hex[] = "0123456789ABCDEF";
@@ -48,17 +49,6 @@ void form_add(struct form *form, const char *name, const char *value)
     form_add_owned(form, xstrdup(name), xstrdup(value));
 }
 
-static int form_hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /*
  * Decodes text[0..len) (which starts at byte offset base of the whole
  * input, for messages).
@@ -73,10 +63,10 @@ static char *form_decode(const char *text, size_t len, size_t base,
         unsigned char c = (unsigned char) text[i];
 
         if (c == '%') {
-            int hi = len - i > 2 ? form_hexval((unsigned char) text[i + 1])
-                : -1;
-            int lo = len - i > 2 ? form_hexval((unsigned char) text[i + 2])
-                : -1;
+            int hi = len - i > 2
+                ? hex_digit_value((unsigned char) text[i + 1]) : -1;
+            int lo = len - i > 2
+                ? hex_digit_value((unsigned char) text[i + 2]) : -1;
 
             if (hi < 0 || lo < 0) {
                 buf_printf(why, "malformed percent-escape at byte %zu: '%%' "
