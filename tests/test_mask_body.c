@@ -294,6 +294,72 @@ static void test_html(void **state)
            "seeker@x.com</a></p>\n", 1);
 }
 
+/* mask_body() on raw (LF made CRLF): the new body, which the caller frees. */
+static struct buf *masked_body(const char *template, const char *original)
+{
+    struct buf *raw = crlf(template), *out = buf_create(256);
+    struct buf *why = buf_create(64);
+    char *addr = strdup(original);
+    struct mask_list orig;
+
+    orig.count = 1;
+    orig.items = &addr;
+    assert_int_equal(mask_body(raw->data, raw->len, &orig, PROXY, out, why),
+                     1);
+    free(addr);
+    buf_free(raw);
+    buf_free(why);
+    return out;
+}
+
+/*
+ * An original written with HTML character references: shown as the
+ * address by every client, so masked; the references of other text stay.
+ */
+static void test_html_references(void **state)
+{
+    struct buf *out;
+
+    (void) state;
+    out = masked_body(HDR "Content-Type: text/html; charset=utf-8\n\n"
+                      "<p>Write to seeker&#64;x.com, seeker&#x40;X.com; or "
+                      "seeker&commat;x&period;com &amp; &lt;seeker@x.com&gt;"
+                      " &#115;eeker@x.com</p><p>Caf&eacute; &amp; more</p>\n",
+                      "seeker@x.com");
+    assert_non_null(strstr(out->data, "<p>Write to " PROXY ", " PROXY "; or "
+                           PROXY " &amp; &lt;" PROXY "&gt; " PROXY "</p>"
+                           "<p>Caf&eacute; &amp; more</p>"));
+    buf_free(out);
+    /* Characters an address may hold that HTML must escape. */
+    out = masked_body(HDR "Content-Type: text/html; charset=utf-8\n\n"
+                      "<p>o&#39;brien@x.com and a&amp;b@x.com</p>\n",
+                      "o'brien@x.com");
+    assert_non_null(strstr(out->data, "<p>" PROXY " and a&amp;b@x.com</p>"));
+    buf_free(out);
+    out = masked_body(HDR "Content-Type: text/html; charset=utf-8\n"
+                      "Content-Transfer-Encoding: quoted-printable\n\n"
+                      "<p>a=26amp;b&#64;x.com</p>\n", "a&b@x.com");
+    assert_non_null(strstr(out->data, "<p>" PROXY "</p>"));
+    buf_free(out);
+}
+
+/* In text/plain a reference is text, not the character: left alone. */
+static void test_plain_references_are_text(void **state)
+{
+    struct buf *raw = crlf(HDR "Content-Type: text/plain; charset=utf-8\n\n"
+                           "Literally seeker&#64;x.com\n");
+    struct buf *out = buf_create(64), *why = buf_create(64);
+    struct mask_list orig = seeker_only();
+
+    (void) state;
+    assert_int_equal(mask_body(raw->data, raw->len, &orig, PROXY, out, why),
+                     0);
+    mask_list_free(&orig);
+    buf_free(raw);
+    buf_free(out);
+    buf_free(why);
+}
+
 static void test_alternative(void **state)
 {
     verify(HDR "Content-Type: multipart/alternative; boundary=\"alt-1\"\n\n"
@@ -443,6 +509,8 @@ int main(void)
         cmocka_unit_test(test_base64),
         cmocka_unit_test(test_latin1),
         cmocka_unit_test(test_html),
+        cmocka_unit_test(test_html_references),
+        cmocka_unit_test(test_plain_references_are_text),
         cmocka_unit_test(test_alternative),
         cmocka_unit_test(test_mixed_binary),
         cmocka_unit_test(test_nested),

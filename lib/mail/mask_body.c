@@ -84,6 +84,13 @@ static int is_text(GMimeObject *obj)
                           || g_mime_content_type_is_type(ct, "text", "html"));
 }
 
+static int is_html(GMimeObject *obj)
+{
+    GMimeContentType *ct = g_mime_object_get_content_type(obj);
+
+    return ct != NULL && g_mime_content_type_is_type(ct, "text", "html");
+}
+
 static void mask_part(struct body_walk *w, GMimePart *part)
 {
     GMimeDataWrapper *content = g_mime_part_get_content(part);
@@ -110,6 +117,7 @@ static void mask_part(struct body_walk *w, GMimePart *part)
                         g_mime_data_wrapper_get_encoding(content),
                         g_mime_object_get_content_type_parameter(
                             GMIME_OBJECT(part), "charset"),
+                        is_html(GMIME_OBJECT(part)),
                         w->matcher, w->proxy, bytes, w->why);
     if (rc <= 0) {
         if (rc < 0)

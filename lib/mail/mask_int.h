@@ -13,6 +13,7 @@
  *   mask_check.c      mask_check()
  *   mask_body.c       mask_body(): the MIME walk and the splice
  *   mask_text.c       one text part: transfer coding, charset, replace
+ *   mask_html.c       originals written with HTML character references
  *
  * Every function here works within one call in the calling thread and
  * keeps no state between calls.
@@ -112,9 +113,14 @@ long mask_index_find(const struct mask_index *ix, const char *name,
                      int occurrence);
 void mask_index_free(struct mask_index *ix);
 
-/* mask_text.c */
+/* mask_text.c: html is set for a text/html part (mask_html.c). */
 int mask_text_part(const char *data, size_t len, GMimeContentEncoding encoding,
-                   const char *charset, const struct mask_matcher *m,
-                   const char *proxy, struct buf *out, struct buf *why);
+                   const char *charset, int html,
+                   const struct mask_matcher *m, const char *proxy,
+                   struct buf *out, struct buf *why);
+
+/* mask_html.c */
+size_t mask_html_replace(const struct mask_matcher *m, const char *text,
+                         size_t len, const char *proxy, struct buf *out);
 
 #endif

@@ -4,8 +4,8 @@
  * replace the originals, redo the same encoding.
  *
  * mask_text_part() takes the part's content bytes as they stand in the
- * message (data, len), its Content-Transfer-Encoding and its charset
- * parameter (NULL when none).  It returns 0 when no original appears in
+ * message (data, len), its Content-Transfer-Encoding, its charset
+ * parameter (NULL when none) and whether it is text/html.  It returns 0 when no original appears in
  * the decoded content; 1 with the new content bytes appended to out when
  * it replaced some; -1 with the reason in why when it found one it cannot
  * put back (x-uuencode).
@@ -23,6 +23,9 @@
  *     Big5, GBK/GB18030, HZ, Johab, UHC, EBCDIC) the text is decoded to
  *     UTF-8 with iconv, masked, and encoded back; when either conversion
  *     fails the bytes are masked as they are;
+ *   - in a text/html part (html set) an original written with character
+ *     references ("ann&#64;example.org") is found and replaced too
+ *     (mask_html.c);
  *   - the new content ends with a line end exactly when the old one did
  *     (the line end before a boundary belongs to the boundary);
  *   - a quoted-printable line the encoder starts with "--" gets its first
@@ -197,8 +200,9 @@ static int coded(GMimeContentEncoding encoding)
 }
 
 int mask_text_part(const char *data, size_t len, GMimeContentEncoding encoding,
-                   const char *charset, const struct mask_matcher *m,
-                   const char *proxy, struct buf *out, struct buf *why)
+                   const char *charset, int html,
+                   const struct mask_matcher *m, const char *proxy,
+                   struct buf *out, struct buf *why)
 {
     struct buf *decoded = NULL, *masked = buf_create(len + 64);
     const char *text = data;
@@ -214,7 +218,10 @@ int mask_text_part(const char *data, size_t len, GMimeContentEncoding encoding,
     }
     if (wide_charset(charset, name, sizeof(name)))
         rc = mask_wide(name, text, text_len, m, proxy, masked);
-    if (rc < 0) {
+    if (rc < 0 && html) {
+        buf_reset(masked);
+        rc = mask_html_replace(m, text, text_len, proxy, masked) > 0;
+    } else if (rc < 0) {
         buf_reset(masked);
         rc = mask_contains(m, text, text_len);
         if (rc)
