@@ -27,9 +27,10 @@
 # bridge's CPU seconds.  The bridge is not asked to trim its heap
 # (malloc_trim): what is printed is what the process holds.  The bridge
 # runs with the main.cf defaults except for what the setup needs (ports,
-# secrets, smtp_submit_timeout = 3600s) and one email per message (no
-# coalescing, no rate limit: a backlog of one conversation would otherwise
-# be a handful of emails); EXTRA_MAIN_CF adds lines.
+# secrets, smtp_submit_timeout = 3600s) and one email per message, sent at
+# once (no coalescing, rate limit or context: a backlog of one
+# conversation would otherwise be a handful of emails); EXTRA_MAIN_CF adds
+# lines.
 #
 # Needs smtp-sink (Postfix), curl, python3.  Nothing here is part of
 # `make check`.  Run after `make build` (as root: smtp-sink drops to
@@ -170,6 +171,7 @@ smtp_submit_timeout = 3600s
 sms_proxy_numbers = +15005550006
 email_coalesce_delay = 0
 email_rate_limit = 0
+email_context_messages = 0
 ${EXTRA_MAIN_CF:-}
 CF
 T_BRIDGE_LOG=$T_WORK/bridge.log

@@ -18,8 +18,10 @@
  *      (they wrote on SMS or WhatsApp) or the system's is done with;
  *   3. the recipients: every building contact participant with an email
  *      address in its attributes, each address once;
- *   4. the batch (email_batch.h): the conversation's newest messages from
- *      Twilio (the system of record: no batch state is kept here); the
+ *   4. the batch (email_batch.h; with email_coalesce_delay,
+ *      email_rate_limit and email_context_messages all 0, this message
+ *      alone, at once, and jobs of one conversation are not kept apart):
+ *      the conversation's newest messages from Twilio (the system of record: no batch state is kept here); the
  *      seeker's messages without the emailed marker that have a job in
  *      this spool (or are this job's) are the pending ones.  Not due yet:
  *      the job waits (job_wait) until it is, and looks again; due but
@@ -75,6 +77,19 @@
 
 static void run_begin(struct run *run);
 static void start_conversation(struct run *run, int fresh);
+
+/*
+ * Whether a job looks at the conversation's other messages at all: with
+ * email_coalesce_delay, email_rate_limit and email_context_messages all 0
+ * every message is its own email, sent at once, and the jobs of a
+ * conversation run side by side as any others (no listing of its
+ * messages, no waiting).
+ */
+static int batching(const struct config *cfg)
+{
+    return cfg->email_coalesce_delay > 0 || cfg->email_rate_limit > 0
+        || cfg->email_context_messages > 0;
+}
 
 const char *run_ev(const struct run *run, const char *name)
 {
@@ -559,6 +574,15 @@ static void on_conversation(const struct conv_info *info,
                                   *run->title ? run->title : "your listing");
     if (info->chat_service_sid)
         run->chat_service_sid = xstrdup(info->chat_service_sid);
+    if (!batching(cfg)) {
+        /* This message alone, at once: no batch to find. */
+        run->batch = xcalloc(1, sizeof(*run->batch));
+        show(run, &run->batch[0], run->event);
+        run->nbatch = 1;
+        run->own_in_batch = 1;
+        send_batch(run);
+        return;
+    }
     run_list(run);
 }
 
@@ -662,9 +686,10 @@ static void handle_message(struct bridge *br, struct job *job, void *arg)
     run->msg = run_ev(run, "MessageSid");
     run->replies = buf_create(128);
     /* One run per conversation at a time: the others wait behind it. */
-    LIST_FOREACH(r, &se->runs, entry)
-        if (strcmp(r->conv, run->conv) == 0)
-            run->queued = 1;
+    if (batching(br->cfg))
+        LIST_FOREACH(r, &se->runs, entry)
+            if (strcmp(r->conv, run->conv) == 0)
+                run->queued = 1;
     LIST_INSERT_HEAD(&se->runs, run, entry);
     if (!run->queued)
         run_begin(run);

@@ -45,9 +45,9 @@ t_bridge_run() {
 
 # t_bridge_start DIR TWILIO_URL ACCOUNT_SID TOKEN_FILE < EXTRA_MAIN_CF
 # writes DIR/main.cf (a proxy domain, keys, spool, secrets, Twilio at
-# TWILIO_URL, any free loopback ports, no email coalescing or rate limit,
-# and the extra lines from stdin, which may set any of these again) and
-# runs the bridge (t_bridge_run).  Also sets T_BRIDGE_API_TOKEN.
+# TWILIO_URL, any free loopback ports, each message its own email: no
+# coalescing, rate limit or context; and the extra lines from stdin, which
+# may set any of these again) and runs the bridge (t_bridge_run).  Also sets T_BRIDGE_API_TOKEN.
 t_bridge_start() {
     T_BRIDGE_API_TOKEN="api-token-$$-test"
     t_bs_extra=$(cat)
@@ -68,6 +68,7 @@ twilio_auth_token_file = $1/twilio_auth_token
 api_token_file = $1/api_token
 email_coalesce_delay = 0
 email_rate_limit = 0
+email_context_messages = 0
 $t_bs_extra
 CF
     t_bridge_run "$1" || t_fail "the bridge could not listen"

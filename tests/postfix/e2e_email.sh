@@ -27,7 +27,8 @@ restart_bridge() {
     t_bridge_stop
     t_bridge_run "$PF_PM_DIR" || t_fail "the bridge did not start again"
 }
-pf_pmconf -e "email_coalesce_delay = 3s" "email_coalesce_limit = 30s"
+pf_pmconf -e "email_coalesce_delay = 3s" "email_coalesce_limit = 30s" \
+    "email_context_messages = 3"
 restart_bridge
 e2e_start_conversation
 

@@ -82,7 +82,8 @@ e2e_configure() {
         "job_minimal_backoff = 1s" "job_maximal_backoff = 2s" \
         "twilio_retry_limit = 2" "twilio_maximal_retry_delay = 1s" \
         "twilio_request_timeout = 5s" "smtp_submit_timeout = 5s" \
-        "email_coalesce_delay = 0" "email_rate_limit = 0"
+        "email_coalesce_delay = 0" "email_rate_limit = 0" \
+        "email_context_messages = 0"
 }
 
 # POST /v1/conversations for Ann (SMS) and Bob (email): sets SID, PROXY.
