@@ -48,6 +48,12 @@ void email_batch_plan(const time_t *pending, size_t n, long delay,
     size_t k = 1;
     time_t due, allowed;
 
+    if (n == 0) {               /* nothing waits: the caller's to avoid */
+        plan->action = EMAIL_BATCH_WAIT;
+        plan->until = now;
+        plan->count = 0;
+        return;
+    }
     while (delay > 0 && k < n && k < EMAIL_BATCH_MAX
            && pending[k] - pending[k - 1] <= delay
            && pending[k] - pending[0] <= limit)
@@ -55,8 +61,8 @@ void email_batch_plan(const time_t *pending, size_t n, long delay,
     due = pending[k - 1] + delay;
     if (pending[0] + limit < due)
         due = pending[0] + limit;
-    if (k < n)
-        due = pending[k - 1] < due ? pending[k - 1] : due;   /* closed */
+    if (k < n || k == EMAIL_BATCH_MAX)     /* closed, or full */
+        due = pending[k - 1] < due ? pending[k - 1] : due;
     plan->count = k;
     if (due > now) {
         plan->action = EMAIL_BATCH_WAIT;

@@ -29,7 +29,8 @@
  *   EMAIL_BATCH_RATE_LIMITED  due, but the limit allows the next email at
  *                             until;
  *   EMAIL_BATCH_SEND          send pending[0 .. count) now.
- * count is the batch's size in every case.
+ * count is the batch's size in every case.  n = 0 (nothing waits) gives
+ * EMAIL_BATCH_WAIT until now with count 0: the caller should not ask.
  */
 #ifndef POSTMASK_EMAIL_BATCH_H
 #define POSTMASK_EMAIL_BATCH_H

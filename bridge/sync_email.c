@@ -120,7 +120,7 @@ void run_batch_clear(struct run *run)
     shown_clear(run->batch, run->nbatch);
     shown_clear(run->context, run->ncontext);
     run->batch = run->context = NULL;
-    run->nbatch = run->ncontext = run->cur_mark = 0;
+    run->nbatch = run->ncontext = run->cur_mark = run->marks_failed = 0;
     for (i = 0; i < run->nmedia; i++) {
         free(run->media[i].sid);
         free(run->media[i].filename);
@@ -350,7 +350,8 @@ static void plan_batch(struct run *run, json_t *msgs)
         m = events[i];
         events[i] = events[n];
         events[n] = m;
-        dates[n] = event_date(m, now);
+        /* No date Twilio gives: as old as can be, so it goes now. */
+        dates[n] = event_date(m, 0);
         n++;
     }
     if (self == NULL) {
@@ -358,8 +359,16 @@ static void plan_batch(struct run *run, json_t *msgs)
         for (i = 0; i < total; i++)
             json_decref(events[i]);
         events[0] = json_incref(run->event);
-        dates[0] = event_date(run->event, now);
+        dates[0] = event_date(run->event, 0);
         total = n = 1;
+    }
+    if (n == 0) {
+        /* This message is listed but waits no more: marked emailed, or
+         * made from email, since step 0. */
+        job_done(run->job, "%s: %s: no longer waiting for an email (its "
+                 "attributes at Twilio changed); no email", run->conv,
+                 run->msg);
+        goto out_free;
     }
     nsent = email_rate_times(run->owner->rate, run->conv, now, &sent);
     email_batch_plan(dates, n, cfg->email_coalesce_delay,

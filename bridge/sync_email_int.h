@@ -61,6 +61,7 @@ struct run {
     /* The batch being sent: */
     struct shown *batch, *context;
     size_t nbatch, ncontext, cur_mark;
+    size_t marks_failed;        /* emailed markers Twilio did not take */
     int own_in_batch;           /* this job's message is in the batch */
     struct media *media;
     size_t nmedia, cur_media;

@@ -5,8 +5,13 @@
  * on every message of the batch (sync.h), then the rate limit's record.
  *
  * The media of the batch's messages are downloaded from Twilio's Media
- * Content Service, each at most attachment_size_limit bytes (a larger one
- * is left out and its message's note says so), and attached in order.
+ * Content Service, each at most attachment_size_limit bytes, and attached
+ * in order; one that is larger, or that Twilio no longer has or refuses
+ * (Twilio unavailable: the job is retried), is left out and its message's
+ * note says so.  When the batch is an earlier one (this job's message
+ * waits for a later email), a refused email or markers Twilio did not
+ * take defer this job instead of ending it: the batch's own jobs answer
+ * for it, and the same batch must not be sent again at once.
  * The markers are set one after the other, each with the message's
  * attributes as Twilio last listed them plus "postmask": {"emailed":
  * TIME, "email": FIRST_SID}, without a webhook; a marker that cannot be
@@ -89,14 +94,14 @@ static void collect_media(struct run *run)
     }
 }
 
-/* A note on the batch message: a file left out. */
-static void add_note(struct shown *s, const char *filename, size_t len)
+/* A note on the batch message: a file left out, and why. */
+static void add_note(struct shown *s, const char *filename, const char *why)
 {
     struct buf *b = buf_create(128);
 
     if (s->note != NULL)
         buf_printf(b, "%s; ", s->note);
-    buf_printf(b, "%s (%zu bytes) is too large to attach", filename, len);
+    buf_printf(b, "%s %s", filename, why);
     free(s->note);
     s->note = buf_detach(b, NULL);
 }
@@ -129,6 +134,14 @@ static void finish(struct run *run)
     msg_info("%s: %s: emailed %zu earlier message(s) as one email (Message-ID "
              "from %s) to %zu building contact(s): %s", run->conv, run->msg,
              run->nbatch, first_sid(run), run->nrcpts, run->replies->data);
+    if (run->marks_failed > 0) {
+        /* Unmarked, they would make the same batch again at once. */
+        job_retry(run->job, "%s: %s: %zu message(s) of the email of %s could "
+                  "not be marked emailed; this message waits", run->conv,
+                  run->msg, run->marks_failed, first_sid(run));
+        run_free(run);
+        return;
+    }
     run_list(run);
 }
 
@@ -137,12 +150,14 @@ static void on_marked(const struct twilio_result *res, void *arg)
     struct run *run = arg;
     const char *sid = sv(run->batch[run->cur_mark].event, "MessageSid");
 
-    if (TWILIO_OK(res))
+    if (TWILIO_OK(res)) {
         msg_info("%s: %s: emailed marker set", run->conv, sid);
-    else
+    } else {
+        run->marks_failed++;
         msg_warn("%s: %s: cannot set the emailed marker: HTTP %d%s%s",
                  run->conv, sid, res->status, res->message ? ": " : "",
                  res->message ? res->message : "");
+    }
     run->cur_mark++;
     mark_next(run);
 }
@@ -180,6 +195,7 @@ static void mark_next(struct run *run)
                                          "false", on_marked, run, why) < 0) {
         msg_warn("%s: %s: cannot set the emailed marker: %s", run->conv,
                  sv(event, "MessageSid"), why->data);
+        run->marks_failed++;
         run->cur_mark++;
         json_decref(attrs);
         buf_free(why);
@@ -229,6 +245,16 @@ static void on_submitted(enum smtp_result result, const char *detail,
     if (result == SMTP_TEMPFAIL) {
         job_retry(run->job, "%s: %s: email to %s deferred: %s", run->conv,
                   run->msg, sid, answer->data);
+        buf_free(answer);
+        run_free(run);
+        return;
+    }
+    if (result == SMTP_REFUSED && !run->own_in_batch) {
+        /* An earlier batch's email: its own jobs die of it, and this
+         * message goes in a later one. */
+        job_retry(run->job, "%s: %s: the email of %s to %s refused: %s; "
+                  "this message waits", run->conv, run->msg, first_sid(run),
+                  sid, answer->data);
         buf_free(answer);
         run_free(run);
         return;
@@ -424,12 +450,22 @@ static void on_downloaded(const struct twilio_result *res, void *arg)
     struct run *run = arg;
     struct media *m = &run->media[run->cur_media];
 
-    if (!TWILIO_OK(res)) {
+    if (!TWILIO_OK(res) && TWILIO_UNAVAILABLE(res)) {
         run_twilio_failed(run, res, "download the message's media");
         return;
     }
-    if (res->body_len > (size_t) run->br->cfg->attachment_size_limit) {
-        add_note(&run->batch[m->item], m->filename, res->body_len);
+    if (!TWILIO_OK(res)) {
+        /* Gone or refused for good: the email goes without it. */
+        msg_warn("%s: %s: media %s: HTTP %d; left out of the email",
+                 run->conv, run->msg, m->sid, res->status);
+        add_note(&run->batch[m->item], m->filename,
+                 "could not be fetched from Twilio");
+    } else if (res->body_len > (size_t) run->br->cfg->attachment_size_limit) {
+        struct buf *why = buf_create(64);
+
+        buf_printf(why, "(%zu bytes) is too large to attach", res->body_len);
+        add_note(&run->batch[m->item], m->filename, why->data);
+        buf_free(why);
     } else {
         m->data = xmemdup(res->body_len ? (const void *) res->body : "",
                           res->body_len);
@@ -445,7 +481,14 @@ static void download_next(struct run *run)
 {
     struct buf *why;
 
-    if (run->cur_media == run->nmedia || run->chat_service_sid == NULL) {
+    if (run->cur_media < run->nmedia && run->chat_service_sid == NULL) {
+        /* No Conversations service to fetch from: noted, not attached. */
+        for (; run->cur_media < run->nmedia; run->cur_media++)
+            add_note(&run->batch[run->media[run->cur_media].item],
+                     run->media[run->cur_media].filename,
+                     "could not be fetched from Twilio");
+    }
+    if (run->cur_media == run->nmedia) {
         submit_next(run);
         return;
     }

@@ -152,6 +152,14 @@ static void test_batch_size_cap(void **state)
     p = plan_of(m + EMAIL_BATCH_MAX, 3, NULL, 0, 0, T + EMAIL_BATCH_MAX + 3);
     assert_int_equal(p.action, EMAIL_BATCH_WAIT);
     assert_int_equal(p.count, 3);
+    /* Exactly full: due at once too, no more can join it. */
+    p = plan_of(m, EMAIL_BATCH_MAX, NULL, 0, 0, T + EMAIL_BATCH_MAX);
+    assert_int_equal(p.action, EMAIL_BATCH_SEND);
+    assert_int_equal(p.count, EMAIL_BATCH_MAX);
+    /* Nothing waiting: nothing to send. */
+    p = plan_of(m, 0, NULL, 0, 0, T);
+    assert_int_equal(p.action, EMAIL_BATCH_WAIT);
+    assert_int_equal(p.count, 0);
 }
 
 /* At the limit: the due batch waits until the oldest email of the hour
