@@ -21,9 +21,10 @@
  *   4. the batch (email_batch.h; with email_coalesce_delay,
  *      email_rate_limit and email_context_messages all 0, this message
  *      alone, at once, and jobs of one conversation are not kept apart):
- *      the conversation's newest messages from Twilio (the system of record: no batch state is kept here); the
- *      seeker's messages without the emailed marker that have a job in
- *      this spool (or are this job's) are the pending ones.  Not due yet:
+ *      the conversation's newest messages from Twilio (the system of
+ *      record: no batch state is kept here); the seeker's messages
+ *      without the emailed marker that have a job in this spool (or are
+ *      this job's) are the pending ones.  Not due yet:
  *      the job waits (job_wait) until it is, and looks again; due but
  *      over email_rate_limit: it waits for the limit (a log line, the
  *      metric postmask_email_rate_limited_total) while more messages
@@ -91,9 +92,14 @@ static int batching(const struct config *cfg)
         || cfg->email_context_messages > 0;
 }
 
+const char *event_str(const json_t *event, const char *name)
+{
+    return json_string_value(json_object_get(event, name));
+}
+
 const char *run_ev(const struct run *run, const char *name)
 {
-    return json_string_value(json_object_get(run->event, name));
+    return event_str(run->event, name);
 }
 
 static const char *or_else(const char *s, const char *dflt)
@@ -284,12 +290,11 @@ static int pending_here(const struct run *run, const char *sid)
     return ret;
 }
 
-static time_t event_date(const json_t *event, time_t dflt)
+time_t event_date(const json_t *event, time_t dflt)
 {
     time_t t;
 
-    if (iso8601_parse(json_string_value(json_object_get(event, "DateCreated")),
-                      &t) == 0)
+    if (iso8601_parse(event_str(event, "DateCreated"), &t) == 0)
         return t;
     return dflt;
 }

@@ -75,7 +75,10 @@ struct sync_email {
     int closing;                /* sync_email_free(): start nothing */
 };
 
-/* sync_email.c */
+/* sync_email.c: a string field of an event-shaped message (or NULL); its
+ * DateCreated, or dflt when it has none that parses; run->event's field. */
+const char *event_str(const json_t *event, const char *name);
+time_t event_date(const json_t *event, time_t dflt);
 const char *run_ev(const struct run *run, const char *name);
 void run_free(struct run *run);
 void run_failed(struct run *run, const char *what, struct buf *why);

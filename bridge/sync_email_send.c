@@ -35,23 +35,9 @@
 #include "sync_email_int.h"
 #include "xalloc.h"
 
-static const char *sv(const json_t *event, const char *name)
-{
-    return json_string_value(json_object_get(event, name));
-}
-
-static time_t event_time(const json_t *event)
-{
-    time_t t;
-
-    if (iso8601_parse(sv(event, "DateCreated"), &t) == 0)
-        return t;
-    return time(NULL);
-}
-
 static const char *first_sid(const struct run *run)
 {
-    return sv(run->batch[0].event, "MessageSid");
+    return event_str(run->batch[0].event, "MessageSid");
 }
 
 /* The batch's media, from each message's Media (a JSON array as text;
@@ -63,7 +49,7 @@ static void collect_media(struct run *run)
     size_t k, i;
 
     for (k = 0; k < run->nbatch; k++) {
-        text = sv(run->batch[k].event, "Media");
+        text = event_str(run->batch[k].event, "Media");
         list = text ? json_loads(text, 0, NULL) : NULL;
         json_array_foreach(list, i, m) {
             sid = json_string_value(json_object_get(m, "sid"));
@@ -148,7 +134,7 @@ static void finish(struct run *run)
 static void on_marked(const struct twilio_result *res, void *arg)
 {
     struct run *run = arg;
-    const char *sid = sv(run->batch[run->cur_mark].event, "MessageSid");
+    const char *sid = event_str(run->batch[run->cur_mark].event, "MessageSid");
 
     if (TWILIO_OK(res)) {
         msg_info("%s: %s: emailed marker set", run->conv, sid);
@@ -175,7 +161,7 @@ static void mark_next(struct run *run)
         return;
     }
     event = run->batch[run->cur_mark].event;
-    text = sv(event, "Attributes");
+    text = event_str(event, "Attributes");
     attrs = text ? json_loads(text, 0, NULL) : NULL;
     if (!json_is_object(attrs)) {
         json_decref(attrs);
@@ -191,10 +177,10 @@ static void mark_next(struct run *run)
     json_object_set_new(pm, SYNC_EMAIL_KEY, json_string(first_sid(run)));
     why = buf_create(128);
     if (twilio_message_update_attributes(run->br->twilio, run->conv,
-                                         sv(event, "MessageSid"), attrs,
+                                         event_str(event, "MessageSid"), attrs,
                                          "false", on_marked, run, why) < 0) {
         msg_warn("%s: %s: cannot set the emailed marker: %s", run->conv,
-                 sv(event, "MessageSid"), why->data);
+                 event_str(event, "MessageSid"), why->data);
         run->marks_failed++;
         run->cur_mark++;
         json_decref(attrs);
@@ -343,11 +329,11 @@ static void fill_items(const struct run *run, const struct shown *list,
     size_t i;
 
     for (i = 0; i < n; i++) {
-        body = sv(list[i].event, "Body");
-        items[i].message_sid = sv(list[i].event, "MessageSid");
+        body = event_str(list[i].event, "Body");
+        items[i].message_sid = event_str(list[i].event, "MessageSid");
         items[i].author = owned[3 * i] = masked(run, list[i].author);
         items[i].channel = list[i].channel;
-        items[i].date = event_time(list[i].event);
+        items[i].date = event_date(list[i].event, time(NULL));
         items[i].body = owned[3 * i + 1] = masked(run, body ? body : "");
         items[i].note = owned[3 * i + 2] = masked(run, list[i].note);
     }
