@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # Faults injected into the Twilio stand-in: 429 with Retry-After and
-# Twilio's 20429 body, 503 (20503), 500 (20500), hang (the client's timeout
+# Twilio's 20429 body, 503 (20503), 500 (20500), 404 (20404), slow (held,
+# then carried out with what is true when it runs), hang (the client's timeout
 # fires: curl --max-time), hang after applying the request; Count, "any",
 # matching by operation, faults surviving unauthenticated calls, reset,
 # refused fault requests; and a clean exit with requests and webhooks still
@@ -60,6 +61,34 @@ echo "$headers" | grep -qi '^Retry-After' && t_fail "$what: Retry-After without 
 api GET "/v1/Conversations/$c1"
 expect 200
 
+step "404: the resource is gone for that one call"
+fault fetch_conversation 404 1 9
+api GET "/v1/Conversations/$c1"
+expect 404 20404 "was not found"
+echo "$headers" | grep -qi '^Retry-After' && t_fail "$what: Retry-After on a 404"
+api GET "/v1/Conversations/$c1"
+expect 200
+
+step "slow: held for Delay seconds, then carried out as it stands then"
+ctl POST /_standin/faults -d Operation=fetch_conversation -d Fault=slow -d Delay=2
+expect 201
+same "$(field .delay)" 2
+curl -s -o "$T_WORK/slow.json" -w '%{http_code}' -u "$T_STANDIN_ACCOUNT:$T_STANDIN_TOKEN" \
+    "$T_STANDIN_URL/v1/Conversations/$c1" > "$T_WORK/slow.code" &
+slow_pid=$!
+i=0
+until grep -q "GET /v1/Conversations/$c1 -> slow 2s op=fetch_conversation" "$T_STANDIN_LOG"; do
+    i=$((i + 1)); [ $i -lt 100 ] || t_fail "$what: no slow log line"; sleep 0.1
+done
+# Other requests go on meanwhile; the held one sees their effect.
+api POST "/v1/Conversations/$c1" -d FriendlyName=renamed-while-held
+expect 200
+wait "$slow_pid"
+same "$(cat "$T_WORK/slow.code")" 200
+same "$(jq -r .friendly_name "$T_WORK/slow.json")" renamed-while-held
+grep -q "GET /v1/Conversations/$c1 -> 200 op=fetch_conversation (injected fault slow)" "$T_STANDIN_LOG" \
+    || t_fail "$what: no answer log line"
+
 step "a fault waits for its operation"
 fault list_messages 500 1
 api GET "/v1/Conversations/$c1"
@@ -115,6 +144,14 @@ ctl POST /_standin/faults -d Operation=any -d Fault=429 -d RetryAfter=soon
 expect 400 20001 "RetryAfter"
 ctl POST /_standin/faults -d Fault=429
 expect 400 20001 "required"
+ctl POST /_standin/faults -d Operation=any -d Fault=slow
+expect 400 20001 "Delay must be 1 to 600"
+ctl POST /_standin/faults -d Operation=any -d Fault=slow -d Delay=601
+expect 400 20001 "Delay must be 1 to 600"
+ctl POST /_standin/faults -d Operation=any -d Fault=500 -d Delay=2
+expect 400 20001 "Delay is for Fault slow only"
+ctl POST /_standin/faults -d Operation=any -d Fault=slow -d Delay=-1
+expect 400 20001 "Delay must be a positive number"
 ctl GET /_standin/nothing
 expect 404 20404
 
@@ -125,19 +162,27 @@ expect 204
 api GET /v1/Conversations
 expect 200
 
-step "stopping with a request hanging"
+step "stopping with a request hanging and one held by a slow fault"
 fault list_conversations hang 1
+ctl POST /_standin/faults -d Operation=fetch_conversation -d Fault=slow -d Delay=60
+expect 201
 curl -s -o /dev/null --max-time 20 -u "$T_STANDIN_ACCOUNT:$T_STANDIN_TOKEN" \
     "$T_STANDIN_URL/v1/Conversations" &
 curl_pid=$!
+curl -s -o /dev/null -w '%{http_code}' --max-time 20 -u "$T_STANDIN_ACCOUNT:$T_STANDIN_TOKEN" \
+    "$T_STANDIN_URL/v1/Conversations/$c1" > "$T_WORK/held.code" &
+held_pid=$!
 i=0
-until grep -q "GET /v1/Conversations -> hang" "$T_STANDIN_LOG"; do
+until grep -q "GET /v1/Conversations -> hang" "$T_STANDIN_LOG" \
+    && grep -q "GET /v1/Conversations/$c1 -> slow 60s" "$T_STANDIN_LOG"; do
     i=$((i + 1))
-    [ $i -lt 100 ] || t_fail "$what: the request never arrived"
+    [ $i -lt 100 ] || t_fail "$what: the requests never arrived"
     sleep 0.1
 done
 t_standin_stop
 wait $curl_pid
+wait $held_pid
+same "$(cat "$T_WORK/held.code")" 503
 
 step "stopping with a webhook in flight"
 t_standin_start "$dir/webhook" "$SINK/_standin/sink/hang?status=hang"

@@ -43,6 +43,7 @@ struct si_store;
 struct si_faults;
 struct si_webhooks;
 struct si_hung;
+struct si_slow;
 
 struct standin {
     struct event_base *base;
@@ -70,6 +71,7 @@ struct standin {
     struct si_faults *faults;
     struct si_webhooks *webhooks;
     struct si_hung *hung;       /* requests never answered (faults) */
+    struct si_slow *slow;       /* requests held by "slow" faults */
     json_t *requests;           /* the request log: an array */
     json_t *sink;               /* requests received by /_standin/sink */
 };

@@ -181,9 +181,9 @@ static void si_control_messages(struct si_req *r)
 
 static void si_control_faults(struct si_req *r)
 {
-    const char *op, *kind, *count, *retry;
+    const char *op, *kind, *count, *retry, *delay_text;
     struct buf *why;
-    long n = 1, after = -1;
+    long n = 1, after = -1, delay = 0;
     char *end;
 
     if (!si_method_is(r, "POST") || si_control_form(r) == NULL)
@@ -192,6 +192,7 @@ static void si_control_faults(struct si_req *r)
     kind = form_get(r->form, "Fault");
     count = form_get(r->form, "Count");
     retry = form_get(r->form, "RetryAfter");
+    delay_text = form_get(r->form, "Delay");
     if (op == NULL || kind == NULL) {
         si_reply_error(r, 400, 20001, "Operation and Fault are required");
         return;
@@ -206,17 +207,25 @@ static void si_control_faults(struct si_req *r)
                        "seconds");
         return;
     }
+    if (delay_text && ((delay = strtol(delay_text, &end, 10)) < 1
+                       || *end != '\0')) {
+        si_reply_error(r, 400, 20001, "Delay must be a positive number of "
+                       "seconds");
+        return;
+    }
     why = buf_create(64);
-    if (si_faults_add(r->si->faults, op, kind, n, after, why) < 0) {
+    if (si_faults_add(r->si->faults, op, kind, n, after, delay, why) < 0) {
         si_reply_error(r, 400, 20001, "%s", why->data);
         buf_free(why);
         return;
     }
     buf_free(why);
-    si_reply_json(r, 201, json_pack("{s:s, s:s, s:I, s:o}", "operation", op,
-                                    "fault", kind, "count", (json_int_t) n,
+    si_reply_json(r, 201, json_pack("{s:s, s:s, s:I, s:o, s:o}", "operation",
+                                    op, "fault", kind, "count", (json_int_t) n,
                                     "retry_after", after >= 0
-                                    ? json_integer(after) : json_null()));
+                                    ? json_integer(after) : json_null(),
+                                    "delay", delay > 0 ? json_integer(delay)
+                                    : json_null()));
 }
 
 /* POST /_standin/webhooks Enabled=true|false: webhooks fire or not. */

@@ -14,8 +14,8 @@
  *   GET  /_standin/conversations/{Sid}/messages  {"messages": [message
  *       JSON + "webhook_enabled_header", "webhook_fired",
  *       "webhook_pending", "webhook_status", "source"]}.
- *   POST /_standin/faults         form Operation, Fault, Count, RetryAfter
- *       (standin_faults.h); 201.
+ *   POST /_standin/faults         form Operation, Fault, Count, RetryAfter,
+ *       Delay (standin_faults.h); 201.
  *   GET  /_standin/requests       {"requests": [{"method", "path",
  *       "operation", "status", "webhook_enabled"}]}: every Twilio request.
  *   POST /_standin/reset          forgets state, faults, the request log

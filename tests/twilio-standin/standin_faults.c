@@ -24,7 +24,7 @@ static const char *const si_operations[] = {
 };
 
 static const char *const si_kinds[] = {
-    "429", "500", "503", "hang", "hang_applied",
+    "404", "429", "500", "503", "hang", "hang_applied", "slow",
 };
 
 struct si_faults *si_faults_create(void)
@@ -73,7 +73,8 @@ int si_faults_operation_ok(const char *name)
 }
 
 int si_faults_add(struct si_faults *faults, const char *op, const char *kind,
-                  long count, long retry_after, struct buf *why)
+                  long count, long retry_after, long delay,
+                  struct buf *why)
 {
     struct si_fault *f, **tail;
     size_t i;
@@ -86,8 +87,14 @@ int si_faults_add(struct si_faults *faults, const char *op, const char *kind,
         if (strcmp(si_kinds[i], kind) == 0)
             break;
     if (i == sizeof(si_kinds) / sizeof(si_kinds[0])) {
-        buf_printf(why, "unknown Fault %s (429, 500, 503, hang, hang_applied)",
-                   kind);
+        buf_printf(why, "unknown Fault %s (404, 429, 500, 503, hang, "
+                   "hang_applied, slow)", kind);
+        return -1;
+    }
+    if (strcmp(kind, "slow") == 0 ? delay < 1 || delay > 600 : delay != 0) {
+        buf_printf(why, strcmp(kind, "slow") == 0
+                   ? "Delay must be 1 to 600 seconds for Fault slow"
+                   : "Delay is for Fault slow only");
         return -1;
     }
     if (count < 1) {
@@ -99,6 +106,7 @@ int si_faults_add(struct si_faults *faults, const char *op, const char *kind,
     f->kind = xstrdup(kind);
     f->count = count;
     f->retry_after = retry_after;
+    f->delay = delay;
     for (tail = &faults->head; *tail; tail = &(*tail)->next)
         ;
     *tail = f;

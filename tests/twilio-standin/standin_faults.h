@@ -4,12 +4,16 @@
  * operation (or of any operation) fail the way Twilio can fail.
  *
  * si_faults_add() queues a fault: op is an operation name of
- * si_faults_operation_ok() or "any"; kind is "429" (Twilio error 20429),
+ * si_faults_operation_ok() or "any"; kind is "404" (20404: the resource
+ * is gone, as a medium whose message was deleted), "429" (20429),
  * "500" (20500), "503" (20503), "hang" (no answer at all, the connection
- * stays open so that the client's timeout fires) or "hang_applied" (the
+ * stays open so that the client's timeout fires), "hang_applied" (the
  * operation is carried out, then no answer: a POST that timed out but was
- * applied); count >= 1; retry_after is the Retry-After header in seconds
- * for 429 and 503, or -1 for none.  Faults are matched in the order added;
+ * applied) or "slow" (the request waits delay seconds, 1 to 600, and is
+ * then carried out and answered as usual: a Twilio under load, and a
+ * window in which a test changes what the answer will hold); count >= 1;
+ * retry_after is the Retry-After header in seconds for 429 and 503, or -1
+ * for none; delay is 0 for every kind but "slow".  Faults are matched in the order added;
  * si_faults_take() consumes one call of the first fault that matches op
  * and returns it (valid until the next call into this module), or NULL.
  *
@@ -26,6 +30,7 @@ struct si_fault {
     char *kind;
     long count;
     long retry_after;
+    long delay;                 /* seconds, "slow" only */
     struct si_fault *next;
 };
 
@@ -36,7 +41,8 @@ void si_faults_reset(struct si_faults *faults);
 /* 1 when name is an operation faults can name (including "any"). */
 int si_faults_operation_ok(const char *name);
 int si_faults_add(struct si_faults *faults, const char *op, const char *kind,
-                  long count, long retry_after, struct buf *why);
+                  long count, long retry_after, long delay,
+                 struct buf *why);
 const struct si_fault *si_faults_take(struct si_faults *faults,
                                       const char *op);
 

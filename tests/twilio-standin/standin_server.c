@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include <event2/buffer.h>
+#include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <openssl/crypto.h>
@@ -27,6 +28,14 @@
 struct si_hung {
     struct evhttp_request *req;
     struct si_hung *next;
+};
+
+/* A request a "slow" fault holds: carried out when its timer fires. */
+struct si_slow {
+    struct event *timer;
+    struct si_req *r;
+    const struct si_route *route;
+    struct si_slow *next;
 };
 
 /* Context. */
@@ -263,6 +272,7 @@ void si_hang(struct si_req *r)
 void si_hung_free_all(struct standin *si)
 {
     struct si_hung *h, *next;
+    struct si_slow *s, *snext;
 
     for (h = si->hung; h; h = next) {
         next = h->next;
@@ -270,6 +280,14 @@ void si_hung_free_all(struct standin *si)
         free(h);
     }
     si->hung = NULL;
+    for (s = si->slow; s; s = snext) {
+        snext = s->next;
+        event_free(s->timer);
+        evhttp_send_error(s->r->req, 503, "Stand-in stopping");
+        si_req_free(s->r);
+        free(s);
+    }
+    si->slow = NULL;
 }
 
 /* The Twilio side. */
@@ -360,8 +378,48 @@ static int si_validate(struct si_req *r)
     return 0;
 }
 
-/* Applies an injected fault; 1 when the request was answered (or hung). */
-static int si_fault(struct si_req *r)
+/* A routed request: validated against the spec, then handled. */
+static void si_carry_out(struct si_req *r, const struct si_route *route)
+{
+    if (route->in_spec && si_validate(r) < 0)
+        return;
+    route->handler(r);
+}
+
+static void si_slow_fire(evutil_socket_t fd, short what, void *arg)
+{
+    struct si_slow *s = arg, **pp;
+
+    (void) fd, (void) what;
+    for (pp = &s->r->si->slow; *pp != s; pp = &(*pp)->next)
+        ;
+    *pp = s->next;
+    event_free(s->timer);
+    si_carry_out(s->r, s->route);
+    free(s);
+}
+
+/* Holds the request for delay seconds; then si_carry_out(). */
+static void si_slow_start(struct si_req *r, const struct si_route *route,
+                          long delay)
+{
+    struct si_slow *s = xcalloc(1, sizeof(*s));
+    struct timeval tv = {delay, 0};
+
+    s->r = r;
+    s->route = route;
+    s->timer = evtimer_new(r->si->base, si_slow_fire, s);
+    s->next = r->si->slow;
+    r->si->slow = s;
+    evtimer_add(s->timer, &tv);
+    msg_info("%s %s -> slow %lds op=%s", r->method, r->path, delay, r->op);
+}
+
+/*
+ * Applies an injected fault; 1 when the request was answered, hung or
+ * held (slow).
+ */
+static int si_fault(struct si_req *r, const struct si_route *route)
 {
     const struct si_fault *f = si_faults_take(r->si->faults, r->op);
     char retry[32];
@@ -370,6 +428,10 @@ static int si_fault(struct si_req *r)
     if (f == NULL)
         return 0;
     buf_printf(si_note(r), "injected fault %s", f->kind);
+    if (strcmp(f->kind, "slow") == 0) {
+        si_slow_start(r, route, f->delay);
+        return 1;
+    }
     if (strcmp(f->kind, "hang") == 0) {
         si_hang(r);
         return 1;
@@ -379,11 +441,14 @@ static int si_fault(struct si_req *r)
         return 0;
     }
     status = atoi(f->kind);
-    if (f->retry_after >= 0 && status != 500) {
+    if (f->retry_after >= 0 && (status == 429 || status == 503)) {
         snprintf(retry, sizeof(retry), "%ld", f->retry_after);
         si_reply_header(r, "Retry-After", retry);
     }
-    if (status == 429)
+    if (status == 404)
+        si_reply_error(r, 404, 20404, "The requested resource %s was not "
+                       "found", r->path);
+    else if (status == 429)
         si_reply_error(r, 429, 20429, "Too Many Requests");
     else if (status == 503)
         si_reply_error(r, 503, 20503, "Service Unavailable");
@@ -451,11 +516,9 @@ static void si_twilio_handle(struct si_req *r)
     r->op = route->op;
     r->template = route->template;
     json_object_set_new(r->log_entry, "operation", json_string(route->op));
-    if (si_fault(r))
+    if (si_fault(r, route))
         return;
-    if (route->in_spec && si_validate(r) < 0)
-        return;
-    route->handler(r);
+    si_carry_out(r, route);
 }
 
 void si_server_handle(struct evhttp_request *req, void *arg)

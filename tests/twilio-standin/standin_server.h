@@ -22,7 +22,9 @@
  * coming first for faults), records the status in the request log, sends the
  * answer and frees the context.
  * si_hang() answers nothing: the request stays open until the client gives
- * up or the stand-in stops (si_hung_free_all()).
+ * up or the stand-in stops (si_hung_free_all()).  A request a "slow"
+ * fault holds logs "METHOD PATH -> slow Ns op=OPERATION" at once and its
+ * usual line when it is answered; at a stop it gets a 503 like the hung.
  *
  * Ownership: the context and everything it points to belong to the
  * server; JSON given to si_reply_json() is taken over.
@@ -75,7 +77,7 @@ void si_reply_raw(struct si_req *r, int status, const char *content_type,
 void si_reply_header(struct si_req *r, const char *name, const char *value);
 void si_hang(struct si_req *r);
 
-/* Answers (and so frees) the requests left hanging; at shutdown. */
+/* Answers (and so frees) the requests left hanging or held; at shutdown. */
 void si_hung_free_all(struct standin *si);
 
 #endif
