@@ -18,7 +18,13 @@
 #      line, metric, postmaskctl queue shows why), across a restart too, and
 #      what waited goes out as one email once the limit allows it (here:
 #      the hour's first email aged out by hand, the jobs requeued), nothing
-#      dropped.
+#      dropped;
+#   4. a photo Twilio no longer has (its download answers 404): the batch
+#      goes without it, the other file attached, and the email says which
+#      file is missing, in both parts;
+#   5. a waiting message is marked emailed at Twilio while its job reads
+#      the conversation (another bridge emailed it): the job ends without
+#      an email.
 # With PM_DEMO=1 (make demo) it prints what the contact receives.
 . "$SRC/tests/postfix/e2e_lib.sh"
 
@@ -194,5 +200,52 @@ parts 3
 grep -q "Hello? Are you there?" "$T_WORK/mail.3/text.txt" && grep -q "Hello again" "$T_WORK/mail.3/text.txt" \
     || t_fail "what the limit held did not go as one email: $(cat "$T_WORK/mail.3/text.txt")"
 say "a slot freed: the two held texts went as one email"
+
+# --- 4. A medium that is gone.
+step "4. Two MMS in a burst; Twilio no longer has the first photo"
+pf_pmconf -e "email_rate_limit = 0" "email_coalesce_delay = 3s" "catchup_interval = 0"
+restart_bridge
+printf '\211PNG\r\n\032\nnot really a picture\n' > "$T_WORK/id.png"
+printf '%%PDF-1.4\n%% a floor plan, marked\n%%%%EOF\n' > "$T_WORK/plan.pdf"
+standin_fault download_media 404
+e2e_mms "Here is my ID" id.png image/png "$T_WORK/id.png"
+P1=$MSG
+e2e_mms "and the floor plan, marked" plan.pdf application/pdf "$T_WORK/plan.pdf"
+P2=$MSG
+pf_wait_delivered 4 || t_fail "no email for the MMS: $(tail -5 "$T_BRIDGE_LOG")"
+wait_for "the MMS jobs to end" jobs_ended 9
+[ "$(pf_sink_count)" = 4 ] || t_fail "the MMS became $(pf_sink_count) emails in all, want 4"
+parts 4
+show "$T_WORK/parts.4"
+grep -q "^application/pdf name=plan.pdf$" "$T_WORK/parts.4" || t_fail "plan.pdf is not attached: $(cat "$T_WORK/parts.4")"
+grep -q "id.png" "$T_WORK/parts.4" && t_fail "a part for the missing photo: $(cat "$T_WORK/parts.4")"
+for part in text.txt html.html; do
+    grep -q "id.png could not be fetched from Twilio" "$T_WORK/mail.4/$part" \
+        || t_fail "$part does not say the photo is missing: $(cat "$T_WORK/mail.4/$part")"
+    grep -q "Here is my ID" "$T_WORK/mail.4/$part" && grep -q "and the floor plan, marked" "$T_WORK/mail.4/$part" \
+        || t_fail "$part lacks a text of the batch"
+done
+bridge_logged "$SID: IM[0-9a-f]*: media ME[0-9a-f]*: HTTP 404; left out of the email" \
+    || t_fail "no log line for the missing medium: $(grep "$SID" "$T_BRIDGE_LOG" | tail -5)"
+say "the email went without the photo Twilio no longer had, and says so:"
+show "$T_WORK/mail.4/text.txt"
+
+# --- 5. Twilio changes under a running job.
+step "5. A waiting message is marked emailed at Twilio while its job reads the conversation"
+pf_pmconf -e "email_coalesce_delay = 0"
+restart_bridge
+standin_fault list_messages slow Delay=3
+e2e_sms "Are pets allowed?"
+N1=$MSG
+wait_for "the job's listing to be held" grep -q "GET /v1/Conversations/$SID/Messages -> slow 3s" "$T_STANDIN_LOG"
+# What another bridge sets once Postfix took its email of the message.
+e2e_code=$(curl -s -o "$T_WORK/update.json" -w '%{http_code}' -u "$T_STANDIN_ACCOUNT:$T_STANDIN_TOKEN" \
+    -H "X-Twilio-Webhook-Enabled: false" \
+    --data-urlencode "Attributes={\"postmask\": {\"emailed\": \"2026-12-04T10:00:00Z\", \"email\": \"$N1\"}}" \
+    "$T_STANDIN_URL/v1/Conversations/$SID/Messages/$N1")
+[ "$e2e_code" = 200 ] || t_fail "marking $N1 emailed: HTTP $e2e_code: $(cat "$T_WORK/update.json")"
+wait_for "the job to end" bridge_logged "done: twilio_message: $SID: $N1: no longer waiting for an email"
+[ "$(pf_sink_count)" = 4 ] || t_fail "a message emailed elsewhere was emailed again"
+say "-> $(grep "$SID: $N1: no longer waiting" "$T_BRIDGE_LOG" | sed 's/.*done: //' | head -1)"
 t_bridge_stop
 t_pass

@@ -115,6 +115,31 @@ e2e_sms() {
     MSG=$(jq -r .sid "$T_WORK/inbound.json")
 }
 
+# e2e_mms TEXT FILENAME CONTENT-TYPE FILE: the seeker sends TEXT with the
+# file FILE as its medium, named FILENAME; sets MSG.
+e2e_mms() {
+    curl -s -o "$T_WORK/inbound.json" -d "ConversationSid=$SID" \
+        --data-urlencode "From=$SEEKER_PHONE" --data-urlencode "Body=$1" \
+        --data-urlencode "MediaFilename=$2" --data-urlencode "MediaContentType=$3" \
+        --data-urlencode "MediaBase64=$(base64 -w0 "$4")" \
+        "$T_STANDIN_URL/_standin/inbound" || t_fail "the stand-in did not answer"
+    MSG=$(jq -r .sid "$T_WORK/inbound.json")
+    [ "$(jq -r '.media | length' "$T_WORK/inbound.json")" = 1 ] \
+        || t_fail "the stand-in did not store the medium: $(cat "$T_WORK/inbound.json")"
+}
+
+# standin_fault OPERATION FAULT [NAME=VALUE...]: injects a fault into the
+# Twilio stand-in (tests/twilio-standin/README.md).
+standin_fault() {
+    e2e_op=$1
+    e2e_kind=$2
+    shift 2
+    e2e_code=$(curl -s -o "$T_WORK/fault.json" -w '%{http_code}' \
+        -d "Operation=$e2e_op" -d "Fault=$e2e_kind" $(for e2e_a in "$@"; do printf -- '-d %s ' "$e2e_a"; done) \
+        "$T_STANDIN_URL/_standin/faults")
+    [ "$e2e_code" = 201 ] || t_fail "fault $e2e_op $e2e_kind: HTTP $e2e_code: $(cat "$T_WORK/fault.json")"
+}
+
 # contact_swaks SWAKS-ARGS...: like pf_swaks_expect 0 mx, as the building
 # contact's own mail server (client address $VF_CONTACT_IP, via XCLIENT).
 contact_swaks() {

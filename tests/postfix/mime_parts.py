@@ -5,7 +5,7 @@
 Usage: mime_parts.py MESSAGE OUTDIR
 Parses MESSAGE strictly with Python's email package (policy.default, with
 raise_on_defect), prints its MIME tree one part a line ("multipart/mixed",
-"  multipart/alternative", ...) and writes the decoded text/plain body to
+"multipart/alternative", "image/png name=plan.png", ...) and writes the decoded text/plain body to
 OUTDIR/text.txt and the decoded text/html body to OUTDIR/html.html (the
 first of each).  Exit status 1 with a message when the message has MIME
 defects or lacks either part.
@@ -27,8 +27,9 @@ def main():
             return 1
     found = {}
     for part in msg.walk():
-        depth = 0
-        print("%s%s" % ("  " * depth, part.get_content_type()))
+        name = part.get_filename()
+        print("%s%s" % (part.get_content_type(),
+                        " name=%s" % name if name else ""))
         if part.get_content_type() in ("text/plain", "text/html") \
                 and part.get_content_disposition() != "attachment" \
                 and part.get_content_type() not in found:
