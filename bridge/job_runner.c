@@ -26,6 +26,7 @@
 #define RECOVER_MIN_AGE     3600
 #define READY_PER_SLOT      4       /* IDs one scan of active/ keeps per
                                      * job_concurrency slot */
+#define PARKED_PER_SLOT     4       /* parked jobs per job_concurrency slot */
 
 struct handler {
     char *kind;
@@ -37,6 +38,7 @@ struct job {
     struct job_runner *jr;
     struct job *prev, *next;
     struct spool_job *sj;
+    int parked;                 /* job_park(): not counted in active */
 };
 
 /* A job whose end could not be recorded: left alone for a while. */
@@ -57,7 +59,8 @@ struct job_runner {
     struct handler *handlers;
     size_t nhandlers;
     struct job *jobs;           /* in hand */
-    unsigned active;
+    unsigned active;            /* in hand and not parked */
+    unsigned parked;
     char *active_dir;           /* <spool>/active */
     struct ready_id *ready;     /* the oldest IDs of the last scan, sorted */
     size_t ready_cap;           /* READY_PER_SLOT * job_concurrency */
@@ -135,7 +138,10 @@ static void job_free(struct job *job)
         jr->jobs = job->next;
     if (job->next)
         job->next->prev = job->prev;
-    jr->active--;
+    if (job->parked)
+        jr->parked--;
+    else
+        jr->active--;
     spool_job_free(job->sj);
     free(job);
 }
@@ -224,6 +230,33 @@ void job_wait(struct job *job, time_t until, const char *fmt, ...)
     va_start(ap, fmt);
     job_end(job, END_WAIT, until, fmt, ap);
     va_end(ap);
+}
+
+int job_park(struct job *job)
+{
+    struct job_runner *jr = job->jr;
+
+    if (job->parked)
+        return 0;
+    if (jr->parked >= PARKED_PER_SLOT * (unsigned) jr->br->cfg->job_concurrency)
+        return -1;
+    job->parked = 1;
+    jr->parked++;
+    jr->active--;
+    /* Its slot is free: another job may take it, from the loop. */
+    event_active(jr->ev_kick, EV_TIMEOUT, 0);
+    return 0;
+}
+
+void job_unpark(struct job *job)
+{
+    struct job_runner *jr = job->jr;
+
+    if (!job->parked)
+        return;
+    job->parked = 0;
+    jr->parked--;
+    jr->active++;
 }
 
 static const struct handler *find_handler(const struct job_runner *jr,

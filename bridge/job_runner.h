@@ -34,6 +34,15 @@
  *                given time (spool_postpone: deferred/ until then, no
  *                attempt counted; the detail is what postmaskctl queue
  *                shows); the runner takes it again when it is due.
+ * A handler whose job must wait in memory behind another job (sync_email:
+ * one job per conversation at a time) parks it with job_park(): the job
+ * stays in hand but frees its job_concurrency slot, so that other work is
+ * not held up behind it; job_unpark() counts it again when its handler
+ * goes on (in-hand jobs may then exceed job_concurrency for a moment; no
+ * new job is taken until they fall below).  At most 4 x job_concurrency
+ * jobs are parked at a time: job_park() returns -1 when that many are,
+ * and the handler ends the job otherwise (job_wait, say).  A parked job
+ * still ends with exactly one of the calls below.
  * Each logs one line "JOBID: done|deferred|held|dead|waiting: KIND: detail"; the
  * handler puts the conversation SID (and the message SID or Postfix queue
  * ID) in the detail so that an admin can grep one message's story.
@@ -81,5 +90,10 @@ void job_dead(struct job *job, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void job_wait(struct job *job, time_t until, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* 0 when the job is parked (or was), -1 when too many are. */
+int job_park(struct job *job);
+/* Counts a parked job in job_concurrency again; nothing when not parked. */
+void job_unpark(struct job *job);
 
 #endif

@@ -6,7 +6,9 @@
  * building contact one email, not three.
  *
  * For one onMessageAdded event (a job; jobs of one conversation are worked
- * on one at a time, the others wait in memory behind it):
+ * on one at a time, the others wait in memory behind it, parked so that
+ * they hold no job_concurrency slot (job_park), or, when too many are
+ * parked, in the spool for QUEUED_RETRY seconds):
  *   0. the message as Twilio has it now: when it carries the emailed
  *      marker (another job's email took it along, another bridge emailed
  *      it, or this one did before a crash), or is gone, the job is done
@@ -75,6 +77,7 @@
 #include "xalloc.h"
 
 #define LISTED_MESSAGES     50      /* newest messages read for a batch */
+#define QUEUED_RETRY        2       /* seconds: a job with no room to park */
 
 static void run_begin(struct run *run);
 static void start_conversation(struct run *run, int fresh);
@@ -178,6 +181,7 @@ void run_free(struct run *run)
     free(run);
     if (next != NULL) {
         next->queued = 0;
+        job_unpark(next->job);
         run_begin(next);
     }
 }
@@ -699,7 +703,12 @@ static void handle_message(struct bridge *br, struct job *job, void *arg)
     run->conv = run_ev(run, "ConversationSid");
     run->msg = run_ev(run, "MessageSid");
     run->replies = buf_create(128);
-    /* One run per conversation at a time: the others wait behind it. */
+    /*
+     * One run per conversation at a time: the others wait behind it,
+     * parked, so that a burst in one conversation does not hold every
+     * job_concurrency slot while others wait.  When too many are parked,
+     * the job goes back to the spool for a moment instead.
+     */
     if (batching(br->cfg))
         LIST_FOREACH(r, &se->runs, entry)
             if (strcmp(r->conv, run->conv) == 0)
@@ -707,6 +716,11 @@ static void handle_message(struct bridge *br, struct job *job, void *arg)
     LIST_INSERT_HEAD(&se->runs, run, entry);
     if (!run->queued)
         run_begin(run);
+    else if (job_park(job) < 0) {
+        job_wait(job, time(NULL) + QUEUED_RETRY, "%s: %s: waiting behind "
+                 "other jobs of the conversation", run->conv, run->msg);
+        run_free(run);
+    }
 }
 
 int sync_email_init(struct bridge *br, struct job_runner *jr, struct buf *why)

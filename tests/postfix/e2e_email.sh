@@ -24,7 +24,13 @@
 #      file is missing, in both parts;
 #   5. a waiting message is marked emailed at Twilio while its job reads
 #      the conversation (another bridge emailed it): the job ends without
-#      an email.
+#      an email;
+#   6. a burst in one conversation does not hold up another: with
+#      job_concurrency = 2 and Twilio slow to answer the burst's first job,
+#      the burst's other jobs wait parked, holding no slot (the tenth, past
+#      the 4 x job_concurrency parked, in the spool), and another
+#      conversation's SMS is emailed meanwhile; then the burst goes as one
+#      email.
 # With PM_DEMO=1 (make demo) it prints what the contact receives.
 . "$SRC/tests/postfix/e2e_lib.sh"
 
@@ -247,5 +253,53 @@ e2e_code=$(curl -s -o "$T_WORK/update.json" -w '%{http_code}' -u "$T_STANDIN_ACC
 wait_for "the job to end" bridge_logged "done: twilio_message: $SID: $N1: no longer waiting for an email"
 [ "$(pf_sink_count)" = 4 ] || t_fail "a message emailed elsewhere was emailed again"
 say "-> $(grep "$SID: $N1: no longer waiting" "$T_BRIDGE_LOG" | sed 's/.*done: //' | head -1)"
+
+# --- 6. One conversation's burst and another conversation.
+step "6. job_concurrency = 2; Twilio is slow for a burst of ten SMS; another seeker writes meanwhile"
+pf_pmconf -e "job_concurrency = 2" "twilio_request_timeout = 30s" "email_coalesce_delay = 2s"
+restart_bridge
+A=$SID
+CLEO_PHONE=+14155550124
+cat > "$T_WORK/start2.json" <<JSON
+{"seeker": {"id": "s-1002", "name": "Cleo Seeker", "email": "cleo@seeker.example",
+            "sms": "$CLEO_PHONE"},
+ "building_contact": {"id": "bc-77", "name": "Bob Builder", "email": "$CONTACT_EMAIL"},
+ "listing": {"id": "L-6", "title": "Unit 2A, 12 Harbour St"}}
+JSON
+e2e_code=$(curl -s -o "$T_WORK/started2.json" -w '%{http_code}' \
+    -H "Authorization: Bearer $API_TOKEN" --data-binary @"$T_WORK/start2.json" \
+    "$T_BRIDGE_URL/v1/conversations")
+[ "$e2e_code" = 201 ] || t_fail "start 2: HTTP $e2e_code: $(cat "$T_WORK/started2.json")"
+B=$(jq -r .conversation_sid "$T_WORK/started2.json")
+[ "$B" != "$A" ] || t_fail "the second seeker got the first conversation"
+# The burst's first job waits 20 s for Twilio to answer its fetch.
+standin_fault fetch_message slow Delay=20
+BURST=""
+for i in 1 2 3 4 5 6 7 8 9 10; do
+    e2e_sms "Burst text $i"
+    BURST="$BURST $MSG"
+done
+F1=$(echo $BURST | cut -d' ' -f1)
+F10=$(echo $BURST | cut -d' ' -f10)
+wait_for "the burst's first job held by Twilio" grep -q "GET /v1/Conversations/$A/Messages/$F1 -> slow 20s" "$T_STANDIN_LOG"
+# Eight jobs park behind it (4 x job_concurrency); the tenth waits in the spool.
+wait_for "the tenth job to wait its turn" bridge_logged "waiting: twilio_message: $A: $F10: waiting behind other jobs of the conversation"
+SID=$B
+e2e_sms "Is 2A still free?" "$CLEO_PHONE"
+pf_wait_delivered 5 || t_fail "the other conversation's SMS waited behind the burst: $(tail -5 "$T_BRIDGE_LOG")"
+grep -q "GET /v1/Conversations/$A/Messages/$F1 -> 200" "$T_STANDIN_LOG" \
+    && t_fail "Twilio answered the burst's first job before the other conversation's email went: nothing was shown"
+parts 5
+grep -q "Is 2A still free?" "$T_WORK/mail.5/text.txt" || t_fail "email 5 is not the other conversation's: $(cat "$T_WORK/mail.5/text.txt")"
+say "Cleo's SMS was emailed while the burst's first job still waited for Twilio"
+SID=$A
+pf_wait_delivered 6 60 || t_fail "the burst never went: $(tail -5 "$T_BRIDGE_LOG")"
+wait_for "the burst's jobs to end" jobs_ended 20
+[ "$(pf_sink_count)" = 6 ] || t_fail "the burst became $(pf_sink_count) emails in all, want 6"
+parts 6
+for i in 1 2 3 4 5 6 7 8 9 10; do
+    grep -q "Burst text $i$" "$T_WORK/mail.6/text.txt" || t_fail "burst text $i is not in its email: $(cat "$T_WORK/mail.6/text.txt")"
+done
+say "then the burst went as one email"
 t_bridge_stop
 t_pass
