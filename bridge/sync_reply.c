@@ -45,7 +45,8 @@
  * before its message is created (Twilio drops unattached media after five
  * minutes).  Every message: Author = the contact's chat identity, so the
  * conversation shows them and not "system"; Attributes {"postmask":
- * {"origin": "email", "message_id", "job", "part", "parts"}};
+ * {"origin": "email", "message_id" (or, when the email has none,
+ * "content_key": content_key.h), "job", "part", "parts"}};
  * X-Twilio-Webhook-Enabled: false.  A reply the contact wrote between the
  * quoted lines (the capture's reply_inline) is posted after inline_reply_note
  * and its attributes say "inline": true; one whose forwarded part was left
@@ -56,9 +57,10 @@
  * messages are read back to the time of the capture (100 at first, more
  * while even the oldest read is newer, up to 3,200), and parts whose
  * attributes already name this job (a crash after Twilio accepted them,
- * before the job was finished), or the same Message-ID with the same part
- * and part count (the same email captured by another MX host, or again
- * after the dedupe marker expired), are not posted again.
+ * before the job was finished), or the same Message-ID (without one, the
+ * same content key) with the same part and part count (the same email
+ * captured by another MX host, or again after the dedupe marker expired),
+ * are not posted again.
  *
  * Loop guard (email_loop_window; 0 turns it off): the signature of a mail
  * loop between an autoresponder and a forwarder.  A reply is held (hold/,
@@ -71,12 +73,13 @@
  *   - its first part, as it would be posted, is the text of a message
  *     among the recent messages read back above that was posted from
  *     another email (attributes origin "email", another job and another
- *     Message-ID: the same ones are the exactly-once case) and that Twilio
- *     created at most email_loop_window before now (white space runs read
- *     as one space, the ends left out): "loop guard: the same text was
- *     posted from email 42s ago (IM..., job ...)".  Only replies: an
- *     auto-reply's note is postmask's own text.  A job with parts already
- *     in the conversation passed the guard before and is not checked.
+ *     Message-ID or content key: the same ones are the exactly-once case)
+ *     and that Twilio created at most email_loop_window before now (white
+ *     space runs read as one space, the ends left out): "loop guard: the
+ *     same text was posted from email 42s ago (IM..., job ...)".  Only
+ *     replies: an auto-reply's note is postmask's own text.  A job with
+ *     parts already in the conversation passed the guard before and is
+ *     not checked.
  * Each hold counts in postmask_replies_held_total{reason="loop"}.
  *
  * Failures: Twilio unavailable (429, 5xx, network, after the client's own
@@ -92,6 +95,7 @@
 
 #include "addr_match.h"
 #include "capture_job.h"
+#include "content_key.h"
 #include "conv_cache.h"
 #include "iso8601.h"
 #include "job_runner.h"
@@ -120,6 +124,7 @@ struct run {
     struct job *job;
     struct capture_job *cj;
     const struct capture *cap;  /* cj's */
+    char *content_key;          /* content_key.h, when no Message-ID */
     const char *cls;            /* the class's name, for the logs */
     char *author;               /* the contact's identity */
     char *contact_sid;          /* their participant (bounces) */
@@ -159,6 +164,7 @@ static void run_free(struct run *run)
     free(run->authenticated);
     free(run->media_sid);
     free(run->bounce_message);
+    free(run->content_key);
     free(run);
 }
 
@@ -423,6 +429,9 @@ static json_t *item_attributes(const struct run *run, size_t k)
     json_object_set_new(pm, "origin", json_string(SYNC_ORIGIN_EMAIL));
     if (mid)
         json_object_set_new(pm, "message_id", json_string(mid));
+    else
+        json_object_set_new(pm, "content_key",
+                            json_string(run->content_key));
     json_object_set_new(pm, "job", json_string(job_spool(run->job)->id));
     json_object_set_new(pm, "part", json_integer((json_int_t) k + 1));
     json_object_set_new(pm, "parts", json_integer((json_int_t) run->nitems));
@@ -609,15 +618,30 @@ static int references_held(struct run *run)
 }
 
 /*
+ * 1 when a posted message's "postmask" attributes (pm) name this run's
+ * email: its Message-ID or, when it has none, its content key.
+ */
+static int same_email(const struct run *run, const json_t *pm)
+{
+    const char *mid = json_string_value(json_object_get(pm, "message_id"));
+    const char *key = json_string_value(json_object_get(pm, "content_key"));
+
+    if (run->cap->message_id != NULL)
+        return mid != NULL && strcmp(mid, run->cap->message_id) == 0;
+    return key != NULL && run->content_key != NULL
+        && strcmp(key, run->content_key) == 0;
+}
+
+/*
  * Loop guard, same text: a reply whose first part is the text of a message
- * posted from another email (not this job, not the same Message-ID: those
+ * posted from another email (not this job, not the same email: those
  * are the exactly-once case) within email_loop_window.  A job with parts
  * already in the conversation passed the guard before.
  */
 static int same_text_held(struct run *run, const json_t *msgs)
 {
     const struct config *cfg = run->br->cfg;
-    const char *id = job_spool(run->job)->id, *job, *mid, *origin;
+    const char *id = job_spool(run->job)->id, *job, *origin;
     const json_t *m;
     json_t *attrs, *pm;
     time_t now = time(NULL), created;
@@ -644,11 +668,8 @@ static int same_text_held(struct run *run, const json_t *msgs)
         attrs = message_postmask(m, &pm);
         origin = json_string_value(json_object_get(pm, "origin"));
         job = json_string_value(json_object_get(pm, "job"));
-        mid = json_string_value(json_object_get(pm, "message_id"));
         if (origin == NULL || strcmp(origin, SYNC_ORIGIN_EMAIL) != 0
-            || (job && strcmp(job, id) == 0)
-            || (mid && run->cap->message_id
-                && strcmp(mid, run->cap->message_id) == 0)) {
+            || (job && strcmp(job, id) == 0) || same_email(run, pm)) {
             json_decref(attrs);
             continue;
         }
@@ -684,7 +705,6 @@ static void on_recent(const struct twilio_result *res, void *arg)
 {
     struct run *run = arg;
     const char *id = job_spool(run->job)->id, *text;
-    const char *message_id = run->cap->message_id;
     json_t *msgs, *m, *attrs, *pm;
     json_int_t part;
     size_t i;
@@ -705,21 +725,19 @@ static void on_recent(const struct twilio_result *res, void *arg)
         return;
     }
     json_array_foreach(msgs, i, m) {
-        const char *mid;
-
         attrs = message_postmask(m, &pm);
         text = json_string_value(json_object_get(pm, "job"));
-        mid = json_string_value(json_object_get(pm, "message_id"));
         part = json_integer_value(json_object_get(pm, "part"));
         /*
          * This job's part (a crash after Twilio took it), or the same part
          * of the same email captured as another job: by another MX host
          * (a sender's retry to the backup MX), or after this host's dedupe
-         * marker expired.  Emails without a Message-ID match by job only.
+         * marker expired.  The same email: the same Message-ID or, without
+         * one, the same content key.
          */
         if (part >= 1 && (size_t) part <= run->nitems
             && ((text && strcmp(text, id) == 0)
-                || (mid && message_id && strcmp(mid, message_id) == 0
+                || (same_email(run, pm)
                     && json_integer_value(json_object_get(pm, "parts"))
                     == (json_int_t) run->nitems))) {
             run->items[part - 1].posted = 1;
@@ -930,6 +948,12 @@ static void handle_capture(struct bridge *br, struct job *job, void *arg)
     run->job = job;
     run->cj = cj;
     run->cap = cj->capture;
+    if (run->cap->message_id == NULL) {
+        struct buf *key = buf_create(CONTENT_KEY_HEX_LEN + 1);
+
+        content_key(cj->raw, cj->raw_len, key);
+        run->content_key = buf_detach(key, NULL);
+    }
     run->cls = capture_class_name(run->cap->classification);
     if ((run->cap->classification == CAPTURE_EMPTY
          && run->cap->structure_error == NULL)

@@ -2,6 +2,7 @@
 # postmask-milter: protocol-level tests with miltertest.
 pm_script_test(milter_inbound milter_inbound.sh)
 pm_unit_test(test_capture_job test_capture_job.c)
+pm_unit_test(test_content_key test_content_key.c)
 pm_script_test(milter_outbound milter_outbound.sh)
 # The MX rate limits' counters (lib/util/rate_limit.c, used by milter_rate.c).
 pm_unit_test(test_rate_limit test_rate_limit.c)

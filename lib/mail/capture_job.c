@@ -10,6 +10,7 @@
 
 #include "base64.h"
 #include "capture_job.h"
+#include "content_key.h"
 #include "msg.h"
 #include "proxy_address.h"
 #include "utf8.h"
@@ -37,8 +38,8 @@ void capture_job_key(const char *sid, const struct capture *cap,
         buf_printf(out, "%s mid-sha256:", sid);     /* a hostile length */
         sha256_hex(mid, strlen(mid), out);
     } else {
-        buf_printf(out, "%s sha256:", sid);
-        sha256_hex(raw, raw_len, out);
+        buf_printf(out, "%s content:", sid);
+        content_key(raw, raw_len, out);
     }
 }
 

@@ -22,7 +22,9 @@
  *
  * capture_job_key() appends the dedupe key of a capture for one
  * conversation: "SID mid:<Message-ID>" or, without a Message-ID,
- * "SID sha256:<hex of the raw message>" (a Message-ID longer than
+ * "SID content:<content_key() of the raw message>" (content_key.h: what
+ * the MTAs on the way do not change, so that the copies two MX hosts
+ * captured have one key; a Message-ID longer than
  * CAPTURE_KEY_MID_MAX gives "SID mid-sha256:<hex of it>", within the
  * spool's key limit), so a message sent again is not
  * captured twice and the same message to two conversations is captured

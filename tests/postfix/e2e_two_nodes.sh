@@ -17,7 +17,10 @@
 #   3. node A comes back with its spool: the jobs it held find the emailed
 #      marker at Twilio and send nothing;
 #   4. the contact's reply delivered to both MX hosts (a retry to the
-#      backup MX) is posted into the conversation once.
+#      backup MX) is posted into the conversation once;
+#   5. so is one without a Message-ID: each MX host adds its own trace
+#      fields, but the content key (content_key.h) is the same, and B finds
+#      the reply already posted rather than holding it for the loop guard.
 # Emails are counted by Message-ID (<MessageSid@proxy-domain>) in both
 # nodes' sinks: the building contact's mailbox is their union.
 . "$SRC/tests/postfix/e2e_lib.sh"
@@ -193,4 +196,36 @@ e2e_reply "two-mx-1@building.example" "$REPLY"
 wait_for "B to find the reply already posted" \
     grep -q "is already in the conversation" "$T_BRIDGE_LOG"
 posted_once || t_fail "the reply through both MX hosts was posted $(bodies_with "$REPLY") times"
+
+# --- 5. The same reply without a Message-ID through both MX hosts.
+REPLY="Thursday works too, no Message-ID here."
+{
+    echo "Date: Fri, 4 Dec 2026 10:02:11 +0100"
+    echo "From: Bob Builder <$CONTACT_EMAIL>"
+    echo "To: Ann Seeker <$PROXY>"
+    echo "Subject: Re: Unit 4B, 12 Harbour St"
+    echo "Content-Type: text/plain; charset=\"UTF-8\""
+    echo
+    printf '%s\n' "$REPLY"
+} > "$T_WORK/reply-no-mid.eml"
+# The contact's server is on lo here, so Postfix would count it local and
+# add a Message-ID (local_header_rewrite_clients); a real MX adds none to
+# remote mail.
+for n in A B; do
+    node $n
+    pf_postconf -e "local_header_rewrite_clients =" && pf_reload
+done
+node A
+contact_swaks --from "$CONTACT_EMAIL" --to "$PROXY" --data "$T_WORK/reply-no-mid.eml"
+wait_for "the reply without a Message-ID through A's MX to be posted" posted_once
+key=$(messages | jq -r --arg b "$REPLY" '.messages[] | select(.body == $b) | .attributes | fromjson | .postmask.content_key')
+printf '%s' "$key" | grep -Eq '^[0-9a-f]{64}$' || t_fail "the posted reply has no content key: $key"
+node B
+already() { grep -c "is already in the conversation" "$T_BRIDGE_LOG"; }
+n0=$(already)
+contact_swaks --from "$CONTACT_EMAIL" --to "$PROXY" --data "$T_WORK/reply-no-mid.eml"
+wait_for "B to find the reply without a Message-ID already posted, or hold it" \
+    sh -c "[ \$(grep -c 'is already in the conversation' '$T_BRIDGE_LOG') -gt $n0 ] || grep -q 'held: .*loop guard' '$T_BRIDGE_LOG'"
+grep -q "held: .*loop guard" "$T_BRIDGE_LOG" && t_fail "B held the reply for the loop guard: $(grep "loop guard" "$T_BRIDGE_LOG")"
+posted_once || t_fail "the reply without a Message-ID was posted $(bodies_with "$REPLY") times"
 t_pass
