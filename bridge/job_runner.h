@@ -12,7 +12,8 @@
  * (dedupe_lifetime).  job_runner_kick() wakes it directly.
  *
  * Scheduling: jobs in active/ are taken oldest first (by ID, which begins
- * with the creation time), at most job_concurrency at a time; a job is
+ * with the creation time), at most job_concurrency at a time (parked
+ * jobs, below, not counted); a job is
  * worked on by exactly one handler at a time (the runner remembers which
  * IDs it has in hand).  A scan of active/ reads the directory only and
  * keeps the 4 x job_concurrency oldest IDs, taken one by one before the
@@ -42,7 +43,7 @@
  * new job is taken until they fall below).  At most 4 x job_concurrency
  * jobs are parked at a time: job_park() returns -1 when that many are,
  * and the handler ends the job otherwise (job_wait, say).  A parked job
- * still ends with exactly one of the calls below.
+ * still ends with exactly one of the calls above.
  * Each logs one line "JOBID: done|deferred|held|dead|waiting: KIND: detail"; the
  * handler puts the conversation SID (and the message SID or Postfix queue
  * ID) in the detail so that an admin can grep one message's story.
@@ -74,7 +75,7 @@ void job_runner_register(struct job_runner *jr, const char *kind,
                          job_handler *handler, void *arg);
 /* Takes what is in active/ now (after an enqueue by the bridge itself). */
 void job_runner_kick(struct job_runner *jr);
-/* Jobs in hand (for /healthz and tests). */
+/* Jobs in hand and not parked: the job_concurrency slots in use. */
 unsigned job_runner_active(const struct job_runner *jr);
 
 /* The job's spool record, payload loaded; belongs to the job. */

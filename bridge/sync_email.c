@@ -77,7 +77,13 @@
 #include "xalloc.h"
 
 #define LISTED_MESSAGES     50      /* newest messages read for a batch */
-#define QUEUED_RETRY        2       /* seconds: a job with no room to park */
+/*
+ * Seconds a job waits in the spool when it found no room to park: at
+ * least 4 x job_concurrency jobs of its conversation are ahead of it, each
+ * a Twilio round trip or more; sooner, it would only be loaded and put
+ * back again.
+ */
+#define QUEUED_RETRY        10
 
 static void run_begin(struct run *run);
 static void start_conversation(struct run *run, int fresh);

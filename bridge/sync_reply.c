@@ -168,6 +168,15 @@ static void run_free(struct run *run)
     free(run);
 }
 
+/* The email's Message-ID, or NULL when it has none (or an empty one, as
+ * capture_job_key() reads it). */
+static const char *message_id(const struct run *run)
+{
+    const char *mid = run->cap->message_id;
+
+    return mid != NULL && *mid != '\0' ? mid : NULL;
+}
+
 static const char *or_else(const char *s, const char *dflt)
 {
     return s != NULL ? s : dflt;
@@ -424,7 +433,7 @@ static void plan_items(struct run *run, const char *text)
 static json_t *item_attributes(const struct run *run, size_t k)
 {
     json_t *pm = json_object(), *attrs = json_object();
-    const char *mid = run->cap->message_id;
+    const char *mid = message_id(run);
 
     json_object_set_new(pm, "origin", json_string(SYNC_ORIGIN_EMAIL));
     if (mid)
@@ -626,8 +635,8 @@ static int same_email(const struct run *run, const json_t *pm)
     const char *mid = json_string_value(json_object_get(pm, "message_id"));
     const char *key = json_string_value(json_object_get(pm, "content_key"));
 
-    if (run->cap->message_id != NULL)
-        return mid != NULL && strcmp(mid, run->cap->message_id) == 0;
+    if (message_id(run) != NULL)
+        return mid != NULL && strcmp(mid, message_id(run)) == 0;
     return key != NULL && run->content_key != NULL
         && strcmp(key, run->content_key) == 0;
 }
@@ -948,7 +957,7 @@ static void handle_capture(struct bridge *br, struct job *job, void *arg)
     run->job = job;
     run->cj = cj;
     run->cap = cj->capture;
-    if (run->cap->message_id == NULL) {
+    if (message_id(run) == NULL) {
         struct buf *key = buf_create(CONTENT_KEY_HEX_LEN + 1);
 
         content_key(cj->raw, cj->raw_len, key);

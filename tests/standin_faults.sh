@@ -155,12 +155,25 @@ expect 400 20001 "Delay must be a positive number"
 ctl GET /_standin/nothing
 expect 404 20404
 
-step "reset forgets faults"
+step "reset forgets faults and answers a request a slow fault holds"
+ctl POST /_standin/faults -d Operation=create_conversation -d Fault=slow -d Delay=60
+expect 201
+curl -s -o "$T_WORK/held.json" -w '%{http_code}' --max-time 20 -u "$T_STANDIN_ACCOUNT:$T_STANDIN_TOKEN" \
+    -d UniqueName=held-over-reset "$T_STANDIN_URL/v1/Conversations" > "$T_WORK/held.code" &
+held_pid=$!
+i=0
+until grep -q "POST /v1/Conversations -> slow 60s" "$T_STANDIN_LOG"; do
+    i=$((i + 1)); [ $i -lt 100 ] || t_fail "$what: no slow log line"; sleep 0.1
+done
 fault any 500 5
 ctl POST /_standin/reset
 expect 204
+wait "$held_pid"
+same "$(cat "$T_WORK/held.code")" 503
+same "$(jq -r .message "$T_WORK/held.json")" "Service Unavailable (stand-in reset)"
 api GET /v1/Conversations
 expect 200
+same "$(field '.conversations | length')" 0
 
 step "stopping with a request hanging and one held by a slow fault"
 fault list_conversations hang 1

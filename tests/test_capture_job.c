@@ -228,9 +228,14 @@ static void test_keys(void **state)
     cap->message_id = NULL;
     buf_reset(key);
     capture_job_key(SID, cap, "abc", 3, key);
-    /* SHA-256 of "\n": no field, no body. */
+    /* No Date either: the SHA-256 of the bytes. */
+    assert_string_equal(key->data, SID " sha256:"
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    buf_reset(key);
+    capture_job_key(SID, cap, "Date: x\n\nabc", 12, key);
+    /* SHA-256 of "date:x\n\nabc": the content key. */
     assert_string_equal(key->data, SID " content:"
-        "01ba4719c80b6fe911b091a7c05124b64eeece964e09c058ef8f9805daca546b");
+        "40253ed1229210f294fc0e996531e83af4d34e6f468b94fdae0544f56a15d4e4");
     capture_free(cap);
     buf_free(key);
 }

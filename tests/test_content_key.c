@@ -58,14 +58,16 @@ static const char at_mx2[] =
     "\n"
     "Yes, 4B is free.\n\nBob\n\n\n";
 
-static void key_of(const char *raw, size_t len, char out[65])
+/* The key into out; content_key()'s result. */
+static int key_of(const char *raw, size_t len, char out[65])
 {
     struct buf *b = buf_create(80);
+    int rc = content_key(raw, len, b);
 
-    content_key(raw, len, b);
     assert_int_equal(b->len, CONTENT_KEY_HEX_LEN);
     memcpy(out, b->data, 65);
     buf_free(b);
+    return rc;
 }
 
 #define KEY(s, out) key_of((s), strlen(s), (out))
@@ -75,8 +77,8 @@ static void test_same_email_two_mx(void **state)
     char k1[65], k2[65];
 
     (void) state;
-    KEY(at_mx1, k1);
-    KEY(at_mx2, k2);
+    assert_int_equal(KEY(at_mx1, k1), 1);
+    assert_int_equal(KEY(at_mx2, k2), 1);
     assert_string_equal(k1, k2);
     /* Only what is listed counts: the message without trace fields. */
     KEY(FIELDS "\r\n" BODY, k2);
@@ -139,39 +141,61 @@ static void test_the_first_field_counts(void **state)
     KEY(FIELDS "Subject: [External] Re: Unit 4B\r\n\r\n" BODY, k2);
     assert_string_equal(k1, k2);
     /* A field name with white space before its colon. */
-    KEY("Subject : x\r\n\r\nb", k1);
-    KEY("Subject: x\r\n\r\nb", k2);
+    KEY("Date: d\r\nSubject : x\r\n\r\nb", k1);
+    KEY("Date: d\r\nSubject: x\r\n\r\nb", k2);
     assert_string_equal(k1, k2);
+}
+
+/* Without a Date, copies and emails cannot be told apart: the bytes. */
+static void test_no_date(void **state)
+{
+    static const char ok1[] =
+        "Received: from a by mx1; Fri, 4 Dec 2026 10:02:12 +0100\r\n"
+        "From: bob@building.example\r\nSubject: Re: 4B\r\n\r\nok\r\n";
+    static const char ok2[] =
+        "Received: from a by mx1; Fri, 4 Dec 2026 10:09:40 +0100\r\n"
+        "From: bob@building.example\r\nSubject: Re: 4B\r\n\r\nok\r\n";
+    char k1[65], k2[65];
+
+    (void) state;
+    /* Two "ok" of Bob's: two keys, each the SHA-256 of the bytes. */
+    assert_int_equal(KEY(ok1, k1), 0);
+    assert_int_equal(KEY(ok2, k2), 0);
+    assert_string_not_equal(k1, k2);
+    KEY("abc", k1);
+    assert_string_equal(k1, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9c"
+                        "b410ff61f20015ad");
+    key_of("", 0, k1);
+    assert_string_equal(k1, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934c"
+                        "a495991b7852b855");
+    /* A Date in the body is no Date field. */
+    assert_int_equal(KEY("Subject: a\r\n\r\nDate: x\r\n", k1), 0);
 }
 
 static void test_odd_input(void **state)
 {
-    /* SHA-256 of "\n": no field, no body. */
-    static const char nothing[] =
-        "01ba4719c80b6fe911b091a7c05124b64eeece964e09c058ef8f9805daca546b";
-    static const char nul_body[] = "Subject: a\r\n\r\nx\0y";
+    /* SHA-256 of "date:d\n\n": the Date, no body. */
+    static const char date_only[] =
+        "d98687c96d6aec622573a139eb776a70b2fed63097e6fd4fcfd331ed9a5dff0f";
+    static const char nul_body[] = "Date: d\r\n\r\nx\0y";
     char k1[65], k2[65];
 
     (void) state;
-    key_of("", 0, k1);
-    assert_string_equal(k1, nothing);
-    KEY("no colon on this line", k1);
-    assert_string_equal(k1, nothing);
     /* Headers only, no empty line: no body. */
-    KEY("Subject: a", k1);
-    KEY("Subject: a\r\n\r\n", k2);
+    assert_int_equal(KEY("Date: d", k1), 1);
+    KEY("Date: d\r\n\r\n", k2);
+    assert_string_equal(k1, k2);
+    assert_string_equal(k1, date_only);
+    /* A line without a colon in the header section is ignored. */
+    KEY("no colon on this line\r\nDate: d", k2);
     assert_string_equal(k1, k2);
     /* A continuation line with no field before it is ignored. */
-    KEY(" stray\r\nSubject: a\r\n\r\nb", k1);
-    KEY("Subject: a\r\n\r\nb", k2);
+    KEY(" stray\r\nDate: d\r\n\r\nb", k1);
+    KEY("Date: d\r\n\r\nb", k2);
     assert_string_equal(k1, k2);
     /* Bytes after a NUL are part of the body. */
     key_of(nul_body, sizeof(nul_body) - 1, k1);
     key_of(nul_body, sizeof(nul_body) - 3, k2);
-    assert_string_not_equal(k1, k2);
-    /* The body starting at once (an empty first line). */
-    KEY("\r\nSubject: a", k1);
-    KEY("Subject: a", k2);
     assert_string_not_equal(k1, k2);
 }
 
@@ -181,6 +205,7 @@ int main(void)
         cmocka_unit_test(test_same_email_two_mx),
         cmocka_unit_test(test_what_the_writer_wrote_counts),
         cmocka_unit_test(test_the_first_field_counts),
+        cmocka_unit_test(test_no_date),
         cmocka_unit_test(test_odd_input),
     };
 

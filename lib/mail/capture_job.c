@@ -38,8 +38,11 @@ void capture_job_key(const char *sid, const struct capture *cap,
         buf_printf(out, "%s mid-sha256:", sid);     /* a hostile length */
         sha256_hex(mid, strlen(mid), out);
     } else {
-        buf_printf(out, "%s content:", sid);
-        content_key(raw, raw_len, out);
+        struct buf *key = buf_create(CONTENT_KEY_HEX_LEN + 1);
+
+        buf_printf(out, "%s %s:%s", sid, content_key(raw, raw_len, key)
+                   ? "content" : "sha256", key->data);
+        buf_free(key);
     }
 }
 

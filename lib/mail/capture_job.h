@@ -24,7 +24,8 @@
  * conversation: "SID mid:<Message-ID>" or, without a Message-ID,
  * "SID content:<content_key() of the raw message>" (content_key.h: what
  * the MTAs on the way do not change, so that the copies two MX hosts
- * captured have one key; a Message-ID longer than
+ * captured have one key; "SID sha256:<the same>" when the message has no
+ * Date either, and the key is the raw bytes' hash; a Message-ID longer than
  * CAPTURE_KEY_MID_MAX gives "SID mid-sha256:<hex of it>", within the
  * spool's key limit), so a message sent again is not
  * captured twice and the same message to two conversations is captured

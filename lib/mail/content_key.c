@@ -12,7 +12,7 @@
 #include "content_key.h"
 #include "msg.h"
 
-/* The fields hashed, in this order. */
+/* The fields hashed, in this order; Date first (content_key() needs it). */
 static const char *const key_fields[] = {
     "date", "from", "sender", "to", "cc", "subject", "in-reply-to",
     "references", "mime-version", "content-type",
@@ -139,7 +139,7 @@ static void digest_body(EVP_MD_CTX *ctx, const char *p, const char *end)
     }
 }
 
-void content_key(const void *raw, size_t len, struct buf *out)
+int content_key(const void *raw, size_t len, struct buf *out)
 {
     const char *p = raw, *end = p + len, *body;
     struct span spans[NFIELDS];
@@ -152,19 +152,25 @@ void content_key(const void *raw, size_t len, struct buf *out)
     if ((ctx = EVP_MD_CTX_new()) == NULL
         || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
         msg_panic("content_key: cannot start SHA-256");
-    for (i = 0; i < NFIELDS; i++) {
-        if (!spans[i].found)
-            continue;
-        digest_update(ctx, key_fields[i], strlen(key_fields[i]));
-        digest_update(ctx, ":", 1);
-        digest_value(ctx, spans[i].ptr, spans[i].len);
+    if (!spans[0].found) {
+        /* No Date: the bytes themselves (content_key.h). */
+        digest_update(ctx, raw, len);
+    } else {
+        for (i = 0; i < NFIELDS; i++) {
+            if (!spans[i].found)
+                continue;
+            digest_update(ctx, key_fields[i], strlen(key_fields[i]));
+            digest_update(ctx, ":", 1);
+            digest_value(ctx, spans[i].ptr, spans[i].len);
+            digest_update(ctx, "\n", 1);
+        }
         digest_update(ctx, "\n", 1);
+        digest_body(ctx, body, end);
     }
-    digest_update(ctx, "\n", 1);
-    digest_body(ctx, body, end);
     if (EVP_DigestFinal_ex(ctx, md, &md_len) != 1)
         msg_panic("content_key: cannot finish SHA-256");
     EVP_MD_CTX_free(ctx);
     for (i = 0; i < md_len; i++)
         buf_printf(out, "%02x", md[i]);
+    return spans[0].found;
 }

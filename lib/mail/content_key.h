@@ -6,7 +6,8 @@
  * the milter and once by `postmaskctl capture`, has one key, although each
  * host added its own Received and Authentication-Results lines.
  *
- * content_key() appends 64 lowercase hex digits to out: SHA-256 over
+ * content_key() appends 64 lowercase hex digits to out and returns 1:
+ * SHA-256 over
  *   - the originator fields Date, From, Sender, To, Cc, Subject,
  *     In-Reply-To, References, MIME-Version, Content-Type and
  *     Content-Transfer-Encoding, each the first of its name (matched
@@ -19,8 +20,12 @@
  *     left out.
  * Trace fields (Received, Return-Path, Delivered-To), authentication
  * results, DKIM and ARC signatures and any field not listed above are
- * left out.  Any bytes are accepted (NUL and 8-bit included); raw is not
- * changed.  The key says nothing about the message's validity.
+ * left out.  A message without a Date field (RFC 5322 requires one) has
+ * nothing that tells two "ok" replies of one sender apart from two copies
+ * of one: then the key is the SHA-256 of the raw bytes, copies get
+ * different keys rather than two emails one, and content_key() returns
+ * 0.  Any bytes are accepted (NUL and 8-bit included); raw is not changed.
+ * The key says nothing about the message's validity.
  */
 #ifndef POSTMASK_CONTENT_KEY_H
 #define POSTMASK_CONTENT_KEY_H
@@ -31,6 +36,6 @@
 
 #define CONTENT_KEY_HEX_LEN 64
 
-void content_key(const void *raw, size_t len, struct buf *out);
+int content_key(const void *raw, size_t len, struct buf *out);
 
 #endif

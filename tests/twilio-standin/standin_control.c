@@ -250,6 +250,7 @@ static void si_control_reset(struct si_req *r)
 {
     if (!si_method_is(r, "POST"))
         return;
+    si_slow_release_all(r->si, "stand-in reset");
     si_store_reset(r->si->store);
     si_faults_reset(r->si->faults);
     r->si->webhooks_off = 0;

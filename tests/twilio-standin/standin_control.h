@@ -18,8 +18,9 @@
  *       Delay (standin_faults.h); 201.
  *   GET  /_standin/requests       {"requests": [{"method", "path",
  *       "operation", "status", "webhook_enabled"}]}: every Twilio request.
- *   POST /_standin/reset          forgets state, faults, the request log
- *       and the sink, turns webhooks back on; 204.
+ *   POST /_standin/reset          answers the requests slow faults hold
+ *       with 503, forgets state, faults, the request log and the sink,
+ *       turns webhooks back on; 204.
  *   POST /_standin/webhooks       form Enabled=true|false: with false, no
  *       onMessageAdded webhook fires (a webhook Twilio never delivered);
  *       200 {"enabled": bool}.

@@ -272,7 +272,6 @@ void si_hang(struct si_req *r)
 void si_hung_free_all(struct standin *si)
 {
     struct si_hung *h, *next;
-    struct si_slow *s, *snext;
 
     for (h = si->hung; h; h = next) {
         next = h->next;
@@ -280,11 +279,17 @@ void si_hung_free_all(struct standin *si)
         free(h);
     }
     si->hung = NULL;
-    for (s = si->slow; s; s = snext) {
-        snext = s->next;
+    si_slow_release_all(si, "stand-in stopping");
+}
+
+void si_slow_release_all(struct standin *si, const char *why)
+{
+    struct si_slow *s, *next;
+
+    for (s = si->slow; s; s = next) {
+        next = s->next;
         event_free(s->timer);
-        evhttp_send_error(s->r->req, 503, "Stand-in stopping");
-        si_req_free(s->r);
+        si_reply_error(s->r, 503, 20503, "Service Unavailable (%s)", why);
         free(s);
     }
     si->slow = NULL;

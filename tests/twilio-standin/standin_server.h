@@ -24,7 +24,7 @@
  * si_hang() answers nothing: the request stays open until the client gives
  * up or the stand-in stops (si_hung_free_all()).  A request a "slow"
  * fault holds logs "METHOD PATH -> slow Ns op=OPERATION" at once and its
- * usual line when it is answered; at a stop it gets a 503 like the hung.
+ * usual line when it is answered; at a reset or a stop it gets a 503.
  *
  * Ownership: the context and everything it points to belong to the
  * server; JSON given to si_reply_json() is taken over.
@@ -79,5 +79,9 @@ void si_hang(struct si_req *r);
 
 /* Answers (and so frees) the requests left hanging or held; at shutdown. */
 void si_hung_free_all(struct standin *si);
+/* Answers the requests slow faults hold with 503 (20503, "(why)" in the
+ * message) at once: at a reset, so that none is carried out later against
+ * the new state, and at shutdown. */
+void si_slow_release_all(struct standin *si, const char *why);
 
 #endif
