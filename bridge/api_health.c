@@ -6,8 +6,9 @@
  * "twilio_pending":N,"spool":{"active":N,"deferred":N,"hold":N,"dead":N}},
  * or 503 {"status":"error","message":...} when the spool directories
  * cannot be read.  GET /metrics answers the metrics in Prometheus text
- * format 0.0.4, with the gauges refreshed first: postmask_spool_jobs{state}
- * and postmask_twilio_pending_requests.
+ * format 0.0.4, with the gauges refreshed first: postmask_spool_jobs{state},
+ * postmask_jobs_in_hand{state} (working, parked: job_runner.h) and
+ * postmask_twilio_pending_requests.
  *
  * Neither asks for the API token: bind the bridge to loopback or keep them
  * behind a firewall (postmask-bridge(8)).  Spool depths are counted from
@@ -25,6 +26,7 @@
 
 #include "bridge.h"
 #include "http_server.h"
+#include "job_runner.h"
 #include "metrics.h"
 #include "msg.h"
 #include "spool_writer.h"
@@ -123,6 +125,15 @@ static void handle_metrics(struct http_exchange *ex, void *arg)
     } else {
         msg_warn("metrics: %s", why->data);
     }
+    if (br->jobs != NULL) {
+        const char *working[] = {"state", "working", NULL};
+        const char *parked[] = {"state", "parked", NULL};
+
+        metrics_set(br->metrics, "postmask_jobs_in_hand", working,
+                    (double) job_runner_active(br->jobs));
+        metrics_set(br->metrics, "postmask_jobs_in_hand", parked,
+                    (double) job_runner_parked(br->jobs));
+    }
     metrics_set(br->metrics, "postmask_twilio_pending_requests", NULL,
                 (double) twilio_pending(br));
     metrics_set(br->metrics, "postmask_journal_backlog_bytes", NULL,
@@ -142,6 +153,10 @@ int api_health_init(struct bridge *br, struct buf *why)
     }
     metrics_describe(br->metrics, "postmask_spool_jobs", "gauge",
                      "jobs in the spool, by state (counted at scrape time)");
+    metrics_describe(br->metrics, "postmask_jobs_in_hand", "gauge",
+                     "jobs the bridge works on: working (in a job_concurrency "
+                     "slot) or parked behind another job of their "
+                     "conversation");
     metrics_describe(br->metrics, "postmask_journal_backlog_bytes", "gauge",
                      "webhook jobs in the intake journal not yet made into "
                      "job files, in bytes");

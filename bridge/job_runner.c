@@ -86,6 +86,11 @@ unsigned job_runner_active(const struct job_runner *jr)
     return jr->active;
 }
 
+unsigned job_runner_parked(const struct job_runner *jr)
+{
+    return jr->parked;
+}
+
 static int in_hand(const struct job_runner *jr, const char *id)
 {
     const struct job *job;

@@ -77,6 +77,8 @@ void job_runner_register(struct job_runner *jr, const char *kind,
 void job_runner_kick(struct job_runner *jr);
 /* Jobs in hand and not parked: the job_concurrency slots in use. */
 unsigned job_runner_active(const struct job_runner *jr);
+/* Jobs in hand and parked (job_park). */
+unsigned job_runner_parked(const struct job_runner *jr);
 
 /* The job's spool record, payload loaded; belongs to the job. */
 const struct spool_job *job_spool(const struct job *job);

@@ -78,13 +78,16 @@ header Content-Type | grep -q '^text/plain; version=0.0.4' \
 bad=$(grep -Ev '^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* |^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? [-+0-9.eE]+$|^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? [+-]?(Inf|NaN)$' "$body")
 [ -z "$bad" ] || t_fail "/metrics lines not in the exposition format: $bad"
 for m in postmask_http_requests_total postmask_http_dropped_replies_total \
-         postmask_http_connections postmask_spool_jobs \
+         postmask_http_connections postmask_spool_jobs postmask_jobs_in_hand \
          postmask_twilio_requests_total postmask_twilio_retries_total; do
     grep -q "^# TYPE $m " "$body" || t_fail "/metrics has no TYPE for $m"
     grep -q "^# HELP $m " "$body" || t_fail "/metrics has no HELP for $m"
 done
 grep -q '^postmask_spool_jobs{state="active"} 0$' "$body" \
     || t_fail "/metrics: no spool gauge: $(grep spool "$body")"
+grep -q '^postmask_jobs_in_hand{state="working"} 0$' "$body" \
+    && grep -q '^postmask_jobs_in_hand{state="parked"} 0$' "$body" \
+    || t_fail "/metrics: no jobs-in-hand gauges: $(grep jobs_in_hand "$body")"
 metric() {      # metric SERIES: its value in a fresh scrape (0 if absent)
     curl -s "$T_BRIDGE_URL/metrics" | awk -v s="$1" '$1 == s { v = $2 } END { print v + 0 }'
 }

@@ -284,6 +284,9 @@ F10=$(echo $BURST | cut -d' ' -f10)
 wait_for "the burst's first job held by Twilio" grep -q "GET /v1/Conversations/$A/Messages/$F1 -> slow 20s" "$T_STANDIN_LOG"
 # Eight jobs park behind it (4 x job_concurrency); the tenth waits in the spool.
 wait_for "the tenth job to wait its turn" bridge_logged "waiting: twilio_message: $A: $F10: waiting behind other jobs of the conversation"
+v=$(metric 'postmask_jobs_in_hand{state="parked"}')
+[ "$v" = 8 ] || t_fail "postmask_jobs_in_hand{state=\"parked\"} is ${v:-absent}, want 8"
+say "-> /metrics: postmask_jobs_in_hand{state=\"parked\"} $v, {state=\"working\"} $(metric 'postmask_jobs_in_hand{state="working"}')"
 SID=$B
 e2e_sms "Is 2A still free?" "$CLEO_PHONE"
 pf_wait_delivered 5 || t_fail "the other conversation's SMS waited behind the burst: $(tail -5 "$T_BRIDGE_LOG")"
