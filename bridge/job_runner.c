@@ -378,9 +378,9 @@ static size_t scan_active(struct job_runner *jr, time_t now)
 /*
  * Starts jobs until job_concurrency are in hand and not parked: from what
  * the last scan of active/ found, scanning again when that is used up.
- * Every wake-up
- * (a new job, a job's end, the tick) comes here, so a job written while
- * ready[] still held older IDs waits at most until those are taken.
+ * Every wake-up (a new job, a job's end, the tick) comes here, so a job
+ * written while ready[] still held older IDs waits at most until those
+ * are taken.
  */
 static void take_jobs(struct job_runner *jr)
 {

@@ -80,6 +80,9 @@ static void collect_media(struct run *run)
     }
 }
 
+/* Why a file is left out when Twilio does not give it. */
+#define NOT_FETCHED "could not be fetched from Twilio"
+
 /* A note on the batch message: a file left out, and why. */
 static void add_note(struct shown *s, const char *filename, const char *why)
 {
@@ -436,7 +439,7 @@ static void on_downloaded(const struct twilio_result *res, void *arg)
     struct run *run = arg;
     struct media *m = &run->media[run->cur_media];
 
-    if (!TWILIO_OK(res) && TWILIO_UNAVAILABLE(res)) {
+    if (TWILIO_UNAVAILABLE(res)) {
         run_twilio_failed(run, res, "download the message's media");
         return;
     }
@@ -444,8 +447,7 @@ static void on_downloaded(const struct twilio_result *res, void *arg)
         /* Gone or refused for good: the email goes without it. */
         msg_warn("%s: %s: media %s: HTTP %d; left out of the email",
                  run->conv, run->msg, m->sid, res->status);
-        add_note(&run->batch[m->item], m->filename,
-                 "could not be fetched from Twilio");
+        add_note(&run->batch[m->item], m->filename, NOT_FETCHED);
     } else if (res->body_len > (size_t) run->br->cfg->attachment_size_limit) {
         struct buf *why = buf_create(64);
 
@@ -471,8 +473,7 @@ static void download_next(struct run *run)
         /* No Conversations service to fetch from: noted, not attached. */
         for (; run->cur_media < run->nmedia; run->cur_media++)
             add_note(&run->batch[run->media[run->cur_media].item],
-                     run->media[run->cur_media].filename,
-                     "could not be fetched from Twilio");
+                     run->media[run->cur_media].filename, NOT_FETCHED);
     }
     if (run->cur_media == run->nmedia) {
         submit_next(run);
