@@ -27,6 +27,7 @@
 
 #include "address_keys.h"
 #include "ctl.h"
+#include "hex.h"
 #include "msg.h"
 #include "proxy_address.h"
 
@@ -94,7 +95,6 @@ static int address_decode(const struct config *cfg, const char *address)
 
 static int address_newkey(const char *keyid)
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char secret[NEWKEY_BYTES];
     char text[2 * NEWKEY_BYTES + 1];
     char today[ADDRESS_KEYID_MAX + 1];
@@ -102,7 +102,6 @@ static int address_newkey(const char *keyid)
     ssize_t n;
     time_t now = time(NULL);
     struct tm tm;
-    size_t i;
 
     if (keyid == NULL) {
         if (gmtime_r(&now, &tm) == NULL
@@ -122,10 +121,7 @@ static int address_newkey(const char *keyid)
         }
         got += (size_t) n;
     }
-    for (i = 0; i < sizeof(secret); i++) {
-        text[2 * i] = hex[secret[i] >> 4];
-        text[2 * i + 1] = hex[secret[i] & 15];
-    }
+    hex_encode(text, secret, sizeof(secret));
     text[sizeof(text) - 1] = '\0';
     printf("%s %s\n", keyid, text);
     OPENSSL_cleanse(secret, sizeof(secret));

@@ -155,6 +155,30 @@ static void test_hex_digit_value(void **state)
     assert_int_equal(hex_digit_value(-1), -1);
 }
 
+static void test_hex_append(void **state)
+{
+    static const unsigned char bytes[] = {0x00, 0x0f, 0x10, 0xa5, 0xff};
+    struct buf *out = buf_create(4);
+    size_t i;
+
+    (void) state;
+    buf_append(out, "x:", 2);
+    hex_append(out, bytes, sizeof(bytes));
+    assert_string_equal(out->data, "x:000f10a5ff");
+    hex_append(out, bytes, 0);
+    assert_int_equal(out->len, 12);
+    /* Every byte, and back. */
+    buf_reset(out);
+    for (i = 0; i < 256; i++) {
+        unsigned char b = (unsigned char) i;
+
+        hex_append(out, &b, 1);
+        assert_int_equal(hex_digit_value(out->data[2 * i]) * 16
+                         + hex_digit_value(out->data[2 * i + 1]), (int) i);
+    }
+    buf_free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -164,6 +188,7 @@ int main(void)
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_utf8_space_at),
         cmocka_unit_test(test_hex_digit_value),
+        cmocka_unit_test(test_hex_append),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

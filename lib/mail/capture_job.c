@@ -11,6 +11,7 @@
 #include "base64.h"
 #include "capture_job.h"
 #include "content_key.h"
+#include "hex.h"
 #include "msg.h"
 #include "proxy_address.h"
 #include "utf8.h"
@@ -19,12 +20,11 @@
 static void sha256_hex(const void *data, size_t len, struct buf *out)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int md_len, i;
+    unsigned int md_len;
 
     if (EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL) != 1)
         msg_panic("EVP_Digest(sha256) failed");
-    for (i = 0; i < md_len; i++)
-        buf_printf(out, "%02x", md[i]);
+    hex_append(out, md, md_len);
 }
 
 void capture_job_key(const char *sid, const struct capture *cap,

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "content_key.h"
+#include "hex.h"
 #include "msg.h"
 
 /* The fields hashed, in this order; Date first (content_key() needs it). */
@@ -170,7 +171,6 @@ int content_key(const void *raw, size_t len, struct buf *out)
     if (EVP_DigestFinal_ex(ctx, md, &md_len) != 1)
         msg_panic("content_key: cannot finish SHA-256");
     EVP_MD_CTX_free(ctx);
-    for (i = 0; i < md_len; i++)
-        buf_printf(out, "%02x", md[i]);
+    hex_append(out, md, md_len);
     return spans[0].found;
 }

@@ -142,7 +142,6 @@ enum proxy_status proxy_address_decode(const struct address_keys *keys,
                                        size_t ndomains, const char *address,
                                        char sid_out[CONVERSATION_SID_LEN + 1])
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char raw[RAW_BYTES];
     unsigned char tag[PROXY_TAG_BYTES];
     char id[ADDRESS_KEYID_MAX + 1];
@@ -209,10 +208,7 @@ enum proxy_status proxy_address_decode(const struct address_keys *keys,
         return PROXY_FORGED;
     sid_out[0] = 'C';
     sid_out[1] = 'H';
-    for (i = 0; i < SID_BYTES; i++) {
-        sid_out[2 + 2 * i] = hex[raw[i] >> 4];
-        sid_out[3 + 2 * i] = hex[raw[i] & 15];
-    }
+    hex_encode(sid_out + 2, raw, SID_BYTES);
     sid_out[CONVERSATION_SID_LEN] = '\0';
     return PROXY_OK;
 }

@@ -37,6 +37,7 @@
 #include <openssl/evp.h>
 
 #include "fsutil.h"
+#include "hex.h"
 #include "msg.h"
 #include "spool.h"
 #include "spool_int.h"
@@ -373,11 +374,9 @@ void spool_set_policy(struct spool *spool, const struct spool_policy *policy)
 void spool_marker_name(const char *kind, const char *key,
                        char name[SPOOL_MARKER_LEN + 1])
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int md_len;
     EVP_MD_CTX *ctx;
-    unsigned i;
 
     if ((ctx = EVP_MD_CTX_new()) == NULL
         || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1
@@ -386,10 +385,7 @@ void spool_marker_name(const char *kind, const char *key,
         || EVP_DigestFinal_ex(ctx, md, &md_len) != 1 || md_len != 32)
         msg_fatal("spool: SHA-256 failed");
     EVP_MD_CTX_free(ctx);
-    for (i = 0; i < 32; i++) {
-        name[2 * i] = hex[md[i] >> 4];
-        name[2 * i + 1] = hex[md[i] & 0xf];
-    }
+    hex_encode(name, md, 32);
     name[SPOOL_MARKER_LEN] = '\0';
 }
 

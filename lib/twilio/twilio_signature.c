@@ -12,6 +12,7 @@
 #include <openssl/sha.h>
 
 #include "base64.h"
+#include "hex.h"
 #include "msg.h"
 #include "twilio_signature.h"
 #include "xalloc.h"
@@ -273,12 +274,10 @@ int twilio_signature_check_json(const char *token, size_t token_len,
                                 size_t body_len, const char *signature,
                                 struct buf *why)
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char digest[SHA256_DIGEST_LENGTH];
     char digest_hex[2 * SHA256_DIGEST_LENGTH];
     struct form *query;
     const char *want;
-    size_t i;
     int ok;
 
     if ((query = ts_url_query(url, why)) == NULL)
@@ -289,10 +288,7 @@ int twilio_signature_check_json(const char *token, size_t token_len,
         return -1;
     }
     SHA256((const unsigned char *) body, body_len, digest);
-    for (i = 0; i < sizeof(digest); i++) {
-        digest_hex[2 * i] = hex[digest[i] >> 4];
-        digest_hex[2 * i + 1] = hex[digest[i] & 15];
-    }
+    hex_encode(digest_hex, digest, sizeof(digest));
     ok = strlen(want) == sizeof(digest_hex)
         && CRYPTO_memcmp(want, digest_hex, sizeof(digest_hex)) == 0;
     form_free(query);
