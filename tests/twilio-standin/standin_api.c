@@ -107,8 +107,7 @@ const struct si_route *si_api_route(const struct standin *si,
 
 static void si_not_found(struct si_req *r)
 {
-    si_reply_error(r, 404, 20404, "The requested resource %s was not found",
-                   r->path);
+    si_reply_not_found(r);
 }
 
 static struct si_conversation *si_conv_or_404(struct si_req *r)

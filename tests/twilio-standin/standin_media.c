@@ -21,8 +21,7 @@ static int si_media_check(struct si_req *r, int upload)
     size_t i;
 
     if (strcmp(r->seg[2], r->si->service_sid) != 0) {
-        si_reply_error(r, 404, 20404, "The requested resource %s was not "
-                       "found", r->path);
+        si_reply_not_found(r);
         return -1;
     }
     for (i = 0; i < r->query->count; i++)
@@ -71,8 +70,7 @@ static struct si_media *si_media_or_404(struct si_req *r)
     if (si_media_check(r, 0) < 0)
         return NULL;
     if ((m = si_media_find(r->si->store, r->seg[4])) == NULL)
-        si_reply_error(r, 404, 20404, "The requested resource %s was not "
-                       "found", r->path);
+        si_reply_not_found(r);
     return m;
 }
 

@@ -251,6 +251,12 @@ void si_reply_error(struct si_req *r, int status, int code, const char *fmt,
     buf_free(message);
 }
 
+void si_reply_not_found(struct si_req *r)
+{
+    si_reply_error(r, 404, 20404, "The requested resource %s was not found",
+                   r->path);
+}
+
 void si_reply_header(struct si_req *r, const char *name, const char *value)
 {
     evhttp_add_header(evhttp_request_get_output_headers(r->req), name, value);
@@ -451,8 +457,7 @@ static int si_fault(struct si_req *r, const struct si_route *route)
         si_reply_header(r, "Retry-After", retry);
     }
     if (status == 404)
-        si_reply_error(r, 404, 20404, "The requested resource %s was not "
-                       "found", r->path);
+        si_reply_not_found(r);
     else if (status == 429)
         si_reply_error(r, 429, 20429, "Too Many Requests");
     else if (status == 503)
@@ -514,8 +519,7 @@ static void si_twilio_handle(struct si_req *r)
         else if (known == 2)
             si_unimplemented(r);
         else
-            si_reply_error(r, 404, 20404, "The requested resource %s was not "
-                           "found", r->path);
+            si_reply_not_found(r);
         return;
     }
     r->op = route->op;

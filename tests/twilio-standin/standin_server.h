@@ -73,6 +73,8 @@ void si_reply_error(struct si_req *r, int status, int code,
     __attribute__((format(printf, 4, 5)));
 void si_reply_raw(struct si_req *r, int status, const char *content_type,
                   const void *data, size_t len);
+/* Twilio's 404 (20404) for the request's path. */
+void si_reply_not_found(struct si_req *r);
 /* Adds a header to the coming answer. */
 void si_reply_header(struct si_req *r, const char *name, const char *value);
 void si_hang(struct si_req *r);
